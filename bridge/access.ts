@@ -1,0 +1,51 @@
+// Who may talk to the bridge: the Host header (against DNS rebinding) and the Origin (browser pages).
+import { isIP } from 'node:net';
+
+export interface AccessOptions {
+  /** The interface the bridge listens on; a named host is accepted in Host headers too. */
+  host: string;
+  /** Extra browser origins allowed (exact, e.g. "https://editor.p5js.org"), or "*". */
+  allowOrigins: string[];
+}
+
+export interface Access {
+  hostAllowed(host: string | undefined): boolean;
+  /** Origins of browser pages; a request without Origin is no browser page and passes. */
+  originAllowed(origin: string | undefined): boolean;
+}
+
+export function isLoopbackName(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+function hostnameOf(hostHeader: string): string {
+  // "[::1]:8000" → "::1"; "localhost:8000" → "localhost"
+  if (hostHeader.startsWith('[')) return hostHeader.slice(1, hostHeader.indexOf(']'));
+  const colon = hostHeader.lastIndexOf(':');
+  return colon >= 0 ? hostHeader.slice(0, colon) : hostHeader;
+}
+
+export function createAccess(options: AccessOptions): Access {
+  const allowAll = options.allowOrigins.includes('*');
+  const origins = new Set(options.allowOrigins.map((o) => o.replace(/\/$/, '').toLowerCase()));
+  return {
+    hostAllowed(host) {
+      if (host === undefined) return true; // no browser omits Host, so no rebinding page can
+      const name = hostnameOf(host).toLowerCase();
+      // A DNS name that is not localhost may be an attacker's name rebound to 127.0.0.1.
+      return isLoopbackName(name) || isIP(name) !== 0 || name === options.host.toLowerCase();
+    },
+    originAllowed(origin) {
+      if (origin === undefined) return true;
+      if (allowAll) return true;
+      if (origins.has(origin.toLowerCase())) return true;
+      try {
+        const url = new URL(origin);
+        return (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackName(url.hostname);
+      } catch {
+        return false; // "null" (sandboxed frames, file://) and anything unparsable
+      }
+    },
+  };
+}

@@ -1,0 +1,295 @@
+// The bridge core: the only place that knows models, checks queries, routes them to a page, applies
+// timeouts and queue limits, keeps each model's last output and error, and publishes outputs and
+// failures as events. Protocol modules translate to and from these calls and events.
+import { EventEmitter } from 'node:events';
+import type { ModelAnnouncement, ModelInfo, ModelManifest, Values } from '../../web/runtime/types.ts';
+import { BridgeError, toBridgeError } from './errors.ts';
+import { compileInputChecker, type InputChecker } from './validate.ts';
+
+/** A connected page, as the core sees it (the relay implements it). */
+export interface PageLink {
+  readonly id: string;
+  /** The models this page announced, by id. */
+  readonly models: ReadonlyMap<string, ModelAnnouncement>;
+  /** Sends a query; the page answers through `core.settle(id, …)`. */
+  sendQuery(id: number, model: string, inputs: Values, options: QueryOptions): void;
+}
+
+export interface QueryOptions {
+  /** Also return the input image with the output drawn on it (`annotated`, JPEG bytes). */
+  annotate?: boolean;
+}
+
+export interface QueryContext extends QueryOptions {
+  /** Which protocol asked, for logs and activity ("http", "osc", …). */
+  source: string;
+}
+
+export interface OutputEvent { model: string; outputs: Values; source: string; ms?: number }
+export interface FailureEvent { model: string; error: BridgeError; source: string }
+
+interface CoreEvents {
+  output: [OutputEvent];
+  failure: [FailureEvent];
+  models: [];
+}
+
+export interface ModelView {
+  id: string;
+  title: string;
+  description?: string;
+  license?: string;
+  info: ModelInfo;
+  backend?: string;
+  fallbackReason?: string;
+  /** `ready` when some page can run it; otherwise the best state any page reports, or `not loaded`. */
+  state: string;
+  error?: string;
+  pages: number;
+  size?: number;
+}
+
+interface Pending {
+  page: PageLink;
+  model: string;
+  source: string;
+  started: number;
+  timer: NodeJS.Timeout;
+  resolve: (v: Values) => void;
+  reject: (e: BridgeError) => void;
+}
+
+interface ModelRecord {
+  lastOutput: Values | undefined;
+  lastError: string | null;
+  queued: number;
+}
+
+export interface CoreOptions {
+  /** Models known before any page connects (the catalogue in public/models). */
+  catalogue?: ModelManifest[];
+  /** The model the single-model addresses serve; else the first known. */
+  defaultModel?: string;
+  timeoutMs?: number;
+  /** Most queries waiting on one model at once; more get "busy". */
+  maxQueue?: number;
+}
+
+export class BridgeCore extends EventEmitter<CoreEvents> {
+  readonly timeoutMs: number;
+  readonly maxQueue: number;
+  private readonly catalogue = new Map<string, { manifest: ModelManifest; info: ModelInfo }>();
+  private readonly pages = new Set<PageLink>();
+  private readonly pending = new Map<number, Pending>();
+  private readonly records = new Map<string, ModelRecord>();
+  private readonly checkers = new Map<string, { info: ModelInfo; check: InputChecker }>();
+  private readonly inFlight = new Map<PageLink, number>();
+  private nextId = 1;
+  private configuredDefault: string | undefined;
+
+  constructor(options: CoreOptions = {}) {
+    super();
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.maxQueue = options.maxQueue ?? 64;
+    for (const m of options.catalogue ?? []) this.catalogue.set(m.id, { manifest: m, info: { inputs: m.inputs, outputs: m.outputs } });
+    this.configuredDefault = options.defaultModel;
+  }
+
+  // ── pages ──────────────────────────────────────────────────────────────────────────────────────
+
+  addPage(page: PageLink): void {
+    this.pages.add(page);
+    this.inFlight.set(page, 0);
+    this.emit('models');
+  }
+
+  /** The page announced a new set of models. */
+  pageChanged(): void {
+    this.emit('models');
+  }
+
+  /** The page went away: everything it held fails now, not at its timeout. */
+  removePage(page: PageLink, why: string): void {
+    if (!this.pages.delete(page)) return;
+    this.inFlight.delete(page);
+    for (const [id, p] of this.pending) {
+      if (p.page !== page) continue;
+      this.finish(id, p, new BridgeError('unavailable', `the page running "${p.model}" went away before answering (${why}); retry once a page is connected`));
+    }
+    this.emit('models');
+  }
+
+  get pageCount(): number {
+    return this.pages.size;
+  }
+
+  // ── models ─────────────────────────────────────────────────────────────────────────────────────
+
+  /** Every model known: the catalogue's and every page's, merged by id. */
+  models(): ModelView[] {
+    const views = new Map<string, ModelView>();
+    for (const { manifest: m, info } of this.catalogue.values()) {
+      views.set(m.id, {
+        id: m.id, title: m.title ?? m.id, description: m.description, license: m.license,
+        info, state: 'not loaded', pages: 0,
+      });
+    }
+    const rank = { ready: 3, loading: 2, failed: 1 } as Record<string, number>;
+    for (const page of this.pages) {
+      for (const a of page.models.values()) {
+        const v = views.get(a.id);
+        const mine: ModelView = {
+          id: a.id, title: a.title, description: a.description, license: a.license, info: a.info,
+          backend: a.backend, fallbackReason: a.fallbackReason, state: a.state, error: a.error,
+          pages: a.state === 'ready' ? 1 : 0, size: a.size,
+        };
+        if (!v) views.set(a.id, mine);
+        else {
+          const pages = v.pages + mine.pages;
+          if ((rank[a.state] ?? 0) > (rank[v.state] ?? 0)) views.set(a.id, { ...v, ...mine, pages });
+          else v.pages = pages;
+        }
+      }
+    }
+    return [...views.values()];
+  }
+
+  /** The id the single-model addresses serve. */
+  get defaultModel(): string | undefined {
+    if (this.configuredDefault) return this.configuredDefault;
+    return this.models()[0]?.id;
+  }
+
+  /** A model by id (or the default model), or a `not_found` error naming the ones there are. */
+  model(id?: string): ModelView {
+    const all = this.models();
+    const want = id ?? this.defaultModel;
+    const found = all.find((m) => m.id === want);
+    if (found) return found;
+    const known = all.map((m) => m.id).join(', ') || 'none yet';
+    if (want === undefined) throw new BridgeError('not_found', 'no model is loaded yet, and no --model was given');
+    throw new BridgeError('not_found', `no model "${want}" (models: ${known})`);
+  }
+
+  lastOutput(id?: string): Values {
+    return this.records.get(this.model(id).id)?.lastOutput ?? {};
+  }
+
+  lastError(id?: string): string | null {
+    return this.records.get(this.model(id).id)?.lastError ?? null;
+  }
+
+  // ── queries ────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Runs a query on a model (the default one when `id` is undefined). Resolves with the outputs, or
+   * rejects with a BridgeError; either way the model's last output or error and the events follow.
+   */
+  async query(id: string | undefined, inputs: unknown, ctx: QueryContext): Promise<Values> {
+    const view = this.model(id);
+    const model = view.id;
+    try {
+      const checked = this.checker(view)(inputs);
+      const page = this.pickPage(model);
+      const record = this.record(model);
+      if (record.queued >= this.maxQueue) {
+        throw new BridgeError('busy', `"${model}" has ${record.queued} queries waiting, the most allowed (--max-queue); retry shortly`, 1);
+      }
+      return await this.dispatch(page, model, checked, ctx);
+    } catch (err) {
+      const error = toBridgeError(err);
+      this.fail(model, error, ctx.source);
+      throw error;
+    }
+  }
+
+  /** Outputs the page produced on its own (its UI, a webcam) are outputs like any other. */
+  publish(model: string, outputs: Values, source: string): void {
+    const record = this.record(model);
+    record.lastOutput = outputs;
+    record.lastError = null;
+    this.emit('output', { model, outputs, source });
+  }
+
+  /** The page's answer to query `id`. */
+  settle(page: PageLink, id: number, result: { outputs?: Values; error?: BridgeError }): void {
+    const p = this.pending.get(id);
+    if (!p || p.page !== page) return; // late (timed out) or not this page's: ignore
+    this.finish(id, p, result.error ?? result.outputs ?? {});
+  }
+
+  private dispatch(page: PageLink, model: string, inputs: Values, ctx: QueryContext): Promise<Values> {
+    const id = this.nextId++;
+    const record = this.record(model);
+    return new Promise<Values>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const p = this.pending.get(id);
+        if (p) this.finish(id, p, new BridgeError('timeout', `"${model}" did not answer within ${this.timeoutMs / 1000} s (--timeout)`));
+      }, this.timeoutMs);
+      this.pending.set(id, { page, model, source: ctx.source, started: performance.now(), timer, resolve, reject });
+      record.queued++;
+      this.inFlight.set(page, (this.inFlight.get(page) ?? 0) + 1);
+      try {
+        page.sendQuery(id, model, inputs, { annotate: ctx.annotate });
+      } catch (err) {
+        this.finish(id, this.pending.get(id)!, new BridgeError('unavailable', `could not reach the page: ${(err as Error).message}`));
+      }
+    }).then((outputs) => {
+      const record = this.record(model);
+      record.lastOutput = outputs;
+      record.lastError = null;
+      this.emit('output', { model, outputs, source: ctx.source });
+      return outputs;
+    });
+  }
+
+  private finish(id: number, p: Pending, result: Values | BridgeError): void {
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    this.record(p.model).queued--;
+    const n = this.inFlight.get(p.page);
+    if (n !== undefined) this.inFlight.set(p.page, n - 1);
+    if (result instanceof BridgeError) p.reject(result);
+    else p.resolve(result);
+  }
+
+  private fail(model: string, error: BridgeError, source: string): void {
+    this.record(model).lastError = error.message;
+    this.emit('failure', { model, error, source });
+  }
+
+  /** The least busy page that has the model ready. */
+  private pickPage(model: string): PageLink {
+    let best: PageLink | undefined;
+    let states: string[] = [];
+    for (const page of this.pages) {
+      const a = page.models.get(model);
+      if (!a) continue;
+      if (a.state !== 'ready') { states.push(a.error ? `${a.state}: ${a.error}` : a.state); continue; }
+      if (!best || (this.inFlight.get(page) ?? 0) < (this.inFlight.get(best) ?? 0)) best = page;
+    }
+    if (best) return best;
+    if (this.pages.size === 0) throw new BridgeError('unavailable', `no page is connected to run "${model}": open the page or start the bridge with --headless`, 2);
+    if (states.length) throw new BridgeError('unavailable', `"${model}" is not ready on any page (${states.join('; ')})`, 2);
+    throw new BridgeError('unavailable', `no connected page has loaded "${model}"`, 2);
+  }
+
+  private checker(view: ModelView): InputChecker {
+    const cached = this.checkers.get(view.id);
+    if (cached && cached.info === view.info) return cached.check;
+    const check = compileInputChecker(view.info);
+    this.checkers.set(view.id, { info: view.info, check });
+    return check;
+  }
+
+  private record(model: string): ModelRecord {
+    let r = this.records.get(model);
+    if (!r) this.records.set(model, (r = { lastOutput: undefined, lastError: null, queued: 0 }));
+    return r;
+  }
+
+  /** Fails everything in flight (shutdown). */
+  close(why: string): void {
+    for (const [id, p] of this.pending) this.finish(id, p, new BridgeError('unavailable', why));
+  }
+}

@@ -1,0 +1,46 @@
+/** Everything the bridge can be told, with the defaults of DESIGN.md. */
+export interface BridgeOptions {
+  host: string;
+  httpPort: number;
+  socketioPort: number;
+  oscPort: number;
+  labgraphPort: number;
+  tcpPort: number;
+  runtimePort: number;
+  /** The model the single-model addresses serve (default: the first model). */
+  model?: string;
+  headless: boolean;
+  browser: string;
+  open: boolean;
+  allowOrigin: string[];
+  /** Seconds a query may take before it fails with a timeout. */
+  timeout: number;
+  /** Queries that may wait on one model at once. */
+  maxQueue: number;
+  /** Largest request body, relay frame or message, in bytes. */
+  maxBody: number;
+  /** The built page and its models (vite's output). */
+  staticDir: string;
+  /** Pairing token the page must present on the relay (random when not given). */
+  token?: string;
+  quiet: boolean;
+}
+
+export const defaults: BridgeOptions = {
+  host: '127.0.0.1',
+  httpPort: 8000,
+  socketioPort: 3000,
+  oscPort: 57100,
+  labgraphPort: 9000,
+  tcpPort: 6000,
+  runtimePort: 8765,
+  headless: false,
+  browser: '/usr/bin/chromium',
+  open: false,
+  allowOrigin: [],
+  timeout: 30,
+  maxQueue: 64,
+  maxBody: 16 * 1024 * 1024,
+  staticDir: new URL('../dist', import.meta.url).pathname,
+  quiet: false,
+};

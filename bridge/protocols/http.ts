@@ -1,0 +1,65 @@
+// Runway's HTTP API (POST /query, GET /data, /error, /info), the multi-model API under /models/<id>,
+// and /health. Translation only: every decision is the core's.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { BridgeCore } from '../core/core.ts';
+import { BridgeError, toBridgeError, type ErrorCode } from '../core/errors.ts';
+import { toJson } from '../core/values.ts';
+import type { Values } from '../../web/runtime/types.ts';
+
+const STATUS: Record<ErrorCode, number> = {
+  bad_request: 400, not_found: 404, too_large: 413, unavailable: 503, busy: 503, timeout: 504, model_failed: 500,
+};
+
+export function sendError(reply: FastifyReply, err: unknown): FastifyReply {
+  const e = toBridgeError(err);
+  if (e.retryAfterSeconds !== undefined) reply.header('Retry-After', String(e.retryAfterSeconds));
+  return reply.status(STATUS[e.code]).send({ error: e.message });
+}
+
+interface ModelParams { id: string }
+
+export function httpProtocol(app: FastifyInstance, core: BridgeCore, health: () => Record<string, unknown>): void {
+  // JSON or an image, nothing else (PROTOCOLS.md: anything else is a 415).
+  app.removeContentTypeParser('text/plain');
+  // An image body is the model's image input as it is: no base64 on the way in.
+  app.addContentTypeParser(/^image\//, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  const query = async (id: string | undefined, body: unknown, reply: FastifyReply) => {
+    try {
+      let inputs = body;
+      if (Buffer.isBuffer(body)) {
+        const port = core.model(id).info.inputs.find((p) => p.type === 'image');
+        if (!port) throw new BridgeError('bad_request', `"${core.model(id).id}" takes no image input; send a JSON body`);
+        inputs = { [port.name]: body };
+      }
+      return toJson(await core.query(id, inputs, { source: 'http' }));
+    } catch (err) {
+      return sendError(reply, err);
+    }
+  };
+  const data = (id: string | undefined, reply: FastifyReply): Values | FastifyReply => {
+    try { return toJson(core.lastOutput(id)); } catch (err) { return sendError(reply, err); }
+  };
+  const error = (id: string | undefined, reply: FastifyReply) => {
+    try { return { error: core.lastError(id) }; } catch (err) { return sendError(reply, err); }
+  };
+  const info = (id: string | undefined, reply: FastifyReply) => {
+    try { return core.model(id).info; } catch (err) { return sendError(reply, err); }
+  };
+
+  app.post('/query', (req, reply) => query(undefined, req.body, reply));
+  app.get('/data', (_req, reply) => data(undefined, reply));
+  app.get('/error', (_req, reply) => error(undefined, reply));
+  app.get('/info', (_req, reply) => info(undefined, reply));
+
+  app.get('/models', () => ({ default: core.defaultModel ?? null, models: core.models() }));
+  app.post<{ Params: ModelParams }>('/models/:id/query', (req, reply) => query(req.params.id, req.body, reply));
+  app.get<{ Params: ModelParams }>('/models/:id/data', (req, reply) => data(req.params.id, reply));
+  app.get<{ Params: ModelParams }>('/models/:id/error', (req, reply) => error(req.params.id, reply));
+  app.get<{ Params: ModelParams }>('/models/:id/info', (req, reply) => info(req.params.id, reply));
+
+  app.get('/health', () => {
+    const models = core.models().map((m) => ({ id: m.id, state: m.state, backend: m.backend ?? null, pages: m.pages }));
+    return { status: models.some((m) => m.state === 'ready') ? 'ok' : 'waiting', pages: core.pageCount, models, ...health() };
+  });
+}

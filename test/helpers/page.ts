@@ -1,0 +1,77 @@
+// Test harness: the real bridge (in this process), a real headless Chromium page running the real
+// runtime, connected over the real relay. Every server binds 127.0.0.1 on a free port.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startBridge, type Bridge } from '../../bridge/bridge.ts';
+import { silentLog } from '../../bridge/log.ts';
+import type { BridgeOptions } from '../../bridge/options.ts';
+
+export const CHROMIUM = process.env.PAGEBRIDGE_BROWSER ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run', '--disable-quic',
+];
+
+export const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
+export const dataUri = (name: string, type: string) => `data:${type};base64,${fixture(name).toString('base64')}`;
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, `--user-data-dir=${mkdtempSync(join(tmpdir(), 'pagebridge-chromium-'))}`],
+  }).catch(async () => chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS }));
+}
+
+export interface Harness {
+  bridge: Bridge;
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  url: string;
+  /** Opens a page on the bridge and waits until the bridge reports its models ready. */
+  openPage(): Promise<Page>;
+  close(): Promise<void>;
+}
+
+/** Waits until `check` returns a truthy value (polling), or fails after `ms`. */
+export async function until<T>(check: () => Promise<T> | T, ms = 20_000, what = 'condition'): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function health(url: string): Promise<{ status: string; pages: number; models: { id: string; state: string }[]; [k: string]: unknown }> {
+  return (await fetch(`${url}/health`)).json() as never;
+}
+
+export async function startHarness(options: Partial<BridgeOptions> = {}): Promise<Harness> {
+  const bridge = await startBridge({ host: '127.0.0.1', httpPort: 0, headless: false, quiet: true, ...options }, silentLog);
+  const browser = await launchBrowser();
+  const context = await browser.newContext();
+  const h: Harness = {
+    bridge, browser, context, url: bridge.httpUrl, page: undefined as unknown as Page,
+    async openPage() {
+      const page = await context.newPage();
+      await page.goto(bridge.pageUrl);
+      await until(async () => (await health(bridge.httpUrl)).status === 'ok' && bridge.core.pageCount > 0, 30_000, 'the page to load its models');
+      h.page = page;
+      return page;
+    },
+    async close() {
+      await browser.close().catch(() => {});
+      await bridge.close();
+    },
+  };
+  await h.openPage();
+  return h;
+}
+
+export async function postJson(url: string, body: unknown): Promise<{ status: number; body: any; headers: Headers }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, body: await res.json(), headers: res.headers };
+}

@@ -1,0 +1,18 @@
+import { defineConfig } from 'vite';
+
+// The page must be cross-origin isolated so onnxruntime-web's WASM backend can use threads
+// (SharedArrayBuffer). The bridge sends the same headers when it serves the built page.
+const isolation = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+export default defineConfig({
+  root: 'web',
+  publicDir: '../public',
+  base: './',
+  build: { outDir: '../dist', emptyOutDir: true, target: 'es2022' },
+  worker: { format: 'es' },
+  server: { headers: isolation },
+  preview: { headers: isolation },
+});

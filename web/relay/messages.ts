@@ -1,0 +1,13 @@
+// Messages on the relay (see frame.ts for how they are framed).
+import type { ErrorCode, ModelAnnouncement, Values } from '../runtime/types.ts';
+
+/** Page → bridge. */
+export type PageMessage =
+  | { type: 'models'; models: ModelAnnouncement[] }
+  | { type: 'result'; id: number; outputs?: Values; error?: { code: ErrorCode; message: string } }
+  | { type: 'output'; model: string; outputs: Values; source?: string };
+
+/** Bridge → page. */
+export type BridgeMessage =
+  | { type: 'hello'; [key: string]: unknown }
+  | { type: 'query'; id: number; model: string; inputs: Values; annotate?: boolean };

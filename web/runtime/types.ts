@@ -1,0 +1,59 @@
+// Shapes shared by the page, the worker and the bridge.
+
+/** One input or output of a model, in Runway's shape. */
+export interface Port {
+  name: string;
+  type: string;
+  description?: string;
+  [key: string]: unknown;
+}
+
+/** What `/info` returns for a model. */
+export interface ModelInfo {
+  inputs: Port[];
+  outputs: Port[];
+}
+
+/** `public/models/<id>/model.json`. */
+export interface ModelManifest extends ModelInfo {
+  id: string;
+  title?: string;
+  description?: string;
+  license?: string;
+  source?: string;
+  file: string;
+  adapter: string;
+  params?: Record<string, unknown>;
+}
+
+export type Backend = 'webgpu' | 'wasm';
+export type ModelState = 'loading' | 'ready' | 'failed';
+
+/** What a page announces of each model it holds. */
+export interface ModelAnnouncement {
+  id: string;
+  title: string;
+  description?: string;
+  license?: string;
+  info: ModelInfo;
+  backend?: Backend;
+  /** Why the model runs on WASM when WebGPU was wanted. */
+  fallbackReason?: string;
+  state: ModelState;
+  error?: string;
+  /** Bytes of weights. */
+  size?: number;
+}
+
+/** Input or output values: JSON, with images as raw bytes. */
+export type Values = Record<string, unknown>;
+
+/** Error codes that cross the relay; the bridge maps each to every protocol's own error shape. */
+export type ErrorCode =
+  | 'bad_request'   // the query itself is malformed (wrong type, missing input, undecodable image)
+  | 'not_found'     // no such model
+  | 'unavailable'   // no page holds the model, or the page went away
+  | 'busy'          // a queue is full
+  | 'timeout'       // the model did not answer in time
+  | 'too_large'     // over a size limit
+  | 'model_failed'; // the model ran and failed

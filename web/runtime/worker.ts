@@ -1,0 +1,138 @@
+// The runtime worker: owns onnxruntime-web and every model's session, driven through comlink.
+import * as Comlink from 'comlink';
+import type * as Ort from 'onnxruntime-web';
+import { adapters } from './adapters/index.ts';
+import type { Adapter } from './adapters/adapter.ts';
+import { InputError } from './errors.ts';
+import type { Backend, ModelManifest, Values } from './types.ts';
+
+export interface LoadProgress {
+  stage: 'download' | 'compile';
+  loaded?: number;
+  total?: number;
+}
+
+export interface LoadResult {
+  backend: Backend;
+  fallbackReason?: string;
+  size: number;
+  loadMs: number;
+}
+
+interface Loaded {
+  manifest: ModelManifest;
+  session: Ort.InferenceSession;
+  adapter: Adapter;
+}
+
+let ortPromise: Promise<typeof Ort> | undefined;
+const models = new Map<string, Loaded>();
+
+/** onnxruntime-web is loaded from the served copy (not bundled), so its threads find their script. */
+function loadOrt(baseUrl: string): Promise<typeof Ort> {
+  ortPromise ??= (async () => {
+    const ort = (await import(/* @vite-ignore */ new URL('ort/ort.bundle.min.mjs', baseUrl).href)) as typeof Ort;
+    // One thread per core (onnxruntime's own default is half of them); threads need isolation.
+    ort.env.logLevel = 'error';
+    ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 8)) : 1;
+    return ort;
+  })();
+  return ortPromise;
+}
+
+async function fetchWeights(url: string, onProgress?: (p: LoadProgress) => void): Promise<Uint8Array> {
+  const res = await fetch(url);
+  if (!res.ok || !res.body) throw new Error(`could not fetch ${url}: HTTP ${res.status}`);
+  const total = Number(res.headers.get('content-length')) || undefined;
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let loaded = 0;
+  let lastReport = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    loaded += value.byteLength;
+    if (onProgress && (loaded - lastReport > 256 * 1024 || loaded === total)) {
+      lastReport = loaded;
+      onProgress({ stage: 'download', loaded, total });
+    }
+  }
+  const out = new Uint8Array(loaded);
+  let offset = 0;
+  for (const c of chunks) { out.set(c, offset); offset += c.byteLength; }
+  return out;
+}
+
+interface GpuAdapterLike {
+  isFallbackAdapter?: boolean;
+  info?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean };
+}
+
+/** Why WebGPU is no good here, or undefined when a hardware adapter is there. */
+async function webgpuMissing(): Promise<string | undefined> {
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<GpuAdapterLike | null> } }).gpu;
+  if (!gpu) return 'this browser has no WebGPU';
+  let adapter: GpuAdapterLike | null;
+  try {
+    adapter = await gpu.requestAdapter();
+  } catch (err) {
+    return `WebGPU adapter request failed: ${(err as Error).message}`;
+  }
+  if (!adapter) return 'no WebGPU adapter (no GPU, or GPU access disabled)';
+  // A software adapter (SwiftShader, llvmpipe) is many times slower than onnxruntime's WASM kernels.
+  const info = adapter.info ?? {};
+  const name = `${info.vendor ?? ''} ${info.architecture ?? ''} ${info.description ?? ''}`;
+  if (adapter.isFallbackAdapter || info.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|software/i.test(name)) {
+    return `the only WebGPU adapter is a software one (${name.trim() || 'fallback adapter'})`;
+  }
+  return undefined;
+}
+
+const api = {
+  async load(manifest: ModelManifest, baseUrl: string, prefer: Backend | 'auto' = 'auto',
+    onProgress?: (p: LoadProgress) => void): Promise<LoadResult> {
+    const started = performance.now();
+    const adapter = adapters[manifest.adapter];
+    if (!adapter) throw new Error(`model "${manifest.id}" names adapter "${manifest.adapter}", which this runtime does not have`);
+    const ort = await loadOrt(baseUrl);
+    const weights = await fetchWeights(new URL(`models/${manifest.id}/${manifest.file}`, baseUrl).href, onProgress);
+    onProgress?.({ stage: 'compile' });
+
+    const options = (ep: Backend): Ort.InferenceSession.SessionOptions => ({
+      executionProviders: [ep], graphOptimizationLevel: 'all', logSeverityLevel: 3,
+    });
+    let backend: Backend = 'wasm';
+    let fallbackReason: string | undefined = prefer === 'wasm' ? 'WASM was asked for' : await webgpuMissing();
+    let session: Ort.InferenceSession | undefined;
+    if (!fallbackReason) {
+      try {
+        session = await ort.InferenceSession.create(weights, options('webgpu'));
+        backend = 'webgpu';
+      } catch (err) {
+        fallbackReason = `WebGPU session failed: ${(err as Error).message}`;
+      }
+    }
+    session ??= await ort.InferenceSession.create(weights, options('wasm'));
+    await models.get(manifest.id)?.session.release();
+    models.set(manifest.id, { manifest, session, adapter });
+    return { backend, fallbackReason, size: weights.byteLength, loadMs: performance.now() - started };
+  },
+
+  async run(id: string, inputs: Values): Promise<Values> {
+    const m = models.get(id);
+    if (!m) throw new Error(`model "${id}" is not loaded in this page`);
+    return m.adapter.run(inputs, { ort: await ortPromise!, session: m.session, manifest: m.manifest });
+  },
+
+  async unload(id: string): Promise<void> {
+    const m = models.get(id);
+    models.delete(id);
+    await m?.session.release();
+  },
+};
+
+export type RuntimeWorker = typeof api;
+export { InputError };
+
+Comlink.expose(api);
