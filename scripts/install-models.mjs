@@ -74,5 +74,8 @@ function installModels() {
   process.stdout.write(`pagebridge: models ready: ${ids.join(', ')}\n`);
 }
 
-copyOrt();
-installModels();
+// Run as a script (npm's postinstall), not when a test imports parseSource.
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  copyOrt();
+  installModels();
+}

