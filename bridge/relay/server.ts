@@ -71,7 +71,12 @@ export function attachRelay(server: Server, core: BridgeCore, log: Log, options:
         log.warn(`relay: ${page.id} sent a frame that does not decode (${(err as Error).message}); ignored`);
         return;
       }
-      handle(page, msg);
+      try {
+        handle(page, msg);
+      } catch (err) {
+        // A malformed message (wrong field types) must not take the bridge down.
+        log.warn(`relay: ${page.id} sent a malformed ${JSON.stringify(msg?.type)} message (${(err as Error).message}); ignored`);
+      }
     });
     ws.on('close', (code) => {
       core.removePage(page, code === 1001 ? 'page closed or reloaded' : `connection closed, code ${code}`);
@@ -83,7 +88,7 @@ export function attachRelay(server: Server, core: BridgeCore, log: Log, options:
   function handle(page: PageConnection, msg: PageMessage) {
     switch (msg?.type) {
       case 'models':
-        page.models = new Map(msg.models.map((m) => [m.id, m]));
+        page.models = new Map(msg.models.filter((m) => typeof m?.id === 'string' && m.info).map((m) => [m.id, m]));
         core.pageChanged();
         return;
       case 'result':
