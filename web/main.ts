@@ -27,7 +27,7 @@ const relay = token ? new RelayClient(relayUrl(params.get('bridge'), token), {
     const e = entries.get(id);
     if (!e?.model) throw new Error(`model "${id}" is not loaded in this page`);
     const started = performance.now();
-    const outputs = await e.model.query(inputs);
+    const outputs = await e.model.query(inputs, { transfer: true });
     e.lastMs = performance.now() - started;
     renderModels();
     return outputs;

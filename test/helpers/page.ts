@@ -35,11 +35,13 @@ export interface Harness {
 }
 
 /** Waits until `check` returns a truthy value (polling), or fails after `ms`. */
-export async function until<T>(check: () => Promise<T> | T, ms = 20_000, what = 'condition'): Promise<T> {
+type Falsy = undefined | null | false | 0 | '';
+
+export async function until<T>(check: () => T | Promise<T>, ms = 20_000, what = 'condition'): Promise<Exclude<T, Falsy>> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await check();
-    if (v) return v;
+    if (v) return v as Exclude<T, Falsy>;
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -35,24 +35,30 @@ export class Model {
   get id(): string { return this.manifest.id; }
   get info(): ModelInfo { return { inputs: this.manifest.inputs, outputs: this.manifest.outputs }; }
 
-  /** Runs the model. Images may be bytes, a Blob, or anything createImageBitmap takes (canvas, video, bitmap). */
-  async query(inputs: Values): Promise<Values> {
+  /**
+   * Runs the model. Images may be bytes, a Blob, or anything createImageBitmap takes (canvas, video,
+   * bitmap). With `transfer`, byte arrays are handed to the worker (their buffers detach here) rather
+   * than copied: for bytes the caller owns and needs no more, such as a relay frame.
+   */
+  async query(inputs: Values, options: { transfer?: boolean } = {}): Promise<Values> {
     if (this.disposed) throw new Error(`model "${this.id}" was disposed`);
     const prepared: Values = {};
-    const transfer: Transferable[] = [];
+    const transfer = new Set<Transferable>();
     for (const [name, value] of Object.entries(inputs)) {
-      if (value instanceof Blob) prepared[name] = new Uint8Array(await value.arrayBuffer());
-      else if (isImageSource(value)) {
+      if (value instanceof Blob) {
+        const bytes = new Uint8Array(await value.arrayBuffer());
+        prepared[name] = bytes;
+        transfer.add(bytes.buffer);
+      } else if (isImageSource(value)) {
         const bitmap = await createImageBitmap(value);
         prepared[name] = bitmap;
-        transfer.push(bitmap);
-      } else prepared[name] = value;
-      const v = prepared[name];
-      if (v instanceof Uint8Array && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && !transfer.includes(v.buffer as ArrayBuffer)) {
-        transfer.push(v.buffer as ArrayBuffer);
+        transfer.add(bitmap);
+      } else {
+        prepared[name] = value;
+        if (options.transfer && value instanceof Uint8Array && value.buffer instanceof ArrayBuffer) transfer.add(value.buffer);
       }
     }
-    return runtime().remote.run(this.id, Comlink.transfer(prepared, transfer));
+    return runtime().remote.run(this.id, Comlink.transfer(prepared, [...transfer]));
   }
 
   /** Draws outputs of this model over an image of width×height. */
