@@ -100,7 +100,10 @@ function renderModels(): void {
 
 async function loadCatalogue(): Promise<void> {
   const res = await fetch(new URL('models/index.json', baseUrl));
-  const { models } = (await res.json()) as { models: string[] };
+  const catalogue = ((await res.json()) as { models: string[] }).models;
+  // `#models=a,b` loads only those (a page for one sketch need not compile every model).
+  const only = params.get('models')?.split(',').filter(Boolean);
+  const models = only ? catalogue.filter((id) => only.includes(id)) : catalogue;
   const manifests = await Promise.all(models.map((id) => fetchManifest(id, baseUrl)));
   for (const m of manifests) entries.set(m.id, { manifest: m, state: 'loading', progress: 0 });
   renderModels();

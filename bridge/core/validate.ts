@@ -23,6 +23,8 @@ function schemaFor(port: Port): object {
       ...(typeof port.length === 'number' ? { minItems: port.length, maxItems: port.length } : {}),
     };
     case 'array': return { type: 'array' };
+    // An audio input is a WAV file (checked apart, like images) or an array of PCM samples.
+    case 'audio': return { type: 'array', items: { type: 'number' } };
     case 'tensor': return {
       type: 'object', required: ['dims', 'data'],
       properties: {
@@ -38,6 +40,7 @@ function schemaFor(port: Port): object {
 function describe(port: Port): string {
   switch (port.type) {
     case 'image': return 'an image (a JPEG or PNG data URI, or base64)';
+    case 'audio': return 'audio (a WAV data URI, or an array of PCM samples)';
     case 'vector': return typeof port.length === 'number' ? `a vector of ${port.length} numbers` : 'a vector of numbers';
     case 'category': return Array.isArray(port.oneOf) ? `one of ${port.oneOf.map((v) => JSON.stringify(v)).join(', ')}` : 'a category';
     case 'tensor': return 'a tensor ({"dtype", "dims", "data"})';
@@ -71,6 +74,10 @@ export function compileInputChecker(info: ModelInfo): InputChecker {
         out[port.name] = checkImage(port.name, value);
         continue;
       }
+      if (port.type === 'audio' && !Array.isArray(value)) {
+        out[port.name] = checkWav(port.name, value);
+        continue;
+      }
       const validate = validators.get(port.name)!;
       if (!validate(value)) {
         throw new BridgeError('bad_request', `input "${port.name}" ${ajvMessage(validate.errors)}: expected ${describe(port)}`);
@@ -97,6 +104,16 @@ function checkImage(name: string, value: unknown): Uint8Array {
   }
   if (!sniffImage(bytes)) {
     throw new BridgeError('bad_request', `input "${name}" does not decode as an image (${bytes.byteLength} bytes, neither JPEG, PNG, GIF, WebP nor BMP)`);
+  }
+  return bytes;
+}
+
+function checkWav(name: string, value: unknown): Uint8Array {
+  const bytes = value instanceof Uint8Array ? value : typeof value === 'string' ? decodeDataUri(value) : undefined;
+  if (!bytes) throw new BridgeError('bad_request', `input "${name}" must be a WAV data URI (data:audio/wav;base64,…) or an array of PCM samples`);
+  const tag = (at: number) => Buffer.from(bytes.buffer, bytes.byteOffset + at, 4).toString('latin1');
+  if (bytes.byteLength < 12 || tag(0) !== 'RIFF' || tag(8) !== 'WAVE') {
+    throw new BridgeError('bad_request', `input "${name}" is not a WAV file (${bytes.byteLength} bytes without a RIFF/WAVE header)`);
   }
   return bytes;
 }

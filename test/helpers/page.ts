@@ -23,6 +23,11 @@ export async function launchBrowser(): Promise<Browser> {
   }).catch(async () => chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS }));
 }
 
+export interface HarnessOptions extends Partial<BridgeOptions> {
+  /** The catalogue models the page loads (default: face-detection only, to keep tests quick). */
+  models?: string[];
+}
+
 export interface Harness {
   bridge: Bridge;
   browser: Browser;
@@ -51,7 +56,7 @@ export async function health(url: string): Promise<{ status: string; pages: numb
   return (await fetch(`${url}/health`)).json() as never;
 }
 
-export async function startHarness(options: Partial<BridgeOptions> = {}): Promise<Harness> {
+export async function startHarness({ models = ['face-detection'], ...options }: HarnessOptions = {}): Promise<Harness> {
   const bridge = await startBridge({ host: '127.0.0.1', httpPort: 0, headless: false, quiet: true, ...options }, silentLog);
   const browser = await launchBrowser();
   const context = await browser.newContext();
@@ -59,8 +64,11 @@ export async function startHarness(options: Partial<BridgeOptions> = {}): Promis
     bridge, browser, context, url: bridge.httpUrl, page: undefined as unknown as Page,
     async openPage() {
       const page = await context.newPage();
-      await page.goto(bridge.pageUrl);
-      await until(async () => (await health(bridge.httpUrl)).status === 'ok' && bridge.core.pageCount > 0, 30_000, 'the page to load its models');
+      await page.goto(`${bridge.pageUrl}&models=${models.join(',')}`);
+      await until(async () => {
+        const s = await health(bridge.httpUrl);
+        return s.pages > 0 && models.every((id) => s.models.some((m) => m.id === id && m.state !== 'loading' && m.state !== 'not loaded'));
+      }, 60_000, `the page to load ${models.join(', ')}`);
       h.page = page;
       return page;
     },

@@ -45,6 +45,15 @@ export function letterbox(image: ImageBitmap, size: number): { pixels: Uint8Clam
   };
 }
 
+/** Draws `image` resized to width×height (aspect ratio not kept) and returns its RGBA bytes. */
+export function stretch(image: ImageBitmap, width: number, height: number): Uint8ClampedArray {
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  if (!ctx) throw new Error('OffscreenCanvas 2D context is not available');
+  ctx.drawImage(image, 0, 0, width, height);
+  return ctx.getImageData(0, 0, width, height).data;
+}
+
 /** RGBA bytes → float32 NHWC RGB with `v * scale + offset`. */
 export function rgbaToNhwc(pixels: Uint8ClampedArray, scale: number, offset: number): Float32Array {
   const n = pixels.length / 4;
