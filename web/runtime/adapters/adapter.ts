@@ -3,7 +3,12 @@ import type { ModelManifest, Values } from '../types.ts';
 
 export interface AdapterContext {
   ort: typeof Ort;
+  /** The model's first (usually only) network. */
   session: Ort.InferenceSession;
+  /** Every network by its asset name, for models of several. */
+  sessions: Record<string, Ort.InferenceSession>;
+  /** Files of the model that are no network (e.g. a character list), by asset name. */
+  files: Record<string, Uint8Array>;
   manifest: ModelManifest;
 }
 

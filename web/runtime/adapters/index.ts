@@ -2,10 +2,12 @@ import type { Adapter } from './adapter.ts';
 import { faceDetector } from './face-detector.ts';
 import { lineDetector } from './line-detector.ts';
 import { voiceActivity } from './voice-activity.ts';
+import { ocr } from './ocr.ts';
 
 /** Adapter families by the name a model.json gives under "adapter". */
 export const adapters: Record<string, Adapter> = {
   'face-detector': faceDetector,
   'line-detector': lineDetector,
   'voice-activity': voiceActivity,
+  ocr,
 };
