@@ -109,7 +109,7 @@ export const ocr: Adapter = {
     const p = { maxSide: 960, binaryThreshold: 0.3, boxThreshold: 0.6, unclipRatio: 1.5, minScore: 0.5, ...manifest.params } as Params;
     const det = sessions.det!, rec = sessions.rec!;
     // The character list, plus the space PaddleOCR appends (use_space_char); decoded once.
-    const cache = charCache?.bytes === files.keys ? charCache : { bytes: files.keys!, chars: [...new TextDecoder().decode(files.keys).split('\n'), ' '] };
+    const cache: { bytes: Uint8Array; chars: string[] } = charCache && charCache.bytes === files.keys ? charCache : { bytes: files.keys!, chars: [...new TextDecoder().decode(files.keys).split('\n'), ' '] };
     charCache = cache;
     const { chars } = cache;
     const image = await decodeImage(inputs.image, 'image');
