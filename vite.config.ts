@@ -11,7 +11,17 @@ export default defineConfig({
   root: 'web',
   publicDir: '../public',
   base: './',
-  build: { outDir: '../dist', emptyOutDir: true, target: 'es2022' },
+  build: {
+    outDir: '../dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    rollupOptions: {
+      // The page, and the runtime as a module any page can import (`<bridge>/runtime.js`).
+      input: { main: 'web/index.html', runtime: 'web/runtime/embed.ts' },
+      preserveEntrySignatures: 'exports-only',
+      output: { entryFileNames: (chunk) => (chunk.name === 'runtime' ? 'runtime.js' : 'assets/[name]-[hash].js') },
+    },
+  },
   worker: { format: 'es' },
   server: { headers: isolation },
   preview: { headers: isolation },

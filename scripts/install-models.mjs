@@ -21,7 +21,8 @@ function copyOrt() {
   const out = join(publicDir, 'ort');
   mkdirSync(out, { recursive: true });
   // The default bundle holds both execution providers (WebGPU through JSEP, and WASM).
-  for (const file of ['ort.bundle.min.mjs', 'ort-wasm-simd-threaded.jsep.wasm']) {
+  // The separate .mjs loader is what onnxruntime imports when its bundle was loaded cross-origin.
+  for (const file of ['ort.bundle.min.mjs', 'ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm']) {
     copyFileSync(join(dist, file), join(out, file));
   }
 }

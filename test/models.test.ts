@@ -5,12 +5,12 @@ import { dataUri, fixture, postJson, startHarness, type Harness } from './helper
 
 describe('models over HTTP', () => {
   let h: Harness;
-  before(async () => { h = await startHarness({ models: ['line-segments', 'ocr', 'voice-activity'] }); });
+  before(async () => { h = await startHarness({ models: ['line-segments', 'ocr', 'voice-activity', 'face-detection-short'] }); });
   after(async () => { await h?.close(); });
 
   it('every model is listed with its info and is ready', async () => {
     const { models } = (await (await fetch(`${h.url}/models`)).json()) as { models: { id: string; state: string }[] };
-    for (const id of ['line-segments', 'ocr', 'voice-activity']) {
+    for (const id of ['line-segments', 'ocr', 'voice-activity', 'face-detection-short']) {
       assert.equal(models.find((m) => m.id === id)?.state, 'ready', id);
     }
   });
@@ -52,6 +52,13 @@ describe('models over HTTP', () => {
     const [x, y, w] = lines[0]!.box;
     assert.ok(x! < 0.05 && y! < 0.15 && w! > 0.5, `heading box ${lines[0]!.box}`);
     assert.ok(lines.every((l) => l.score >= 0.5));
+  });
+
+  it('face-detection-short finds the astronaut\'s face too', async () => {
+    const res = await postJson(`${h.url}/models/face-detection-short/query`, { image: dataUri('astronaut.jpg', 'image/jpeg') });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const [x, y, w, hh] = res.body.faces[0].box as number[];
+    assert.ok(res.body.faces[0].score > 0.5 && x! < 0.44 && 0.44 < x! + w! && y! < 0.24 && 0.24 < y! + hh!, JSON.stringify(res.body));
   });
 
   it('voice-activity marks the spoken part of a WAV as speech', async () => {

@@ -2,6 +2,7 @@
 //   const model = await loadModel('face-detection', { baseUrl: 'http://127.0.0.1:8000/' });
 //   const { faces } = await model.query({ image: blob });
 import * as Comlink from 'comlink';
+import workerUrl from './worker.ts?worker&url';
 import type { RuntimeWorker, LoadProgress } from './worker.ts';
 import type { Backend, ModelInfo, ModelManifest, Values } from './types.ts';
 import { adapters } from './adapters/index.ts';
@@ -9,7 +10,7 @@ import { adapters } from './adapters/index.ts';
 export type { LoadProgress, Backend, ModelInfo, ModelManifest, Values };
 
 export interface LoadOptions {
-  /** Where `models/` and `ort/` are served (default: this page's directory). */
+  /** Where `models/` and `ort/` are served (default: where this runtime was loaded from). */
   baseUrl?: string;
   /** `auto` tries WebGPU and falls back to WASM. */
   backend?: Backend | 'auto';
@@ -18,12 +19,51 @@ export interface LoadOptions {
 
 let worker: { remote: Comlink.Remote<RuntimeWorker>; raw: Worker; users: number } | undefined;
 
+let defaultBaseUrl: string | undefined;
+
+/** Sets where models and onnxruntime are fetched from when `loadModel` is given no `baseUrl`. */
+export function setDefaultBaseUrl(url: string): void {
+  defaultBaseUrl = new URL(url, location.href).href;
+}
+
 function runtime() {
   if (!worker) {
-    const raw = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'pagebridge-runtime' });
+    const url = new URL(workerUrl, import.meta.url);
+    // A page may load this runtime from another origin (the bridge's port), but a worker script must
+    // be same-origin: start it from a same-origin blob that imports the real one (served with CORS).
+    const script = url.origin === location.origin ? url.href
+      : URL.createObjectURL(new Blob([`import ${JSON.stringify(url.href)};`], { type: 'text/javascript' }));
+    const raw = new Worker(script, { type: 'module', name: 'pagebridge-runtime' });
     worker = { remote: Comlink.wrap<RuntimeWorker>(raw), raw, users: 0 };
   }
   return worker;
+}
+
+export interface StreamOptions {
+  /** Most frames a second sent to the model (default 30); fewer when the model is slower. */
+  fps?: number;
+  /** The image input to feed (default: the model's first image input). */
+  input?: string;
+  /** Other inputs sent with every frame. */
+  inputs?: Values;
+  onError?: (err: Error) => void;
+}
+
+export interface StreamStats {
+  /** Frames answered per second, over the last second or so. */
+  fps: number;
+  /** Time from grabbing a frame to its output. */
+  latencyMs: number;
+  /** Frames skipped because the model was still busy with an older one. */
+  dropped: number;
+}
+
+export interface Stream {
+  stop(): void;
+  pause(): void;
+  resume(): void;
+  setFps(fps: number): void;
+  readonly stats: StreamStats;
 }
 
 export class Model {
@@ -59,6 +99,57 @@ export class Model {
       }
     }
     return runtime().remote.run(this.id, Comlink.transfer(prepared, [...transfer]));
+  }
+
+  /**
+   * Runs the model on a live source (a playing video, a canvas) frame after frame. Latest wins: a
+   * frame that arrives while the model is busy is skipped, never queued, so outputs stay current.
+   */
+  stream(source: HTMLVideoElement | HTMLCanvasElement | OffscreenCanvas, onOutput: (outputs: Values, stats: StreamStats) => void,
+    options: StreamOptions = {}): Stream {
+    const input = options.input ?? this.manifest.inputs.find((p) => p.type === 'image')?.name;
+    if (!input) throw new Error(`model "${this.id}" takes no image input to stream into`);
+    let interval = 1000 / (options.fps ?? 30);
+    let running = true, paused = false, busy = false, last = 0;
+    const stats: StreamStats = { fps: 0, latencyMs: 0, dropped: 0 };
+    const answered: number[] = [];
+    const tick = async () => {
+      if (!running) return;
+      schedule();
+      const now = performance.now();
+      if (paused || now - last < interval) return;
+      if (busy) { stats.dropped++; return; }
+      if (source instanceof HTMLVideoElement && source.readyState < 2) return;
+      busy = true;
+      last = now;
+      try {
+        const outputs = await this.query({ ...options.inputs, [input]: await createImageBitmap(source) });
+        const done = performance.now();
+        answered.push(done);
+        while (answered[0]! < done - 1000) answered.shift();
+        stats.fps = answered.length;
+        stats.latencyMs = done - now;
+        if (running) onOutput(outputs, { ...stats });
+      } catch (err) {
+        if (running) options.onError?.(err as Error);
+      } finally {
+        busy = false;
+      }
+    };
+    const schedule = () => {
+      if (!running) return;
+      if (source instanceof HTMLVideoElement && 'requestVideoFrameCallback' in source) source.requestVideoFrameCallback(() => void tick());
+      else if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => void tick());
+      else setTimeout(() => void tick(), interval);
+    };
+    schedule();
+    return {
+      stop: () => { running = false; },
+      pause: () => { paused = true; },
+      resume: () => { paused = false; },
+      setFps: (fps: number) => { interval = 1000 / fps; },
+      get stats() { return { ...stats }; },
+    };
   }
 
   /** Draws outputs of this model over an image of width×height. */
@@ -97,7 +188,7 @@ export async function fetchManifest(id: string, baseUrl: string): Promise<ModelM
 
 /** Loads a model of `baseUrl/models/<id>/` into this page's runtime worker. */
 export async function loadModel(id: string, options: LoadOptions = {}): Promise<Model> {
-  const baseUrl = new URL(options.baseUrl ?? './', location.href).href;
+  const baseUrl = new URL(options.baseUrl ?? defaultBaseUrl ?? './', location.href).href;
   const manifest = await fetchManifest(id, baseUrl);
   const w = runtime();
   w.users++;
