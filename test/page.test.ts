@@ -4,7 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { startHarness, until, type Harness } from './helpers/page.ts';
+import { postJson, startHarness, until, type Harness } from './helpers/page.ts';
+import { affineModel } from './helpers/onnx.ts';
 
 const shots = fileURLToPath(new URL('../test-results/', import.meta.url));
 
@@ -49,5 +50,32 @@ describe('the page', () => {
       return d.faces ? d : undefined;
     }, 5000, '/data to show the page\'s output');
     assert.deepEqual(data, out);
+  });
+
+  it('loads a dropped .onnx with its info from the graph, and serves it over HTTP', async () => {
+    await h.page.setInputFiles('#onnx-input', { name: 'My Affine.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from(affineModel()) });
+    const item = h.page.locator('li[data-model="my-affine"]');
+    await until(async () => (await item.getAttribute('data-state')) === 'ready', 20_000, 'the dropped model to load');
+    const info = await until(async () => {
+      const res = await fetch(`${h.url}/models/my-affine/info`);
+      return res.status === 200 ? res.json() : undefined;
+    }, 5000, 'the bridge to know the dropped model');
+    assert.deepEqual(info, {
+      inputs: [{ name: 'x', type: 'tensor', dtype: 'float32', dims: ['N', 4], description: 'float32 [N, 4]' }],
+      outputs: [{ name: 'y', type: 'tensor', dtype: 'float32', dims: ['N', 4], description: 'float32 [N, 4]' }],
+    });
+    const res = await postJson(`${h.url}/models/my-affine/query`, { x: { dtype: 'float32', dims: [2, 4], data: [1, 2, 3, 4, 5, 6, 7, 8] } });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(res.body, { y: { dtype: 'float32', dims: [2, 4], data: [3, 5, 7, 9, 11, 13, 15, 17] } });
+    // A wrong shape is the caller's error, named.
+    const bad = await postJson(`${h.url}/models/my-affine/query`, { x: { dims: [2, 4], data: [1, 2] } });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error, /input "x": dims \[2, 4\] hold 8 values, data has 2/);
+    // The page offers a JSON box for it, prefilled with a runnable example.
+    assert.equal(await h.page.locator('#json-input').isHidden(), false);
+    await h.page.click('#json-run');
+    await until(async () => (await h.page.locator('#output').innerText()).includes('"y"'), 5000, 'the JSON run');
+    assert.deepEqual(JSON.parse(await h.page.locator('#output').innerText()).y.data, [1, 1, 1, 1]);
+    await h.page.screenshot({ path: `${shots}page-dropped-model.png` });
   });
 });

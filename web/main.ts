@@ -1,6 +1,6 @@
 // The page: loads the catalogue's models into the runtime, lets a person try them on an image, and
 // serves them to the bridge over the relay when opened from the bridge's link.
-import { fetchManifest, loadModel, type Model } from './runtime/index.ts';
+import { fetchManifest, loadModel, loadOnnx, type Model } from './runtime/index.ts';
 import { RelayClient } from './relay/client.ts';
 import type { ModelAnnouncement, ModelManifest, Values } from './runtime/types.ts';
 
@@ -157,6 +157,89 @@ async function runOnFile(file: Blob): Promise<void> {
     state.textContent = `${id} failed: ${(err as Error).message}`;
   }
 }
+
+// ── your own model ──────────────────────────────────────────────────────────────────────────────
+/** A dropped .onnx: loaded with the generic tensor adapter and announced like the bundled models. */
+async function addOnnx(file: File): Promise<void> {
+  const base = file.name.replace(/\.onnx$/i, '').toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'model';
+  let id = base;
+  for (let n = 2; entries.has(id); n++) id = `${base}-${n}`;
+  const e: Entry = { manifest: { id, title: file.name, file: file.name, adapter: 'tensor', inputs: [], outputs: [] }, state: 'loading', stage: 'compile' };
+  entries.set(id, e);
+  renderModels();
+  try {
+    const model = await loadOnnx(new Uint8Array(await file.arrayBuffer()), { id, title: file.name, baseUrl });
+    e.model = model;
+    e.manifest = model.manifest;
+    e.state = 'ready';
+    $<HTMLSelectElement>('model-select').value = id;
+  } catch (err) {
+    e.state = 'failed';
+    e.error = `not a model onnxruntime can load: ${(err as Error).message}`;
+  }
+  renderModels();
+  showInputs();
+  relay?.announce();
+}
+
+$<HTMLInputElement>('onnx-input').addEventListener('change', (ev) => {
+  const file = (ev.target as HTMLInputElement).files?.[0];
+  if (file) void addOnnx(file);
+});
+document.addEventListener('dragover', (ev) => ev.preventDefault());
+document.addEventListener('drop', (ev) => {
+  const file = ev.dataTransfer?.files[0];
+  if (!file || !/\.onnx$/i.test(file.name)) return;
+  ev.preventDefault();
+  void addOnnx(file);
+});
+
+// ── inputs that are no image: JSON ──────────────────────────────────────────────────────────────
+/** An example input for a port, so the JSON box starts out runnable. */
+function example(port: { type: string; dtype?: unknown; dims?: unknown; default?: unknown }): unknown {
+  if (port.default !== undefined) return port.default;
+  if (port.type === 'tensor') {
+    const dims = (Array.isArray(port.dims) ? port.dims : [1]).map((d) => (typeof d === 'number' && d > 0 ? d : 1));
+    return { dtype: port.dtype ?? 'float32', dims, data: new Array(dims.reduce((a: number, b: number) => a * b, 1)).fill(0) };
+  }
+  return { text: '', number: 0, boolean: false, vector: [], array: [] }[port.type] ?? null;
+}
+
+function showInputs(): void {
+  const e = entries.get($<HTMLSelectElement>('model-select').value);
+  const box = $('json-input');
+  const ports = e?.manifest.inputs ?? [];
+  box.hidden = ports.length === 0 || ports.some((p) => p.type === 'image');
+  if (!box.hidden) {
+    $<HTMLTextAreaElement>('json-text').value = JSON.stringify(Object.fromEntries(ports.map((p) => [p.name, example(p as never)])), null, 1);
+  }
+}
+
+$<HTMLSelectElement>('model-select').addEventListener('change', showInputs);
+$('json-run').addEventListener('click', async () => {
+  const id = $<HTMLSelectElement>('model-select').value;
+  const e = entries.get(id);
+  const state = $('run-state');
+  if (!e?.model) { state.textContent = `${id} is not loaded yet`; return; }
+  let inputs: Values;
+  try {
+    inputs = JSON.parse($<HTMLTextAreaElement>('json-text').value) as Values;
+  } catch (err) {
+    state.textContent = `the inputs are not valid JSON: ${(err as Error).message}`;
+    return;
+  }
+  try {
+    const started = performance.now();
+    const outputs = await e.model.query(inputs);
+    e.lastMs = performance.now() - started;
+    $('output').textContent = JSON.stringify(outputs, null, 2);
+    state.textContent = `${id}: ${Math.round(e.lastMs)} ms on ${e.model.backend.toUpperCase()}`;
+    relay?.publish(id, outputs, 'page');
+    renderModels();
+  } catch (err) {
+    state.textContent = `${id} failed: ${(err as Error).message}`;
+  }
+});
 
 $<HTMLInputElement>('image-input').addEventListener('change', (ev) => {
   const file = (ev.target as HTMLInputElement).files?.[0];

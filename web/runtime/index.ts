@@ -186,6 +186,23 @@ export async function fetchManifest(id: string, baseUrl: string): Promise<ModelM
   return (await res.json()) as ModelManifest;
 }
 
+/**
+ * Loads an ONNX graph from bytes (a file the user dropped) with the generic tensor adapter: its info
+ * is derived from the graph's inputs and outputs, each a `tensor` ({dtype, dims, data}).
+ */
+export async function loadOnnx(bytes: Uint8Array, options: { id: string; title?: string; baseUrl?: string; backend?: Backend | 'auto' }): Promise<Model> {
+  const baseUrl = new URL(options.baseUrl ?? defaultBaseUrl ?? './', location.href).href;
+  const w = runtime();
+  w.users++;
+  try {
+    const r = await w.remote.loadBytes(options.id, options.title ?? options.id, bytes, baseUrl, options.backend ?? 'auto');
+    return new Model(r.manifest, r.backend, r.fallbackReason, r.size, r.loadMs);
+  } catch (err) {
+    w.users--;
+    throw err;
+  }
+}
+
 /** Loads a model of `baseUrl/models/<id>/` into this page's runtime worker. */
 export async function loadModel(id: string, options: LoadOptions = {}): Promise<Model> {
   const baseUrl = new URL(options.baseUrl ?? defaultBaseUrl ?? './', location.href).href;

@@ -4,6 +4,7 @@ import type * as Ort from 'onnxruntime-web';
 import { adapters } from './adapters/index.ts';
 import type { Adapter } from './adapters/adapter.ts';
 import { InputError } from './errors.ts';
+import { infoFromGraph } from './adapters/tensor.ts';
 import type { Backend, ModelManifest, Values } from './types.ts';
 
 export interface LoadProgress {
@@ -99,13 +100,48 @@ async function webgpuMissing(): Promise<string | undefined> {
   return undefined;
 }
 
+/** Creates the model's sessions (WebGPU first unless told otherwise) and makes it runnable. */
+async function install(manifest: ModelManifest, adapter: Adapter, networks: [string, Uint8Array][], files: Record<string, Uint8Array>,
+  prefer: Backend | 'auto'): Promise<{ backend: Backend; fallbackReason?: string }> {
+  const ort = await ortPromise!;
+  const create = async (ep: Backend) => {
+    const sessions: Record<string, Ort.InferenceSession> = {};
+    try {
+      for (const [name, weights] of networks) {
+        sessions[name] = await ort.InferenceSession.create(weights, {
+          executionProviders: [ep], graphOptimizationLevel: 'all', logSeverityLevel: 3,
+        });
+      }
+      return sessions;
+    } catch (err) {
+      await Promise.all(Object.values(sessions).map((s) => s.release()));
+      throw err;
+    }
+  };
+  let backend: Backend = 'wasm';
+  let fallbackReason: string | undefined = prefer === 'wasm' ? 'WASM was asked for' : await webgpuMissing();
+  let sessions: Record<string, Ort.InferenceSession> | undefined;
+  if (!fallbackReason) {
+    try {
+      sessions = await create('webgpu');
+      backend = 'webgpu';
+    } catch (err) {
+      fallbackReason = `WebGPU session failed: ${(err as Error).message}`;
+    }
+  }
+  sessions ??= await create('wasm');
+  await api.unload(manifest.id);
+  models.set(manifest.id, { manifest, sessions, files, adapter });
+  return { backend, fallbackReason };
+}
+
 const api = {
   async load(manifest: ModelManifest, baseUrl: string, prefer: Backend | 'auto' = 'auto',
     onProgress?: (p: LoadProgress) => void): Promise<LoadResult> {
     const started = performance.now();
     const adapter = adapters[manifest.adapter];
     if (!adapter) throw new Error(`model "${manifest.id}" names adapter "${manifest.adapter}", which this runtime does not have`);
-    const ort = await loadOrt(baseUrl);
+    await loadOrt(baseUrl);
     const assets = manifest.assets ?? [{ name: 'model', file: manifest.file }];
     const bytes = await fetchFiles(assets.map((a) => new URL(`models/${manifest.id}/${a.file}`, baseUrl).href), onProgress);
     onProgress?.({ stage: 'compile' });
@@ -116,36 +152,19 @@ const api = {
       if (a.file.endsWith('.onnx')) networks.push([a.name ?? a.file, bytes[i]!]);
       else files[a.name ?? a.file] = bytes[i]!;
     });
-    const create = async (ep: Backend) => {
-      const sessions: Record<string, Ort.InferenceSession> = {};
-      try {
-        for (const [name, weights] of networks) {
-          sessions[name] = await ort.InferenceSession.create(weights, {
-            executionProviders: [ep], graphOptimizationLevel: 'all', logSeverityLevel: 3,
-          });
-        }
-        return sessions;
-      } catch (err) {
-        await Promise.all(Object.values(sessions).map((s) => s.release()));
-        throw err;
-      }
-    };
-    let backend: Backend = 'wasm';
-    let fallbackReason: string | undefined = prefer === 'wasm' ? 'WASM was asked for' : await webgpuMissing();
-    let sessions: Record<string, Ort.InferenceSession> | undefined;
-    if (!fallbackReason) {
-      try {
-        sessions = await create('webgpu');
-        backend = 'webgpu';
-      } catch (err) {
-        fallbackReason = `WebGPU session failed: ${(err as Error).message}`;
-      }
-    }
-    sessions ??= await create('wasm');
-    await api.unload(manifest.id);
-    models.set(manifest.id, { manifest, sessions, files, adapter });
-    const size = bytes.reduce((n, b) => n + b.byteLength, 0);
-    return { backend, fallbackReason, size, loadMs: performance.now() - started };
+    const r = await install(manifest, adapter, networks, files, prefer);
+    return { ...r, size: bytes.reduce((n, b) => n + b.byteLength, 0), loadMs: performance.now() - started };
+  },
+
+  /** Loads an ONNX graph given as bytes (a dropped file) with the generic tensor adapter; its info
+   *  comes from the graph's inputs and outputs. */
+  async loadBytes(id: string, title: string, weights: Uint8Array, baseUrl: string, prefer: Backend | 'auto' = 'auto'): Promise<LoadResult & { manifest: ModelManifest }> {
+    const started = performance.now();
+    await loadOrt(baseUrl);
+    const manifest: ModelManifest = { id, title, file: `${id}.onnx`, adapter: 'tensor', inputs: [], outputs: [] };
+    const r = await install(manifest, adapters.tensor!, [['model', weights]], {}, prefer);
+    Object.assign(manifest, infoFromGraph(Object.values(models.get(id)!.sessions)[0]!));
+    return { ...r, manifest, size: weights.byteLength, loadMs: performance.now() - started };
   },
 
   async run(id: string, inputs: Values): Promise<Values> {

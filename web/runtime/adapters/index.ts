@@ -3,6 +3,7 @@ import { faceDetector } from './face-detector.ts';
 import { lineDetector } from './line-detector.ts';
 import { voiceActivity } from './voice-activity.ts';
 import { ocr } from './ocr.ts';
+import { tensor } from './tensor.ts';
 
 /** Adapter families by the name a model.json gives under "adapter". */
 export const adapters: Record<string, Adapter> = {
@@ -10,4 +11,5 @@ export const adapters: Record<string, Adapter> = {
   'line-detector': lineDetector,
   'voice-activity': voiceActivity,
   ocr,
+  tensor,
 };
