@@ -29,7 +29,7 @@ const relay = token ? new RelayClient(relayUrl(params.get('bridge'), token), {
     const started = performance.now();
     const outputs = await e.model.query(inputs, { transfer: true });
     e.lastMs = performance.now() - started;
-    renderModels();
+    scheduleRender();
     return outputs;
   },
   status: (state) => {
@@ -54,6 +54,14 @@ function announcements(): ModelAnnouncement[] {
 }
 
 // ── models ──────────────────────────────────────────────────────────────────────────────────────
+let renderTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** Re-renders at most a few times a second: a busy model answers hundreds of queries a second, and
+ *  rebuilding the list for each would cost the page more than the model does. */
+function scheduleRender(): void {
+  renderTimer ??= setTimeout(() => { renderTimer = undefined; renderModels(); }, 250);
+}
+
 function renderModels(): void {
   const list = $('models');
   list.replaceChildren(...[...entries.values()].map((e) => {
@@ -93,9 +101,12 @@ function renderModels(): void {
     return li;
   }));
   const select = $<HTMLSelectElement>('model-select');
-  const current = select.value;
-  select.replaceChildren(...[...entries.values()].map((e) => new Option(e.manifest.title ?? e.manifest.id, e.manifest.id)));
-  if (current) select.value = current;
+  const ids = [...entries.keys()];
+  if ([...select.options].map((o) => o.value).join() !== ids.join()) {
+    const current = select.value;
+    select.replaceChildren(...[...entries.values()].map((e) => new Option(e.manifest.title ?? e.manifest.id, e.manifest.id)));
+    if (current) select.value = current;
+  }
 }
 
 async function loadCatalogue(): Promise<void> {
@@ -117,7 +128,7 @@ async function loadCatalogue(): Promise<void> {
         onProgress: (p) => {
           e.stage = p.stage;
           if (p.total) e.progress = (p.loaded ?? 0) / p.total;
-          renderModels();
+          scheduleRender();
         },
       });
       e.state = 'ready';

@@ -60,6 +60,10 @@ export function httpProtocol(app: FastifyInstance, core: BridgeCore, health: () 
 
   app.get('/health', () => {
     const models = core.models().map((m) => ({ id: m.id, state: m.state, backend: m.backend ?? null, pages: m.pages }));
-    return { status: models.some((m) => m.state === 'ready') ? 'ok' : 'waiting', pages: core.pageCount, models, ...health() };
+    const { rss, heapUsed } = process.memoryUsage();
+    return {
+      status: models.some((m) => m.state === 'ready') ? 'ok' : 'waiting', pages: core.pageCount, models, ...health(),
+      memory: { rssBytes: rss, heapUsedBytes: heapUsed },
+    };
   });
 }

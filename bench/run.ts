@@ -1,0 +1,261 @@
+// `npm run bench`: what pagebridge adds and how fast the page runs models, each figure beside its
+// reference. Prints tables and writes bench/results/<time>.json. Not a test: nothing here fails.
+//   --quick   shorter runs (a smoke check of the benchmark itself)
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS, fixture } from '../test/helpers/page.ts';
+import { identityModel } from '../test/helpers/onnx.ts';
+
+/** The bridge and the page as a user runs them: the bridge in its own process, the page in Chromium. */
+interface Harness { url: string; page: Page; bridge: ChildProcess; browser: Browser; close(): Promise<void> }
+import { closedLoop, ms, ratio, summarize, table, timeRuns } from './lib.ts';
+
+const quick = process.argv.includes('--quick');
+const SECONDS = quick ? 1 : 4;
+const results: Record<string, unknown> = { machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30) } };
+const out: string[] = [];
+const say = (s: string) => { out.push(s); console.log(s); };
+
+// Benchmark-only packages live in bench/node_modules (installed by `npm run bench`).
+const load = async (name: string) => import(new URL(`./node_modules/${name}/${name === 'autocannon' ? 'autocannon.js' : 'dist/index.js'}`, import.meta.url).href);
+
+const TINY = { x: { dtype: 'float32', dims: [1, 4], data: [1, 2, 3, 4] } };
+const TINY_BODY = JSON.stringify(TINY);
+
+async function post(url: string, body: string | Uint8Array, type = 'application/json'): Promise<void> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': type }, body: body as BodyInit });
+  if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
+  await res.arrayBuffer();
+}
+
+/** Starts a child process and waits for the line `pattern` matches in its output. */
+function startChild(args: string[], pattern: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  return new Promise((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      text += d;
+      const m = pattern.exec(text);
+      if (m) resolve({ child, match: m });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited (${code}): ${text}`)));
+  });
+}
+
+/** A plain Node server in its own process that reads the body and answers the bytes the bridge
+ *  would: the floor any HTTP service on this machine stands on. */
+async function rawServer(answer: string): Promise<{ url: string; close(): void }> {
+  const script = `
+    const answer = ${JSON.stringify(answer)};
+    const server = require('node:http').createServer((req, res) => {
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        JSON.parse(Buffer.concat(chunks).toString());
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(answer) });
+        res.end(answer);
+      });
+    });
+    server.listen(0, '127.0.0.1', () => console.log('listening ' + server.address().port));`;
+  const { child, match } = await startChild(['-e', script], /listening (\d+)/);
+  return { url: `http://127.0.0.1:${match[1]}`, close: () => child.kill() };
+}
+
+async function startBridgeAndPage(models: string[]): Promise<Harness> {
+  const ports = ['--http-port', '--socketio-port', '--osc-port', '--labgraph-port', '--tcp-port', '--runtime-port'].flatMap((f) => [f, '0']);
+  const { child, match } = await startChild(['--import', 'tsx', 'bridge/cli.ts', '--no-headless', '--quiet', '--max-queue', '1024', ...ports],
+    /page\s+(http:\/\/[\d.]+:\d+)\/#token=\w+/);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM, headless: true,
+    // Eager memory measurement: measureUserAgentSpecificMemory answers at once instead of at the next GC.
+    args: [...CHROMIUM_ARGS, '--enable-blink-features=ForceEagerMeasureMemory'],
+  });
+  const page = await browser.newPage();
+  await page.goto(`${match[0].split(/\s+/)[1]}&models=${models.join(',')}`);
+  const url = match[1]!;
+  for (;;) {
+    const h = (await (await fetch(`${url}/health`)).json()) as { models: { id: string; state: string }[] };
+    if (models.every((id) => h.models.some((m) => m.id === id && m.state === 'ready'))) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url, page, bridge: child, browser,
+    async close() { await browser.close(); child.kill('SIGTERM'); },
+  };
+}
+
+async function autocannon(url: string, connections: number, body: string) {
+  const { default: run } = await load('autocannon');
+  const r = await run({ url, connections, duration: SECONDS, method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  return { rps: r.requests.average as number, p50: r.latency.p50 as number, p99: r.latency.p99 as number, errors: (r.errors as number) + (r.non2xx as number) };
+}
+
+async function relayOverhead(h: Harness) {
+  const bridgeUrl = `${h.url}/models/identity/query`;
+  const answer = await (await fetch(bridgeUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: TINY_BODY })).text();
+  const raw = await rawServer(answer);
+  const rows: (string | number)[][] = [];
+  const figures: unknown[] = [];
+  try {
+    for (const c of [1, 8, 64]) {
+      const b = await autocannon(bridgeUrl, c, TINY_BODY);
+      const r = await autocannon(`${raw.url}/`, c, TINY_BODY);
+      figures.push({ connections: c, bridge: b, raw: r });
+      rows.push([c, Math.round(b.rps), Math.round(r.rps), ratio(b.rps, r.rps), ms(b.p50), ms(r.p50), ms(b.p99), ms(r.p99), b.errors]);
+    }
+  } finally {
+    raw.close();
+  }
+  results.relayOverhead = figures;
+  say(table('1. Relay overhead: a tiny model over HTTP through bridge and page, against a plain Node http server (autocannon)',
+    ['connections', 'bridge req/s', 'raw req/s', 'bridge/raw', 'bridge p50', 'raw p50', 'bridge p99', 'raw p99', 'errors'], rows));
+  // The same at concurrency 1 from one client, to see the added milliseconds plainly.
+  const raw2 = await rawServer(answer);
+  try {
+    const seqBridge = summarize(await timeRuns(quick ? 100 : 500, 50, () => post(bridgeUrl, TINY_BODY)));
+    const seqRaw = summarize(await timeRuns(quick ? 100 : 500, 50, () => post(`${raw2.url}/`, TINY_BODY)));
+    results.relayAdded = { bridge: seqBridge, raw: seqRaw, addedP50Ms: seqBridge.p50 - seqRaw.p50 };
+    say(`\nOne client, back to back (fetch): bridge p50 ${ms(seqBridge.p50)} p99 ${ms(seqBridge.p99)}; raw p50 ${ms(seqRaw.p50)} p99 ${ms(seqRaw.p99)}; the relay adds ${ms(seqBridge.p50 - seqRaw.p50)} at p50.`);
+  } finally {
+    raw2.close();
+  }
+}
+
+async function protocols(h: Harness) {
+  const rows: (string | number)[][] = [];
+  const figures: Record<string, unknown> = {};
+  const http = async () => post(`${h.url}/models/identity/query`, TINY_BODY);
+  const cases: [string, () => Promise<void>][] = [['HTTP', http]];
+  for (const [name, once] of cases) {
+    const lat = summarize(await timeRuns(quick ? 100 : 400, 30, once));
+    const load8 = await closedLoop(8, SECONDS, once);
+    figures[name] = { latency: lat, throughput8: load8.rps, errors: load8.errors };
+    rows.push([name, ms(lat.p50), ms(lat.p99), Math.round(load8.rps), load8.errors]);
+  }
+  results.protocols = figures;
+  say(table('2. Per-protocol cost: the tiny model, one client back to back; throughput with 8 clients',
+    ['protocol', 'p50', 'p99', 'queries/s (8 clients)', 'errors'], rows));
+}
+
+/** Median session.run in the page (WASM, threads as the page sets them) and in onnxruntime-node. */
+async function inference(h: Harness) {
+  const ortNode = await load('onnxruntime-node');
+  const threads = cpus().length;
+  const models: { id: string; file: string; dims: number[] }[] = [
+    { id: 'face-detection', file: 'models/face-detection/model.onnx', dims: [1, 256, 256, 3] },
+    { id: 'line-segments', file: 'models/line-segments/model.onnx', dims: [1, 320, 320, 4] },
+    { id: 'ocr (detection)', file: 'models/ocr/det.onnx', dims: [1, 3, 192, 384] },
+    { id: 'ocr (recognition)', file: 'models/ocr/rec.onnx', dims: [1, 3, 48, 320] },
+  ];
+  const runs = quick ? 5 : 30;
+  const rows: (string | number)[][] = [];
+  const figures: unknown[] = [];
+  for (const m of models) {
+    const page = await h.page.evaluate(async ({ file, dims, runs }) => {
+      const ort = await import(/* @vite-ignore */ `${location.origin}/ort/ort.bundle.min.mjs`);
+      ort.env.wasm.numThreads = self.crossOriginIsolated ? navigator.hardwareConcurrency : 1;
+      ort.env.logLevel = 'error';
+      const session = await ort.InferenceSession.create(`${location.origin}/${file}`, { executionProviders: ['wasm'], graphOptimizationLevel: 'all', logSeverityLevel: 3 });
+      const size = dims.reduce((a: number, b: number) => a * b, 1);
+      const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', new Float32Array(size).fill(0.5), dims) };
+      for (let i = 0; i < 3; i++) await session.run(feeds);
+      const times: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        const t = performance.now();
+        await session.run(feeds);
+        times.push(performance.now() - t);
+      }
+      await session.release();
+      return { times, threads: ort.env.wasm.numThreads, isolated: self.crossOriginIsolated };
+    }, { file: m.file, dims: m.dims, runs });
+    const session = await ortNode.InferenceSession.create(readFileSync(new URL(`../dist/${m.file}`, import.meta.url)), { intraOpNumThreads: threads, graphOptimizationLevel: 'all', logSeverityLevel: 3 });
+    const feeds = { [session.inputNames[0]]: new ortNode.Tensor('float32', new Float32Array(m.dims.reduce((a, b) => a * b, 1)).fill(0.5), m.dims) };
+    const nodeTimes = await timeRuns(runs, 3, () => session.run(feeds));
+    await session.release();
+    const p = summarize(page.times), n = summarize(nodeTimes);
+    figures.push({ model: m.id, page: p, node: n, pageThreads: page.threads, crossOriginIsolated: page.isolated });
+    rows.push([m.id, ms(p.p50), ms(n.p50), ratio(p.p50, n.p50), `${page.threads}${page.isolated ? '' : ' (not isolated)'}`]);
+  }
+  results.inference = figures;
+  say(table(`3. Inference: median session.run, page (WASM, SIMD) against onnxruntime-node (CPU, ${threads} threads)`,
+    ['model', 'page', 'onnxruntime-node', 'page/node', 'page threads'], rows));
+  return figures as { model: string; page: { p50: number } }[];
+}
+
+async function imagesEndToEnd(h: Harness, inferenceP50: number) {
+  // A 640×480 JPEG of the face fixture, made by the page's own encoder.
+  const jpeg = Buffer.from(await h.page.evaluate(async (png) => {
+    const img = await createImageBitmap(await (await fetch(`data:image/png;base64,${png}`)).blob());
+    const c = new OffscreenCanvas(640, 480);
+    c.getContext('2d')!.drawImage(img, 0, 0, 640, 480);
+    return [...new Uint8Array(await (await c.convertToBlob({ type: 'image/jpeg', quality: 0.85 })).arrayBuffer())];
+  }, fixture('astronaut.png').toString('base64')));
+  const rows: (string | number)[][] = [];
+  const figures: Record<string, unknown> = {};
+  const runs = quick ? 20 : 100;
+  const cases: [string, () => Promise<void>][] = [
+    ['HTTP image/jpeg', () => post(`${h.url}/models/face-detection/query`, jpeg, 'image/jpeg')],
+    ['HTTP JSON data URI', () => post(`${h.url}/models/face-detection/query`, JSON.stringify({ image: `data:image/jpeg;base64,${jpeg.toString('base64')}` }))],
+  ];
+  for (const [name, once] of cases) {
+    const t = summarize(await timeRuns(runs, 5, once));
+    figures[name] = t;
+    rows.push([name, ms(t.p50), ms(inferenceP50), ms(t.p50 - inferenceP50), `${Math.round(((t.p50 - inferenceP50) / t.p50) * 100)}%`]);
+  }
+  results.imagesEndToEnd = { jpegBytes: jpeg.length, inferenceP50, cases: figures };
+  say(table(`4. Images end to end: a 640×480 JPEG (${Math.round(jpeg.length / 1024)} KiB) through face-detection, against the model's own inference`,
+    ['path', 'total p50', 'inference p50', 'overhead', 'overhead share'], rows));
+}
+
+async function memory(h: Harness) {
+  const snapshot = async () => {
+    // Give the bridge a moment to settle; the page measures every context it has (its workers too).
+    await new Promise((r) => setTimeout(r, 500));
+    const health = (await (await fetch(`${h.url}/health`)).json()) as { memory: { rssBytes: number; heapUsedBytes: number } };
+    const page = await h.page.evaluate(async () => {
+      const m = await (performance as unknown as { measureUserAgentSpecificMemory(): Promise<{ bytes: number }> }).measureUserAgentSpecificMemory();
+      return m.bytes;
+    });
+    return { bridgeHeapMiB: health.memory.heapUsedBytes / 2 ** 20, bridgeRssMiB: health.memory.rssBytes / 2 ** 20, pageMiB: page / 2 ** 20 };
+  };
+  const run = async (n: number) => {
+    let left = n;
+    await Promise.all(Array.from({ length: 16 }, async () => { while (left-- > 0) await post(`${h.url}/models/identity/query`, TINY_BODY); }));
+  };
+  await run(100);
+  const at100 = await snapshot();
+  const total = quick ? 2000 : 10_000;
+  await run(total - 100);
+  const atN = await snapshot();
+  results.memory = { after100: at100, [`after${total}`]: atN };
+  const row = (k: keyof typeof at100, label: string) => [label, at100[k].toFixed(1), atN[k].toFixed(1), (atN[k] - at100[k]).toFixed(1)];
+  say(table(`5. Memory after 100 and after ${total} queries (16 clients, tiny model)`, ['MiB', 'after 100', `after ${total}`, 'growth'],
+    [row('bridgeHeapMiB', 'bridge JS heap'), row('bridgeRssMiB', 'bridge RSS'), row('pageMiB', 'page and its workers (JS and WASM)')]));
+}
+
+const h = await startBridgeAndPage(['face-detection', 'line-segments', 'ocr']);
+try {
+  await h.page.setInputFiles('#onnx-input', { name: 'identity.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from(identityModel(4)) });
+  for (let i = 0; i < 200; i++) {
+    if ((await fetch(`${h.url}/models/identity/info`)).status === 200) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const backend = await h.page.locator('li[data-model="face-detection"]').innerText();
+  say(`pagebridge benchmarks — ${results.machine && JSON.stringify(results.machine)}\npage: ${backend.replace(/\n/g, ' ')}`);
+  await relayOverhead(h);
+  await protocols(h);
+  const inf = await inference(h);
+  await imagesEndToEnd(h, inf.find((f) => f.model === 'face-detection')!.page.p50);
+  await memory(h);
+} finally {
+  await h.close();
+}
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+const file = new URL(`./results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
+writeFileSync(file, JSON.stringify(results, null, 2));
+writeFileSync(new URL('./results/latest.md', import.meta.url), out.join('\n') + '\n');
+console.log(`\nwritten: ${file.pathname} and bench/results/latest.md`);
