@@ -2,7 +2,12 @@
 // input, the output drawn over it and shown as JSON, and that output reaching the bridge's /data.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { postJson, startHarness, until, type Harness } from './helpers/page.ts';
 import { affineModel } from './helpers/onnx.ts';
@@ -77,5 +82,60 @@ describe('the page', () => {
     await until(async () => (await h.page.locator('#output').innerText()).includes('"y"'), 5000, 'the JSON run');
     assert.deepEqual(JSON.parse(await h.page.locator('#output').innerText()).y.data, [1, 1, 1, 1]);
     await h.page.screenshot({ path: `${shots}page-dropped-model.png` });
+  });
+
+  it('shows the bridge\'s real address in the Network panel, with a curl snippet that works as pasted', async () => {
+    await h.page.selectOption('#model-select', 'face-detection');
+    const panel = h.page.locator('#network [role="tabpanel"]');
+    await until(async () => (await panel.getAttribute('data-protocol')) === 'http', 5000, 'the HTTP tab');
+    assert.equal(await panel.locator('.address').innerText(), h.url);
+    assert.notEqual(new URL(h.url).port, '8000', 'the harness runs the bridge on a non-default port');
+    const curl = await panel.locator('pre[data-snippet="curl"]').innerText();
+    assert.ok(curl.includes(`${h.url}/models/face-detection/query`), curl);
+    // Run it as a person would: in a folder holding photo.jpg.
+    const dir = mkdtempSync(join(tmpdir(), 'pagebridge-snippet-'));
+    copyFileSync(fileURLToPath(new URL('./fixtures/astronaut.jpg', import.meta.url)), join(dir, 'photo.jpg'));
+    // Asynchronously: the bridge under test shares this process's event loop.
+    const out = JSON.parse((await promisify(execFile)('bash', ['-c', curl], { cwd: dir, encoding: 'utf8' })).stdout);
+    assert.ok(out.faces[0].score > 0.5, JSON.stringify(out));
+    // The tabs are reachable from the keyboard.
+    await h.page.focus('#tab-http');
+    assert.equal(await h.page.evaluate(() => document.activeElement?.id), 'tab-http');
+    await h.page.screenshot({ path: `${shots}page-network.png`, fullPage: true });
+  });
+
+  it('logs requests from clients in the Activity panel', async () => {
+    await postJson(`${h.url}/models/face-detection/query`, { image: 'not an image' });
+    const row = h.page.locator('#activity li.bad', { hasText: 'does not decode as an image' }).first();
+    await row.waitFor({ timeout: 5000 });
+    assert.match((await row.textContent()) ?? '', /http.*face-detection.*error: input "image" does not decode as an image/);
+    const ok = h.page.locator('#activity li:not(.bad)', { hasText: 'face-detection' }).first();
+    assert.match((await ok.textContent()) ?? '', /http.*face-detection\d+ ms.*ok/);
+  });
+
+  it('runs the model live on the camera, and each live output reaches /data', async () => {
+    await h.page.selectOption('#model-select', 'face-detection');
+    await h.page.selectOption('#fps', '15');
+    await h.page.click('#camera');
+    await until(async () => /live: \d+ fps/.test(await h.page.locator('#run-state').innerText()), 15_000, 'live outputs');
+    assert.equal(await h.page.getAttribute('#camera', 'aria-pressed'), 'true');
+    // Chromium's fake camera shows no face: live outputs are empty face lists, published to /data.
+    await fetch(`${h.url}/query`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: readFileSync(new URL('./fixtures/astronaut.jpg', import.meta.url)) });
+    await until(async () => {
+      const d = (await (await fetch(`${h.url}/data`)).json()) as { faces?: unknown[] };
+      return Array.isArray(d.faces) && d.faces.length === 0;
+    }, 5000, 'a live output in /data after the HTTP one');
+    await h.page.screenshot({ path: `${shots}page-camera.png` });
+    await h.page.click('#pause');
+    assert.equal(await h.page.getAttribute('#pause', 'aria-pressed'), 'true');
+    await h.page.click('#camera');
+    assert.equal(await h.page.getAttribute('#camera', 'aria-pressed'), 'false');
+  });
+
+  it('fits a narrow window without sideways scrolling', async () => {
+    await h.page.setViewportSize({ width: 400, height: 900 });
+    assert.ok(await h.page.evaluate(() => document.documentElement.scrollWidth <= 400));
+    await h.page.screenshot({ path: `${shots}page-narrow.png`, fullPage: true });
+    await h.page.setViewportSize({ width: 1100, height: 760 });
   });
 });

@@ -1,10 +1,14 @@
-// The page: loads the catalogue's models into the runtime, lets a person try them on an image, and
-// serves them to the bridge over the relay when opened from the bridge's link.
-import { fetchManifest, loadModel, loadOnnx, type Model } from './runtime/index.ts';
+// The page: loads the catalogue's models into the runtime, lets a person try them (image, camera,
+// audio, JSON), and serves them to the bridge over the relay when opened from the bridge's link.
+import { fetchManifest, loadModel, loadOnnx, type Model, type Stream } from './runtime/index.ts';
 import { RelayClient } from './relay/client.ts';
 import type { ModelAnnouncement, ModelManifest, Values } from './runtime/types.ts';
+import { $, el } from './ui/dom.ts';
+import { renderNetwork } from './ui/network.ts';
+import { appendActivity, renderClients } from './ui/activity.ts';
+import { exampleValue, type Listeners } from './ui/snippets.ts';
+import { startMicrophone } from './ui/microphone.ts';
 
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const baseUrl = new URL('./', location.href).href;
 
 interface Entry {
@@ -17,6 +21,9 @@ interface Entry {
   lastMs?: number;
 }
 const entries = new Map<string, Entry>();
+let bridge: { listeners?: Listeners; defaultModel?: string } = {};
+
+const selected = () => entries.get($<HTMLSelectElement>('model-select').value);
 
 // ── relay ───────────────────────────────────────────────────────────────────────────────────────
 const params = new URLSearchParams(location.hash.slice(1));
@@ -32,17 +39,23 @@ const relay = token ? new RelayClient(relayUrl(params.get('bridge'), token), {
     scheduleRender();
     return outputs;
   },
-  status: (state) => {
-    const el = $('bridge-state');
-    el.textContent = state === 'connected' ? 'bridge connected' : state === 'connecting' ? 'connecting to bridge…' : 'bridge disconnected, retrying…';
-    el.classList.toggle('ok', state === 'connected');
+  status: (state, hello) => {
+    const pill = $('bridge-state');
+    pill.textContent = state === 'connected' ? 'bridge connected' : state === 'connecting' ? 'connecting to bridge…' : 'bridge disconnected, retrying…';
+    pill.classList.toggle('ok', state === 'connected');
+    if (hello) bridge = { listeners: hello.listeners as Listeners, defaultModel: (hello.defaultModel as string | null) ?? undefined };
+    if (state !== 'connected') renderClients($('clients'), {});
+    showNetwork();
+  },
+  activity: (list, clients) => {
+    appendActivity($('activity'), list);
+    renderClients($('clients'), clients);
   },
 }) : undefined;
 
-function relayUrl(bridge: string | null, token: string): string {
-  const host = bridge ?? location.host;
-  const scheme = location.protocol === 'https:' && !bridge ? 'wss' : 'ws';
-  return `${scheme}://${host}/runtime?token=${encodeURIComponent(token)}`;
+function relayUrl(host: string | null, token: string): string {
+  const scheme = location.protocol === 'https:' && !host ? 'wss' : 'ws';
+  return `${scheme}://${host ?? location.host}/runtime?token=${encodeURIComponent(token)}`;
 }
 
 function announcements(): ModelAnnouncement[] {
@@ -63,42 +76,23 @@ function scheduleRender(): void {
 }
 
 function renderModels(): void {
-  const list = $('models');
-  list.replaceChildren(...[...entries.values()].map((e) => {
-    const li = document.createElement('li');
-    li.dataset.model = e.manifest.id;
-    li.dataset.state = e.state;
-    const title = document.createElement('div');
-    title.className = 'title';
-    title.textContent = e.manifest.title ?? e.manifest.id;
-    const meta = document.createElement('div');
-    meta.className = 'meta';
+  $('models').replaceChildren(...[...entries.values()].map((e) => {
     const bits = [e.manifest.id];
     if (e.state === 'loading') bits.push(e.stage === 'compile' ? 'compiling…' : `downloading ${Math.round((e.progress ?? 0) * 100)}%`);
     if (e.model) {
       bits.push(e.model.backend.toUpperCase(), `${(e.model.size / 1e6).toFixed(1)} MB`, `loaded in ${Math.round(e.model.loadMs)} ms`);
       if (e.lastMs !== undefined) bits.push(`last run ${Math.round(e.lastMs)} ms`);
     }
-    meta.textContent = bits.join(' · ');
-    li.append(title, meta);
-    if (e.state === 'loading') {
-      const bar = document.createElement('progress');
-      if (e.stage !== 'compile' && e.progress !== undefined) bar.value = e.progress;
-      li.append(bar);
-    }
-    if (e.model?.fallbackReason && e.model.backend === 'wasm') {
-      const why = document.createElement('div');
-      why.className = 'meta';
-      why.textContent = `WASM because ${e.model.fallbackReason}`;
-      li.append(why);
-    }
-    if (e.error) {
-      const err = document.createElement('div');
-      err.className = 'error';
-      err.textContent = e.error;
-      li.append(err);
-    }
-    return li;
+    const bar = e.state === 'loading' ? el('progress', { 'aria-label': `Loading ${e.manifest.id}` }) : undefined;
+    if (bar && e.stage !== 'compile' && e.progress !== undefined) bar.value = e.progress;
+    return el('li', { 'data-model': e.manifest.id, 'data-state': e.state },
+      el('div', { class: 'title' }, e.manifest.title ?? e.manifest.id),
+      el('div', { class: 'meta' }, bits.join(' · ')),
+      e.manifest.description ? el('div', { class: 'meta' }, e.manifest.description) : undefined,
+      bar,
+      e.model?.fallbackReason && e.model.backend === 'wasm' ? el('div', { class: 'meta' }, `WASM because ${e.model.fallbackReason}`) : undefined,
+      e.manifest.license ? el('div', { class: 'meta' }, `License: ${e.manifest.license}`) : undefined,
+      e.error ? el('div', { class: 'error' }, e.error) : undefined);
   }));
   const select = $<HTMLSelectElement>('model-select');
   const ids = [...entries.keys()];
@@ -106,16 +100,15 @@ function renderModels(): void {
     const current = select.value;
     select.replaceChildren(...[...entries.values()].map((e) => new Option(e.manifest.title ?? e.manifest.id, e.manifest.id)));
     if (current) select.value = current;
+    showInputs();
   }
 }
 
 async function loadCatalogue(): Promise<void> {
-  const res = await fetch(new URL('models/index.json', baseUrl));
-  const catalogue = ((await res.json()) as { models: string[] }).models;
+  const catalogue = ((await (await fetch(new URL('models/index.json', baseUrl))).json()) as { models: string[] }).models;
   // `#models=a,b` loads only those (a page for one sketch need not compile every model).
   const only = params.get('models')?.split(',').filter(Boolean);
-  const models = only ? catalogue.filter((id) => only.includes(id)) : catalogue;
-  const manifests = await Promise.all(models.map((id) => fetchManifest(id, baseUrl)));
+  const manifests = await Promise.all((only ? catalogue.filter((id) => only.includes(id)) : catalogue).map((id) => fetchManifest(id, baseUrl)));
   for (const m of manifests) entries.set(m.id, { manifest: m, state: 'loading', progress: 0 });
   renderModels();
   relay?.announce();
@@ -137,39 +130,11 @@ async function loadCatalogue(): Promise<void> {
       e.error = (err as Error).message;
     }
     renderModels();
+    showNetwork();
     relay?.announce();
   }
 }
 
-// ── try it ──────────────────────────────────────────────────────────────────────────────────────
-async function runOnFile(file: Blob): Promise<void> {
-  const id = $<HTMLSelectElement>('model-select').value;
-  const e = entries.get(id);
-  const state = $('run-state');
-  if (!e?.model) { state.textContent = `${id} is not loaded yet`; return; }
-  const bitmap = await createImageBitmap(file);
-  const canvas = $<HTMLCanvasElement>('view');
-  canvas.width = bitmap.width;
-  canvas.height = bitmap.height;
-  const ctx = canvas.getContext('2d')!;
-  ctx.drawImage(bitmap, 0, 0);
-  $('drop').classList.add('has-image');
-  state.textContent = 'running…';
-  try {
-    const started = performance.now();
-    const outputs: Values = await e.model.query({ image: new Uint8Array(await file.arrayBuffer()) });
-    e.lastMs = performance.now() - started;
-    e.model.draw(ctx, outputs, canvas.width, canvas.height);
-    $('output').textContent = JSON.stringify(outputs, null, 2);
-    state.textContent = `${id}: ${Math.round(e.lastMs)} ms on ${e.model.backend.toUpperCase()}`;
-    relay?.publish(id, outputs, 'page');
-    renderModels();
-  } catch (err) {
-    state.textContent = `${id} failed: ${(err as Error).message}`;
-  }
-}
-
-// ── your own model ──────────────────────────────────────────────────────────────────────────────
 /** A dropped .onnx: loaded with the generic tensor adapter and announced like the bundled models. */
 async function addOnnx(file: File): Promise<void> {
   const base = file.name.replace(/\.onnx$/i, '').toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'model';
@@ -183,89 +148,231 @@ async function addOnnx(file: File): Promise<void> {
     e.model = model;
     e.manifest = model.manifest;
     e.state = 'ready';
+    renderModels();
     $<HTMLSelectElement>('model-select').value = id;
   } catch (err) {
     e.state = 'failed';
     e.error = `not a model onnxruntime can load: ${(err as Error).message}`;
+    renderModels();
   }
-  renderModels();
   showInputs();
   relay?.announce();
 }
 
+// ── trying a model ──────────────────────────────────────────────────────────────────────────────
+const canvas = $<HTMLCanvasElement>('view');
+const ctx2d = canvas.getContext('2d')!;
+
+/** Shows an output (drawn over `source` when there is one) and passes it to the bridge. */
+function show(e: Entry, outputs: Values, ms: number, source?: CanvasImageSource & { width?: number; height?: number; videoWidth?: number; videoHeight?: number }): void {
+  if (source && e.model) {
+    canvas.width = source.videoWidth || Number(source.width);
+    canvas.height = source.videoHeight || Number(source.height);
+    ctx2d.drawImage(source, 0, 0);
+    e.model.draw(ctx2d, outputs, canvas.width, canvas.height);
+    $('drop').classList.add('has-image');
+  }
+  $('output').textContent = JSON.stringify(outputs, null, 2);
+  e.lastMs = ms;
+  // Outputs made here are outputs like any other: /data, Socket.IO, OSC and LabGraph clients get them.
+  relay?.publish(e.manifest.id, outputs, 'page');
+  scheduleRender();
+}
+
+async function run(inputs: Values, source?: ImageBitmap): Promise<void> {
+  const e = selected();
+  const state = $('run-state');
+  if (!e?.model) { state.textContent = `${e?.manifest.id ?? 'the model'} is not loaded yet`; return; }
+  state.textContent = 'running…';
+  try {
+    const started = performance.now();
+    const outputs = await e.model.query(inputs);
+    const ms = performance.now() - started;
+    show(e, outputs, ms, source);
+    state.textContent = `${e.manifest.id}: ${Math.round(ms)} ms on ${e.model.backend.toUpperCase()}`;
+  } catch (err) {
+    state.textContent = `${e.manifest.id} failed: ${(err as Error).message}`;
+  }
+}
+
+async function runImage(file: Blob): Promise<void> {
+  const e = selected();
+  const port = e?.manifest.inputs.find((p) => p.type === 'image');
+  if (!e || !port) { $('run-state').textContent = `${e?.manifest.id ?? 'this model'} takes no image`; return; }
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(file);
+  } catch {
+    $('run-state').textContent = 'that file is not an image this browser can decode';
+    return;
+  }
+  await run({ [port.name]: new Uint8Array(await file.arrayBuffer()) }, bitmap);
+}
+
+/** Which controls the selected model's inputs call for. */
+function showInputs(): void {
+  const e = selected();
+  const ports = e?.manifest.inputs ?? [];
+  const image = ports.some((p) => p.type === 'image');
+  const audio = ports.some((p) => p.type === 'audio');
+  $('image-controls').hidden = !image;
+  $('drop').hidden = !image;
+  $('audio-controls').hidden = !audio;
+  const box = $('json-input');
+  box.hidden = image || ports.length === 0;
+  if (!box.hidden) {
+    $<HTMLTextAreaElement>('json-text').value = JSON.stringify(Object.fromEntries(ports.map((p) => [p.name, exampleValue(p)])), null, 1);
+  }
+  showNetwork();
+}
+
+function showNetwork(): void {
+  const e = selected();
+  renderNetwork($('network'), bridge.listeners, e && { id: e.manifest.id, info: { inputs: e.manifest.inputs, outputs: e.manifest.outputs } }, bridge.defaultModel);
+}
+
+$<HTMLSelectElement>('model-select').addEventListener('change', () => { stopCamera(); showInputs(); });
+$<HTMLInputElement>('image-input').addEventListener('change', (ev) => {
+  const file = (ev.target as HTMLInputElement).files?.[0];
+  if (file) void runImage(file);
+});
 $<HTMLInputElement>('onnx-input').addEventListener('change', (ev) => {
   const file = (ev.target as HTMLInputElement).files?.[0];
   if (file) void addOnnx(file);
 });
+
+// Drop an image on the drop area, or an .onnx anywhere; paste an image from the clipboard.
+const drop = $('drop');
+drop.addEventListener('dragover', () => drop.classList.add('over'));
+drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+drop.addEventListener('keydown', (ev) => { if (ev.key === 'Enter' || ev.key === ' ') $<HTMLInputElement>('image-input').click(); });
 document.addEventListener('dragover', (ev) => ev.preventDefault());
 document.addEventListener('drop', (ev) => {
-  const file = ev.dataTransfer?.files[0];
-  if (!file || !/\.onnx$/i.test(file.name)) return;
   ev.preventDefault();
-  void addOnnx(file);
+  drop.classList.remove('over');
+  const file = ev.dataTransfer?.files[0];
+  if (!file) return;
+  if (/\.onnx$/i.test(file.name)) void addOnnx(file);
+  else if (file.type.startsWith('image/')) void runImage(file);
+});
+document.addEventListener('paste', (ev) => {
+  const item = [...(ev.clipboardData?.items ?? [])].find((i) => i.type.startsWith('image/'));
+  const file = item?.getAsFile();
+  if (file) { ev.preventDefault(); void runImage(file); }
 });
 
-// ── inputs that are no image: JSON ──────────────────────────────────────────────────────────────
-/** An example input for a port, so the JSON box starts out runnable. */
-function example(port: { type: string; dtype?: unknown; dims?: unknown; default?: unknown }): unknown {
-  if (port.default !== undefined) return port.default;
-  if (port.type === 'tensor') {
-    const dims = (Array.isArray(port.dims) ? port.dims : [1]).map((d) => (typeof d === 'number' && d > 0 ? d : 1));
-    return { dtype: port.dtype ?? 'float32', dims, data: new Array(dims.reduce((a: number, b: number) => a * b, 1)).fill(0) };
-  }
-  return { text: '', number: 0, boolean: false, vector: [], array: [] }[port.type] ?? null;
-}
-
-function showInputs(): void {
-  const e = entries.get($<HTMLSelectElement>('model-select').value);
-  const box = $('json-input');
-  const ports = e?.manifest.inputs ?? [];
-  box.hidden = ports.length === 0 || ports.some((p) => p.type === 'image');
-  if (!box.hidden) {
-    $<HTMLTextAreaElement>('json-text').value = JSON.stringify(Object.fromEntries(ports.map((p) => [p.name, example(p as never)])), null, 1);
-  }
-}
-
-$<HTMLSelectElement>('model-select').addEventListener('change', showInputs);
-$('json-run').addEventListener('click', async () => {
-  const id = $<HTMLSelectElement>('model-select').value;
-  const e = entries.get(id);
-  const state = $('run-state');
-  if (!e?.model) { state.textContent = `${id} is not loaded yet`; return; }
+// JSON inputs, for models without an image input.
+$('json-run').addEventListener('click', () => {
   let inputs: Values;
   try {
     inputs = JSON.parse($<HTMLTextAreaElement>('json-text').value) as Values;
   } catch (err) {
-    state.textContent = `the inputs are not valid JSON: ${(err as Error).message}`;
+    $('run-state').textContent = `the inputs are not valid JSON: ${(err as Error).message}`;
     return;
   }
+  void run(inputs);
+});
+
+$('copy-output').addEventListener('click', async () => {
+  const b = $('copy-output');
   try {
-    const started = performance.now();
-    const outputs = await e.model.query(inputs);
-    e.lastMs = performance.now() - started;
-    $('output').textContent = JSON.stringify(outputs, null, 2);
-    state.textContent = `${id}: ${Math.round(e.lastMs)} ms on ${e.model.backend.toUpperCase()}`;
-    relay?.publish(id, outputs, 'page');
-    renderModels();
+    await navigator.clipboard.writeText($('output').textContent ?? '');
+    b.textContent = 'Copied';
+  } catch {
+    b.textContent = 'Copy failed';
+  }
+  setTimeout(() => { b.textContent = 'Copy JSON'; }, 1500);
+});
+
+// ── camera: live input, as fast as the model allows, capped, pausable ──────────────────────────
+let camera: { video: HTMLVideoElement; stream: Stream; media: MediaStream } | undefined;
+
+async function startCamera(): Promise<void> {
+  const e = selected();
+  if (!e?.model) return;
+  const media = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
+  const video = el('video', { muted: true, playsinline: true });
+  video.muted = true;
+  video.srcObject = media;
+  await video.play();
+  const model = e.model;
+  const stream = model.stream(video, (outputs, stats) => {
+    show(e, outputs, stats.latencyMs, video);
+    $('run-state').textContent = `${e.manifest.id} live: ${stats.fps} fps, ${Math.round(stats.latencyMs)} ms, ${stats.dropped} frames skipped`;
+  }, { fps: Number($<HTMLSelectElement>('fps').value), onError: (err) => { $('run-state').textContent = `${e.manifest.id} failed: ${err.message}`; } });
+  camera = { video, stream, media };
+  $('camera').setAttribute('aria-pressed', 'true');
+  $<HTMLButtonElement>('pause').disabled = false;
+}
+
+function stopCamera(): void {
+  if (!camera) return;
+  camera.stream.stop();
+  for (const t of camera.media.getTracks()) t.stop();
+  camera = undefined;
+  $('camera').setAttribute('aria-pressed', 'false');
+  $('pause').setAttribute('aria-pressed', 'false');
+  $('pause').textContent = 'Pause';
+  $<HTMLButtonElement>('pause').disabled = true;
+}
+
+$('camera').addEventListener('click', () => {
+  if (camera) stopCamera();
+  else startCamera().catch((err: Error) => { $('run-state').textContent = `no camera: ${err.message}`; });
+});
+$('pause').addEventListener('click', () => {
+  if (!camera) return;
+  const paused = $('pause').getAttribute('aria-pressed') !== 'true';
+  if (paused) camera.stream.pause();
+  else camera.stream.resume();
+  $('pause').setAttribute('aria-pressed', String(paused));
+  $('pause').textContent = paused ? 'Resume' : 'Pause';
+});
+$<HTMLSelectElement>('fps').addEventListener('change', (ev) => camera?.stream.setFps(Number((ev.target as HTMLSelectElement).value)));
+
+// ── audio: a WAV file, or the microphone as one continuing stream ───────────────────────────────
+$<HTMLInputElement>('audio-input').addEventListener('change', async (ev) => {
+  const file = (ev.target as HTMLInputElement).files?.[0];
+  const port = selected()?.manifest.inputs.find((p) => p.type === 'audio');
+  if (file && port) await run({ [port.name]: new Uint8Array(await file.arrayBuffer()) });
+});
+let stopMic: (() => void) | undefined;
+$('microphone').addEventListener('click', async () => {
+  if (stopMic) {
+    stopMic();
+    stopMic = undefined;
+    $('microphone').setAttribute('aria-pressed', 'false');
+    return;
+  }
+  const e = selected();
+  const port = e?.manifest.inputs.find((p) => p.type === 'audio');
+  if (!e?.model || !port) return;
+  const streamId = `page-microphone-${Date.now()}`;
+  try {
+    stopMic = await startMicrophone((samples, sampleRate) => {
+      const started = performance.now();
+      e.model!.query({ [port.name]: samples, sampleRate, stream: streamId })
+        .then((outputs) => show(e, outputs, performance.now() - started))
+        .catch((err: Error) => { $('run-state').textContent = `${e.manifest.id} failed: ${err.message}`; });
+    });
+    $('microphone').setAttribute('aria-pressed', 'true');
   } catch (err) {
-    state.textContent = `${id} failed: ${(err as Error).message}`;
+    $('run-state').textContent = `no microphone: ${(err as Error).message}`;
   }
 });
 
-$<HTMLInputElement>('image-input').addEventListener('change', (ev) => {
-  const file = (ev.target as HTMLInputElement).files?.[0];
-  if (file) void runOnFile(file);
-});
-const drop = $('drop');
-drop.addEventListener('dragover', (ev) => { ev.preventDefault(); drop.classList.add('over'); });
-drop.addEventListener('dragleave', () => drop.classList.remove('over'));
-drop.addEventListener('drop', (ev) => {
-  ev.preventDefault();
-  drop.classList.remove('over');
-  const file = ev.dataTransfer?.files[0];
-  if (file) void runOnFile(file);
-});
-drop.addEventListener('keydown', (ev) => { if (ev.key === 'Enter' || ev.key === ' ') $<HTMLInputElement>('image-input').click(); });
+// ── memory of this page and its workers (cross-origin isolated pages can measure it) ───────────
+async function showMemory(): Promise<void> {
+  const measure = (performance as unknown as { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> }).measureUserAgentSpecificMemory;
+  if (!measure || !self.crossOriginIsolated) return;
+  try {
+    const { bytes } = await measure.call(performance);
+    $('memory').textContent = `memory ${Math.round(bytes / 2 ** 20)} MB`;
+  } catch { /* not available here */ }
+}
+setInterval(() => void showMemory(), 15_000);
+void showMemory();
 
 relay?.connect();
+showNetwork();
 void loadCatalogue();

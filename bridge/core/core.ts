@@ -25,13 +25,16 @@ export interface QueryContext extends QueryOptions {
   source: string;
 }
 
+/** `ms`: from the query's arrival to its answer; absent for outputs the page made on its own. */
 export interface OutputEvent { model: string; outputs: Values; source: string; ms?: number }
-export interface FailureEvent { model: string; error: BridgeError; source: string }
+export interface FailureEvent { model: string; error: BridgeError; source: string; ms?: number }
 
 interface CoreEvents {
   output: [OutputEvent];
   failure: [FailureEvent];
   models: [];
+  /** Connected clients per protocol changed. */
+  clients: [Record<string, number>];
 }
 
 export interface ModelView {
@@ -86,6 +89,7 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
   private readonly inFlight = new Map<PageLink, number>();
   private nextId = 1;
   private configuredDefault: string | undefined;
+  private readonly clients: Record<string, number> = {};
 
   constructor(options: CoreOptions = {}) {
     super();
@@ -121,6 +125,18 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
 
   get pageCount(): number {
     return this.pages.size;
+  }
+
+  // ── clients ────────────────────────────────────────────────────────────────────────────────────
+
+  /** A protocol's client connected (+1) or went away (-1); for the page's activity view and /health. */
+  clientChange(protocol: string, delta: 1 | -1): void {
+    this.clients[protocol] = Math.max(0, (this.clients[protocol] ?? 0) + delta);
+    this.emit('clients', { ...this.clients });
+  }
+
+  clientCounts(): Record<string, number> {
+    return { ...this.clients };
   }
 
   // ── models ─────────────────────────────────────────────────────────────────────────────────────
@@ -188,6 +204,7 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
   async query(id: string | undefined, inputs: unknown, ctx: QueryContext): Promise<Values> {
     const view = this.model(id);
     const model = view.id;
+    const started = performance.now();
     try {
       const checked = this.checker(view)(inputs);
       const page = this.pickPage(model);
@@ -195,10 +212,10 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
       if (record.queued >= this.maxQueue) {
         throw new BridgeError('busy', `"${model}" has ${record.queued} queries waiting, the most allowed (--max-queue); retry shortly`, 1);
       }
-      return await this.dispatch(page, model, checked, ctx);
+      return await this.dispatch(page, model, checked, ctx, started);
     } catch (err) {
       const error = toBridgeError(err);
-      this.fail(model, error, ctx.source);
+      this.fail(model, error, ctx.source, performance.now() - started);
       throw error;
     }
   }
@@ -218,7 +235,7 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
     this.finish(id, p, result.error ?? result.outputs ?? {});
   }
 
-  private dispatch(page: PageLink, model: string, inputs: Values, ctx: QueryContext): Promise<Values> {
+  private dispatch(page: PageLink, model: string, inputs: Values, ctx: QueryContext, started: number): Promise<Values> {
     const id = this.nextId++;
     const record = this.record(model);
     return new Promise<Values>((resolve, reject) => {
@@ -238,7 +255,7 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
       const record = this.record(model);
       record.lastOutput = outputs;
       record.lastError = null;
-      this.emit('output', { model, outputs, source: ctx.source });
+      this.emit('output', { model, outputs, source: ctx.source, ms: performance.now() - started });
       return outputs;
     });
   }
@@ -253,9 +270,9 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
     else p.resolve(result);
   }
 
-  private fail(model: string, error: BridgeError, source: string): void {
+  private fail(model: string, error: BridgeError, source: string, ms?: number): void {
     this.record(model).lastError = error.message;
-    this.emit('failure', { model, error, source });
+    this.emit('failure', { model, error, source, ms });
   }
 
   /** The least busy page that has the model ready. */

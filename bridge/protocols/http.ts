@@ -63,6 +63,7 @@ export function httpProtocol(app: FastifyInstance, core: BridgeCore, health: () 
     const { rss, heapUsed } = process.memoryUsage();
     return {
       status: models.some((m) => m.state === 'ready') ? 'ok' : 'waiting', pages: core.pageCount, models, ...health(),
+      clients: core.clientCounts(),
       memory: { rssBytes: rss, heapUsedBytes: heapUsed },
     };
   });

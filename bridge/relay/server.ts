@@ -5,8 +5,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ModelAnnouncement, ErrorCode, Values } from '../../web/runtime/types.ts';
 import { decodeFrame, encodeFrame } from '../../web/relay/frame.ts';
-import type { PageMessage, BridgeMessage } from '../../web/relay/messages.ts';
-import type { BridgeCore, PageLink, QueryOptions } from '../core/core.ts';
+import type { PageMessage, BridgeMessage, ActivityEntry } from '../../web/relay/messages.ts';
+import type { BridgeCore, FailureEvent, OutputEvent, PageLink, QueryOptions } from '../core/core.ts';
 import { BridgeError } from '../core/errors.ts';
 import type { Log } from '../log.ts';
 
@@ -41,6 +41,24 @@ class PageConnection implements PageLink {
 
 export function attachRelay(server: Server, core: BridgeCore, log: Log, options: RelayOptions): { close(): void } {
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes, perMessageDeflate: false });
+
+  // Activity for the pages' activity view: batched, so a busy bridge sends a few frames a second.
+  let activity: ActivityEntry[] = [];
+  let clientsChanged = false;
+  const flush = setInterval(() => {
+    if (activity.length === 0 && !clientsChanged) return;
+    const msg: BridgeMessage = { type: 'activity', entries: activity.slice(-50), clients: core.clientCounts() };
+    activity = [];
+    clientsChanged = false;
+    for (const ws of wss.clients) if (ws.readyState === ws.OPEN) ws.send(encodeFrame(msg));
+  }, 250);
+  flush.unref();
+  const onOutput = (e: OutputEvent) => { if (e.source !== 'page') activity.push({ at: Date.now(), source: e.source, model: e.model, ms: e.ms }); };
+  const onFailure = (e: FailureEvent) => { activity.push({ at: Date.now(), source: e.source, model: e.model, ms: e.ms, error: e.error.message }); };
+  const onClients = () => { clientsChanged = true; };
+  core.on('output', onOutput);
+  core.on('failure', onFailure);
+  core.on('clients', onClients);
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -107,6 +125,10 @@ export function attachRelay(server: Server, core: BridgeCore, log: Log, options:
 
   return {
     close() {
+      clearInterval(flush);
+      core.off('output', onOutput);
+      core.off('failure', onFailure);
+      core.off('clients', onClients);
       server.off('upgrade', onUpgrade);
       for (const ws of wss.clients) ws.close(1001, 'bridge shutting down');
       wss.close();

@@ -12,6 +12,8 @@ export const CHROMIUM = process.env.PAGEBRIDGE_BROWSER ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--no-first-run', '--disable-quic',
+  // A fake camera and microphone, granted without asking: live input is tested like the rest.
+  '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
 ];
 
 export const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));

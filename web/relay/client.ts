@@ -1,7 +1,7 @@
 // The page's end of the relay: connects to the bridge, announces the page's models, answers each
 // query exactly once, and reconnects when the bridge restarts.
 import { decodeFrame, encodeFrame } from './frame.ts';
-import type { BridgeMessage, PageMessage } from './messages.ts';
+import type { ActivityEntry, BridgeMessage, PageMessage } from './messages.ts';
 import type { ErrorCode, ModelAnnouncement, Values } from '../runtime/types.ts';
 
 export interface RelayHandlers {
@@ -9,6 +9,8 @@ export interface RelayHandlers {
   query(model: string, inputs: Values, annotate: boolean): Promise<Values>;
   /** Connection state changes, and the bridge's hello (its listeners). */
   status?(state: 'connecting' | 'connected' | 'disconnected', hello?: Record<string, unknown>): void;
+  /** What the bridge saw (requests from every protocol, clients connected), a few times a second. */
+  activity?(entries: ActivityEntry[], clients: Record<string, number>): void;
   /** Each query answered, for the page's activity log. */
   answered?(model: string, ms: number, error?: string): void;
 }
@@ -38,6 +40,7 @@ export class RelayClient {
         return;
       }
       if (msg.type === 'hello') this.handlers.status?.('connected', msg);
+      else if (msg.type === 'activity') this.handlers.activity?.(msg.entries, msg.clients);
       else if (msg.type === 'query') void this.answer(msg.id, msg.model, msg.inputs, !!msg.annotate);
     };
     ws.onclose = () => {

@@ -7,7 +7,11 @@ export type PageMessage =
   | { type: 'result'; id: number; outputs?: Values; error?: { code: ErrorCode; message: string } }
   | { type: 'output'; model: string; outputs: Values; source?: string };
 
+/** One request the bridge saw, for the page's activity log. */
+export interface ActivityEntry { at: number; source: string; model: string; ms?: number; error?: string }
+
 /** Bridge → page. */
 export type BridgeMessage =
   | { type: 'hello'; [key: string]: unknown }
+  | { type: 'activity'; entries: ActivityEntry[]; clients: Record<string, number> }
   | { type: 'query'; id: number; model: string; inputs: Values; annotate?: boolean };
