@@ -2,6 +2,7 @@
 // serves them to the bridge over the relay when opened from the bridge's link.
 import { fetchManifest, loadModel, type Model } from './runtime/index.ts';
 import { RelayClient } from './relay/client.ts';
+import { ProgramRunner } from './programs/runner.ts';
 import type { ModelAnnouncement, ModelManifest, Values } from './runtime/types.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -21,17 +22,27 @@ const entries = new Map<string, Entry>();
 // ── relay ───────────────────────────────────────────────────────────────────────────────────────
 const params = new URLSearchParams(location.hash.slice(1));
 const token = params.get('token');
+async function queryModel(id: string, inputs: Values): Promise<Values> {
+  const e = entries.get(id);
+  if (!e?.model) throw new Error(`model "${id}" is not loaded in this page`);
+  const started = performance.now();
+  const outputs = await e.model.query(inputs);
+  e.lastMs = performance.now() - started;
+  renderModels();
+  return outputs;
+}
+
+// Programs of the runtime WebSocket, each in its own worker; they may use the page's models.
+const programs = new ProgramRunner({
+  query: queryModel,
+  models: () => announcements().map((a) => ({ id: a.id, title: a.title, state: a.state, ...a.info })),
+  ended: (report) => relay?.event('program.ended', report),
+}, baseUrl);
+
 const relay = token ? new RelayClient(relayUrl(params.get('bridge'), token), {
   models: announcements,
-  query: async (id, inputs) => {
-    const e = entries.get(id);
-    if (!e?.model) throw new Error(`model "${id}" is not loaded in this page`);
-    const started = performance.now();
-    const outputs = await e.model.query(inputs);
-    e.lastMs = performance.now() - started;
-    renderModels();
-    return outputs;
-  },
+  query: (id, inputs) => queryModel(id, inputs),
+  call: (kind, payload) => programs.call(kind, payload),
   status: (state) => {
     const el = $('bridge-state');
     el.textContent = state === 'connected' ? 'bridge connected' : state === 'connecting' ? 'connecting to bridge…' : 'bridge disconnected, retrying…';
