@@ -220,7 +220,9 @@ export const socket = await attempt(() => new Promise((ok, fail) => { const ws =
       assert.equal(status.status, 'failed');
       assert.equal(status.error.name, 'RangeError');
       assert.equal(status.error.message, 'n must be positive, got -1');
-      assert.equal(`${status.error.file}:${status.error.line}`, 'check.js:3');
+      assert.equal(status.error.location, 'check.js:3');
+      assert.equal(status.error.file, 'check.js');
+      assert.equal(status.error.line, 3);
       assert.match(status.error.stack, /check\.js:3/);
       assert.match(status.error.stack, /main\.js:3/);
     });
@@ -233,7 +235,7 @@ export const socket = await attempt(() => new Promise((ok, fail) => { const ws =
       const end = await c.finished(run.sessionId);
       assert.equal(end.status, 'failed');
       assert.equal(end.error.name, 'SyntaxError');
-      assert.equal(`${end.error.file}:${end.error.line}`, 'broken.js:2');
+      assert.equal(end.error.location, 'broken.js:2');
     });
 
     it('an import of something that is not a program file: failed, naming it and its line', async () => {
@@ -241,7 +243,7 @@ export const socket = await attempt(() => new Promise((ok, fail) => { const ws =
       const end = await c.finished(run.sessionId);
       assert.equal(end.status, 'failed');
       assert.match(end.error.message, /imports "lodash", which is neither a file of the program nor "pagebridge:runtime"/);
-      assert.equal(`${end.error.file}:${end.error.line}`, 'main.js:3');
+      assert.equal(end.error.location, 'main.js:3');
     });
   });
 

@@ -311,6 +311,7 @@ export const runtimeProtocol: StartProtocol = async (ctx) => {
   });
   core.on('pageEvent', onPageEvent);
   core.on('pageRemoved', onPageRemoved);
+  log.info(`runtime: run_model reads data files from ${dataDir} (--data-dir)`);
   const { port } = server.address() as AddressInfo;
   const host = ctx.host.includes(':') ? `[${ctx.host}]` : ctx.host === '0.0.0.0' ? '127.0.0.1' : ctx.host;
   return {

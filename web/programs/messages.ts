@@ -9,6 +9,8 @@ export interface ProgramErrorReport {
   file?: string;
   line?: number;
   column?: number;
+  /** "file:line", for showing. */
+  location?: string;
   /** The stack in the program's file names, frames outside the program left out. */
   stack?: string;
   /** A syntax error: the runner finds its line by parsing the file on its own. */

@@ -38,11 +38,10 @@ function format(args: unknown[]): string {
   }).join(' ');
 }
 
-// console.* output becomes the program's log lines (and still reaches the browser's console).
+// console.* output becomes the program's log lines. It is not echoed to the browser's console: that
+// one is the page's (and, with --headless, the bridge's log), not a place for every program's output.
 for (const level of ['log', 'info', 'debug', 'warn', 'error'] as const) {
-  const original = console[level].bind(console);
   console[level] = (...args: unknown[]) => {
-    original(...args);
     send({ type: 'log', line: (level === 'warn' || level === 'error' ? `${level}: ` : '') + format(args) });
   };
 }

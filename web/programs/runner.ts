@@ -198,7 +198,7 @@ export class ProgramRunner {
     if (session.status !== 'running') return;
     session.status = status;
     session.endedAt = new Date();
-    session.error = error;
+    session.error = error && error.file && error.line ? { ...error, location: `${error.file}:${error.line}` } : error;
     clearTimeout(session.timer);
     if (status !== 'finished' || session.models.size === 0) this.release(session, `the program ${status === 'finished' ? 'finished' : 'was ' + status}`);
     this.host.ended(this.report(session));
