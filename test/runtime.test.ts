@@ -360,6 +360,16 @@ export const socket = await attempt(() => new Promise((ok, fail) => { const ws =
       await stillUsable();
     });
 
+    it('a placeholder too big for the relay: an error, and the page stays connected', async () => {
+      const run = await c.request(program([{ filename: 'main.js', content: "export const big = 'x'.repeat(9 * 1024 * 1024);\n" }]));
+      assert.equal((await c.finished(run.sessionId)).status, 'finished');
+      const reply = await expectError({ action: 'get_placeholder', placeholder: { sessionId: run.sessionId, name: 'big' } },
+        /over the relay's limit of 8388608 bytes \(--max-body\)/);
+      assert.equal(reply.code, 'too_large');
+      assert.equal(h.bridge.core.pageCount, 1);
+      await stillUsable();
+    });
+
     it('a message over the size limit', async () => {
       const big = JSON.stringify({ action: 'status', sessionId: 1, padding: 'x'.repeat(4.5 * 1024 * 1024) });
       await expectError(big, /over the limit of 4194304 bytes \(--max-body\)/);

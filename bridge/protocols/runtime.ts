@@ -213,7 +213,8 @@ export const runtimeProtocol: StartProtocol = async (ctx) => {
         throw new BridgeError('bad_request', `run: the mainfile "${js.mainfile}" is not among the files (${js.files.map((f) => f.filename).join(', ')})`);
       }
       const id = nextSession++;
-      const s: SessionRecord = { id, page: '', client: ws, runRequestId: m.id, replied: false, heldPush: undefined, final: undefined, lost: undefined };
+      const runRequestId = typeof m.id === 'string' || typeof m.id === 'number' ? m.id : undefined;
+      const s: SessionRecord = { id, page: '', client: ws, runRequestId, replied: false, heldPush: undefined, final: undefined, lost: undefined };
       sessions.set(String(id), s);
       if (sessions.size > MAX_SESSIONS) sessions.delete(sessions.keys().next().value!);
       try {

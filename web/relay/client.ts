@@ -44,8 +44,8 @@ export class RelayClient {
       if (msg.type === 'hello') {
         if (typeof msg.maxFrameBytes === 'number') this.maxFrameBytes = msg.maxFrameBytes;
         this.handlers.status?.('connected', msg);
-      } else if (msg.type === 'query') void this.answer(msg.id, msg.model, () => this.handlers.query(msg.model, msg.inputs, !!msg.annotate));
-      else if (msg.type === 'call') void this.answer(msg.id, msg.kind, () => this.call(msg.kind, msg.payload));
+      } else if (msg.type === 'query') void this.answer(msg.id, () => this.handlers.query(msg.model, msg.inputs, !!msg.annotate), msg.model);
+      else if (msg.type === 'call') void this.answer(msg.id, () => this.call(msg.kind, msg.payload));
     };
     ws.onclose = () => {
       if (this.ws !== ws) return;
@@ -97,17 +97,17 @@ export class RelayClient {
   }
 
   /** Answers request `id` exactly once, with what `work` resolves to or the error it throws. */
-  private async answer(id: number, what: string, work: () => Promise<Values>): Promise<void> {
+  private async answer(id: number, work: () => Promise<Values>, model?: string): Promise<void> {
     const started = performance.now();
     try {
       const outputs = await work();
       this.send({ type: 'result', id, outputs });
-      this.handlers.answered?.(what, performance.now() - started);
+      if (model !== undefined) this.handlers.answered?.(model, performance.now() - started);
     } catch (err) {
       const e = err as Error & { code?: unknown };
       const code: ErrorCode = isErrorCode(e.code) ? e.code : e.name === 'InputError' ? 'bad_request' : 'model_failed';
       this.send({ type: 'result', id, error: { code, message: e.message } });
-      this.handlers.answered?.(what, performance.now() - started, e.message);
+      if (model !== undefined) this.handlers.answered?.(model, performance.now() - started, e.message);
     }
   }
 }
