@@ -16,9 +16,16 @@ import { hostPage, type HostedPage } from './browser.ts';
 import { consoleLog, type Log } from './log.ts';
 import { defaults, type BridgeOptions } from './options.ts';
 import type { Listener, StartProtocol } from './protocols/protocol.ts';
+import { runtimeProtocol } from './protocols/runtime.ts';
 
 /** The protocols with listeners of their own: name, the flag that sets the port, the module. */
-const PROTOCOLS: { name: string; flag: string; port: (o: BridgeOptions) => number; start: StartProtocol }[] = [];
+const PROTOCOLS: { name: string; flag: string; port: (o: BridgeOptions) => number; start: StartProtocol }[] = [
+  { name: 'runtime', flag: '--runtime-port', port: (o) => o.runtimePort, start: runtimeProtocol },
+];
+
+/** The built program worker (web/programs/program-worker.ts) and the policy it is served with. */
+const PROGRAM_WORKER = /program-worker[^/\\]*\.js$/;
+const PROGRAM_WORKER_CSP = "default-src 'none'; script-src 'self' blob: 'wasm-unsafe-eval'; worker-src 'none'; connect-src 'none'";
 
 export interface Bridge {
   core: BridgeCore;
@@ -80,11 +87,14 @@ export async function startBridge(given: Partial<BridgeOptions> = {}, log: Log =
   });
   await app.register(fastifyStatic, {
     root: options.staticDir,
-    setHeaders: (res) => {
+    setHeaders: (res, path) => {
       res.header('Cross-Origin-Opener-Policy', 'same-origin');
       res.header('Cross-Origin-Embedder-Policy', 'require-corp');
       // Lets pages on other origins (an embedding sketch) load the runtime and models from here.
       res.header('Cross-Origin-Resource-Policy', 'cross-origin');
+      // A runtime program's worker: no network (not the bridge, not the internet), no nested workers;
+      // only this origin's scripts (onnxruntime) and the program's own blob-URL modules.
+      if (PROGRAM_WORKER.test(path)) res.header('Content-Security-Policy', PROGRAM_WORKER_CSP);
     },
   });
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
@@ -104,7 +114,7 @@ export async function startBridge(given: Partial<BridgeOptions> = {}, log: Log =
     originAllowed: access.originAllowed,
     hostAllowed: access.hostAllowed,
     maxFrameBytes: options.maxBody * 2,
-    hello: () => ({ listeners, defaultModel: core.defaultModel ?? null }),
+    hello: () => ({ listeners, defaultModel: core.defaultModel ?? null, maxFrameBytes: options.maxBody * 2 }),
   });
 
   try {
@@ -132,7 +142,7 @@ export async function startBridge(given: Partial<BridgeOptions> = {}, log: Log =
   for (const p of PROTOCOLS) {
     const port = p.port(options);
     try {
-      const listener = await p.start({ core, host: options.host, port, access, log, maxBytes: options.maxBody, httpServer: app.server });
+      const listener = await p.start({ core, host: options.host, port, access, log, maxBytes: options.maxBody, httpServer: app.server, options });
       started.push(listener);
       listeners[p.name] = listener.url;
     } catch (err) {

@@ -19,6 +19,12 @@ export interface BridgeOptions {
   maxQueue: number;
   /** Largest request body, relay frame or message, in bytes. */
   maxBody: number;
+  /** Where the runtime WebSocket's `run_model` reads `is_data: false` paths from; nothing outside it. */
+  dataDir: string;
+  /** Seconds a runtime program may run before it is stopped and marked failed. */
+  programTimeout: number;
+  /** Runtime programs that may run at once on one page; more get "busy". */
+  maxPrograms: number;
   /** The built page and its models (vite's output). */
   staticDir: string;
   /** Pairing token the page must present on the relay (random when not given). */
@@ -41,6 +47,10 @@ export const defaults: BridgeOptions = {
   timeout: 30,
   maxQueue: 64,
   maxBody: 16 * 1024 * 1024,
+  // Relative to the directory the bridge is started from, resolved when it starts.
+  dataDir: 'data',
+  programTimeout: 300,
+  maxPrograms: 4,
   staticDir: new URL('../dist', import.meta.url).pathname,
   quiet: false,
 };

@@ -8,6 +8,7 @@ import { renderNetwork } from './ui/network.ts';
 import { appendActivity, renderClients } from './ui/activity.ts';
 import { exampleValue, type Listeners } from './ui/snippets.ts';
 import { startMicrophone } from './ui/microphone.ts';
+import { ProgramRunner } from './programs/runner.ts';
 
 const baseUrl = new URL('./', location.href).href;
 
@@ -25,20 +26,31 @@ let bridge: { listeners?: Listeners; defaultModel?: string } = {};
 
 const selected = () => entries.get($<HTMLSelectElement>('model-select').value);
 
+/** A query from the bridge or a program. `transfer`: the inputs' bytes are ours to hand to the worker. */
+async function queryModel(id: string, inputs: Values, transfer = false): Promise<Values> {
+  const e = entries.get(id);
+  if (!e?.model) throw new Error(`model "${id}" is not loaded in this page`);
+  const started = performance.now();
+  const outputs = await e.model.query(inputs, { transfer });
+  e.lastMs = performance.now() - started;
+  scheduleRender();
+  return outputs;
+}
+
+// Programs of the runtime WebSocket, each in its own worker; they may use the page's models.
+const programs = new ProgramRunner({
+  query: queryModel,
+  models: () => announcements().map((a) => ({ id: a.id, title: a.title, state: a.state, ...a.info })),
+  ended: (report) => relay?.event('program.ended', report),
+}, baseUrl);
+
 // ── relay ───────────────────────────────────────────────────────────────────────────────────────
 const params = new URLSearchParams(location.hash.slice(1));
 const token = params.get('token');
 const relay = token ? new RelayClient(relayUrl(params.get('bridge'), token), {
   models: announcements,
-  query: async (id, inputs) => {
-    const e = entries.get(id);
-    if (!e?.model) throw new Error(`model "${id}" is not loaded in this page`);
-    const started = performance.now();
-    const outputs = await e.model.query(inputs, { transfer: true });
-    e.lastMs = performance.now() - started;
-    scheduleRender();
-    return outputs;
-  },
+  query: (id, inputs) => queryModel(id, inputs, true),
+  call: (kind, payload) => programs.call(kind, payload),
   status: (state, hello) => {
     const pill = $('bridge-state');
     pill.textContent = state === 'connected' ? 'bridge connected' : state === 'connecting' ? 'connecting to bridge…' : 'bridge disconnected, retrying…';

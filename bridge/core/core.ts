@@ -13,6 +13,8 @@ export interface PageLink {
   readonly models: ReadonlyMap<string, ModelAnnouncement>;
   /** Sends a query; the page answers through `core.settle(id, …)`. */
   sendQuery(id: number, model: string, inputs: Values, options: QueryOptions): void;
+  /** Sends a non-query call (`kind`, e.g. "program.run"); the page answers through `core.settle` too. */
+  sendCall(id: number, kind: string, payload: Values): void;
 }
 
 export interface QueryOptions {
@@ -25,14 +27,34 @@ export interface QueryContext extends QueryOptions {
   source: string;
 }
 
+export interface CallOptions {
+  /** Which protocol asked, for logs. */
+  source: string;
+  /** The id of the page to call (a session lives on one page); else the least busy page. */
+  page?: string;
+  /** Overrides the core's timeout (--timeout) for this call. */
+  timeoutMs?: number;
+}
+
+export interface CallResult {
+  /** The page that answered, so that later calls about the same thing can go to it. */
+  page: string;
+  result: Values;
+}
+
 /** `ms`: from the query's arrival to its answer; absent for outputs the page made on its own. */
 export interface OutputEvent { model: string; outputs: Values; source: string; ms?: number }
 export interface FailureEvent { model: string; error: BridgeError; source: string; ms?: number }
+/** Something a page reports on its own (a program ended), for the protocol that cares. */
+export interface PageEvent { page: string; kind: string; payload: Values }
+export interface PageRemovedEvent { page: string; why: string }
 
 interface CoreEvents {
   output: [OutputEvent];
   failure: [FailureEvent];
   models: [];
+  pageEvent: [PageEvent];
+  pageRemoved: [PageRemovedEvent];
   /** Connected clients per protocol changed. */
   clients: [Record<string, number>];
 }
@@ -54,7 +76,10 @@ export interface ModelView {
 
 interface Pending {
   page: PageLink;
-  model: string;
+  /** The model a query runs; undefined for a call. */
+  model?: string;
+  /** What the page was asked, for error messages ("face-detection", "program.run"). */
+  what: string;
   source: string;
   started: number;
   timer: NodeJS.Timeout;
@@ -118,9 +143,19 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
     this.inFlight.delete(page);
     for (const [id, p] of this.pending) {
       if (p.page !== page) continue;
-      this.finish(id, p, new BridgeError('unavailable', `the page running "${p.model}" went away before answering (${why}); retry once a page is connected`));
+      const message = p.model !== undefined
+        ? `the page running "${p.model}" went away before answering (${why}); retry once a page is connected`
+        : `the page went away before answering "${p.what}" (${why})`;
+      this.finish(id, p, new BridgeError('unavailable', message));
     }
+    this.emit('pageRemoved', { page: page.id, why });
     this.emit('models');
+  }
+
+  /** The page reported something on its own (see PageEvent). */
+  pageEvent(page: PageLink, kind: string, payload: Values): void {
+    if (!this.pages.has(page)) return;
+    this.emit('pageEvent', { page: page.id, kind, payload });
   }
 
   get pageCount(): number {
@@ -228,7 +263,19 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
     this.emit('output', { model, outputs, source });
   }
 
-  /** The page's answer to query `id`. */
+  /**
+   * Makes a non-query call to a page: `kind` names what the page should do, `payload` its arguments.
+   * Goes to the page `options.page` when given (a program's session lives on one page), else to the
+   * least busy page. Settles, times out and fails on page loss exactly as queries do.
+   */
+  async callPage(kind: string, payload: Values, options: CallOptions): Promise<CallResult> {
+    const page = options.page !== undefined ? this.pageById(options.page) : this.leastBusyPage();
+    const result = await this.send(page, { what: kind, source: options.source, timeoutMs: options.timeoutMs ?? this.timeoutMs },
+      (id) => page.sendCall(id, kind, payload));
+    return { page: page.id, result };
+  }
+
+  /** The page's answer to query or call `id`. */
   settle(page: PageLink, id: number, result: { outputs?: Values; error?: BridgeError }): void {
     const p = this.pending.get(id);
     if (!p || p.page !== page) return; // late (timed out) or not this page's: ignore
@@ -236,22 +283,8 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
   }
 
   private dispatch(page: PageLink, model: string, inputs: Values, ctx: QueryContext, started: number): Promise<Values> {
-    const id = this.nextId++;
-    const record = this.record(model);
-    return new Promise<Values>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const p = this.pending.get(id);
-        if (p) this.finish(id, p, new BridgeError('timeout', `"${model}" did not answer within ${this.timeoutMs / 1000} s (--timeout)`));
-      }, this.timeoutMs);
-      this.pending.set(id, { page, model, source: ctx.source, started: performance.now(), timer, resolve, reject });
-      record.queued++;
-      this.inFlight.set(page, (this.inFlight.get(page) ?? 0) + 1);
-      try {
-        page.sendQuery(id, model, inputs, { annotate: ctx.annotate });
-      } catch (err) {
-        this.finish(id, this.pending.get(id)!, new BridgeError('unavailable', `could not reach the page: ${(err as Error).message}`));
-      }
-    }).then((outputs) => {
+    return this.send(page, { model, what: model, source: ctx.source, timeoutMs: this.timeoutMs },
+      (id) => page.sendQuery(id, model, inputs, { annotate: ctx.annotate })).then((outputs) => {
       const record = this.record(model);
       record.lastOutput = outputs;
       record.lastError = null;
@@ -260,10 +293,33 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
     });
   }
 
+  /** Sends one request to a page under a fresh id, and waits for `settle`, the timeout or page loss. */
+  private send(page: PageLink, what: { model?: string; what: string; source: string; timeoutMs: number },
+    transmit: (id: number) => void): Promise<Values> {
+    const id = this.nextId++;
+    return new Promise<Values>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const p = this.pending.get(id);
+        const message = what.model !== undefined
+          ? `"${what.model}" did not answer within ${what.timeoutMs / 1000} s (--timeout)`
+          : `the page did not answer "${what.what}" within ${what.timeoutMs / 1000} s`;
+        if (p) this.finish(id, p, new BridgeError('timeout', message));
+      }, what.timeoutMs);
+      this.pending.set(id, { page, model: what.model, what: what.what, source: what.source, started: performance.now(), timer, resolve, reject });
+      if (what.model !== undefined) this.record(what.model).queued++;
+      this.inFlight.set(page, (this.inFlight.get(page) ?? 0) + 1);
+      try {
+        transmit(id);
+      } catch (err) {
+        this.finish(id, this.pending.get(id)!, new BridgeError('unavailable', `could not reach the page: ${(err as Error).message}`));
+      }
+    });
+  }
+
   private finish(id: number, p: Pending, result: Values | BridgeError): void {
     this.pending.delete(id);
     clearTimeout(p.timer);
-    this.record(p.model).queued--;
+    if (p.model !== undefined) this.record(p.model).queued--;
     const n = this.inFlight.get(p.page);
     if (n !== undefined) this.inFlight.set(p.page, n - 1);
     if (result instanceof BridgeError) p.reject(result);
@@ -274,6 +330,7 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
     this.record(model).lastError = error.message;
     this.emit('failure', { model, error, source, ms });
   }
+
 
   /** The least busy page that has the model ready. */
   private pickPage(model: string): PageLink {
@@ -289,6 +346,20 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
     if (this.pages.size === 0) throw new BridgeError('unavailable', `no page is connected to run "${model}": open the page or start the bridge with --headless`, 2);
     if (states.length) throw new BridgeError('unavailable', `"${model}" is not ready on any page (${states.join('; ')})`, 2);
     throw new BridgeError('unavailable', `no connected page has loaded "${model}"`, 2);
+  }
+
+  private pageById(id: string): PageLink {
+    for (const page of this.pages) if (page.id === id) return page;
+    throw new BridgeError('unavailable', `page ${id} is no longer connected`);
+  }
+
+  private leastBusyPage(): PageLink {
+    let best: PageLink | undefined;
+    for (const page of this.pages) {
+      if (!best || (this.inFlight.get(page) ?? 0) < (this.inFlight.get(best) ?? 0)) best = page;
+    }
+    if (!best) throw new BridgeError('unavailable', 'no page is connected: open the page or start the bridge with --headless', 2);
+    return best;
   }
 
   private checker(view: ModelView): InputChecker {

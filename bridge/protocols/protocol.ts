@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { BridgeCore } from '../core/core.ts';
 import type { Access } from '../access.ts';
 import type { Log } from '../log.ts';
+import type { BridgeOptions } from '../options.ts';
 
 export interface ProtocolContext {
   core: BridgeCore;
@@ -16,6 +17,8 @@ export interface ProtocolContext {
   maxBytes: number;
   /** The bridge's HTTP server, for protocols that also ride on the HTTP port (Socket.IO). */
   httpServer: Server;
+  /** Every option the bridge was started with, for a protocol's own settings (--data-dir, …). */
+  options: Readonly<BridgeOptions>;
 }
 
 export interface Listener {

@@ -37,6 +37,11 @@ class PageConnection implements PageLink {
     if (this.ws.readyState !== this.ws.OPEN) throw new Error('the page connection is closing');
     this.send({ type: 'query', id, model, inputs, ...options });
   }
+
+  sendCall(id: number, kind: string, payload: Values): void {
+    if (this.ws.readyState !== this.ws.OPEN) throw new Error('the page connection is closing');
+    this.send({ type: 'call', id, kind, payload });
+  }
 }
 
 export function attachRelay(server: Server, core: BridgeCore, log: Log, options: RelayOptions): { close(): void } {
@@ -117,6 +122,9 @@ export function attachRelay(server: Server, core: BridgeCore, log: Log, options:
         return;
       case 'output':
         if (page.models.has(msg.model)) core.publish(msg.model, msg.outputs, msg.source ?? 'page');
+        return;
+      case 'event':
+        if (typeof msg.kind === 'string' && msg.payload && typeof msg.payload === 'object') core.pageEvent(page, msg.kind, msg.payload);
         return;
       default:
         log.warn(`relay: ${page.id} sent an unknown message type ${JSON.stringify((msg as { type?: unknown })?.type)}; ignored`);

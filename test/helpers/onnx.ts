@@ -92,3 +92,13 @@ export function identityModel(n: number): Uint8Array {
     nodes: [{ op: 'Identity', inputs: ['x'], outputs: ['y'] }],
   });
 }
+
+/** y = x + bias over float32 [1, n]: a model a runtime program registers from bytes. */
+export function addBiasModel(bias: number[]): Uint8Array {
+  return onnxModel({
+    inputs: [{ name: 'x', dims: [1, bias.length] }],
+    outputs: [{ name: 'y', dims: [1, bias.length] }],
+    constants: [{ name: 'bias', dims: [bias.length], values: bias }],
+    nodes: [{ op: 'Add', inputs: ['x', 'bias'], outputs: ['y'] }],
+  });
+}

@@ -7,6 +7,8 @@ import type { ErrorCode, ModelAnnouncement, Values } from '../runtime/types.ts';
 export interface RelayHandlers {
   models(): ModelAnnouncement[];
   query(model: string, inputs: Values, annotate: boolean): Promise<Values>;
+  /** A non-query call from the bridge (`program.run`, …). An error may carry an ErrorCode as `code`. */
+  call?(kind: string, payload: Values): Promise<Values>;
   /** Connection state changes, and the bridge's hello (its listeners). */
   status?(state: 'connecting' | 'connected' | 'disconnected', hello?: Record<string, unknown>): void;
   /** What the bridge saw (requests from every protocol, clients connected), a few times a second. */
@@ -19,6 +21,8 @@ export class RelayClient {
   private ws: WebSocket | undefined;
   private retryMs = 500;
   private closed = false;
+  /** The bridge's largest relay frame (from its hello); a bigger answer would close the relay. */
+  private maxFrameBytes = Infinity;
 
   constructor(private readonly url: string, private readonly handlers: RelayHandlers) {}
 
@@ -39,9 +43,12 @@ export class RelayClient {
         console.warn('pagebridge: undecodable relay frame', err);
         return;
       }
-      if (msg.type === 'hello') this.handlers.status?.('connected', msg);
-      else if (msg.type === 'activity') this.handlers.activity?.(msg.entries, msg.clients);
-      else if (msg.type === 'query') void this.answer(msg.id, msg.model, msg.inputs, !!msg.annotate);
+      if (msg.type === 'hello') {
+        if (typeof msg.maxFrameBytes === 'number') this.maxFrameBytes = msg.maxFrameBytes;
+        this.handlers.status?.('connected', msg);
+      } else if (msg.type === 'activity') this.handlers.activity?.(msg.entries, msg.clients);
+      else if (msg.type === 'query') void this.answer(msg.id, () => this.handlers.query(msg.model, msg.inputs, !!msg.annotate), msg.model);
+      else if (msg.type === 'call') void this.answer(msg.id, () => this.call(msg.kind, msg.payload));
     };
     ws.onclose = () => {
       if (this.ws !== ws) return;
@@ -57,6 +64,11 @@ export class RelayClient {
     this.send({ type: 'models', models: this.handlers.models() });
   }
 
+  /** Something the page reports on its own (a program ended): the bridge core emits it as a pageEvent. */
+  event(kind: string, payload: Values): void {
+    this.send({ type: 'event', kind, payload });
+  }
+
   /** An output the page made on its own (its UI): the bridge passes it on like any other. */
   publish(model: string, outputs: Values, source = 'page'): void {
     this.send({ type: 'output', model, outputs, source });
@@ -68,20 +80,42 @@ export class RelayClient {
   }
 
   private send(msg: PageMessage): void {
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(encodeFrame(msg));
+    if (this.ws?.readyState !== WebSocket.OPEN) return;
+    let frame = encodeFrame(msg);
+    if (frame.byteLength > this.maxFrameBytes && msg.type === 'result') {
+      // The bridge would close the relay (and fail every other request) on an oversized frame.
+      frame = encodeFrame({ type: 'result', id: msg.id, error: { code: 'too_large',
+        message: `the answer is ${frame.byteLength} bytes, over the relay's limit of ${this.maxFrameBytes} bytes (--max-body)` } });
+    }
+    if (frame.byteLength > this.maxFrameBytes) {
+      console.warn(`pagebridge: a ${msg.type} message of ${frame.byteLength} bytes is over the relay's limit; not sent`);
+      return;
+    }
+    this.ws.send(frame);
   }
 
-  private async answer(id: number, model: string, inputs: Values, annotate: boolean): Promise<void> {
+  private call(kind: string, payload: Values): Promise<Values> {
+    if (!this.handlers.call) return Promise.reject(new Error(`this page does not handle "${kind}"`));
+    return this.handlers.call(kind, payload);
+  }
+
+  /** Answers request `id` exactly once, with what `work` resolves to or the error it throws. */
+  private async answer(id: number, work: () => Promise<Values>, model?: string): Promise<void> {
     const started = performance.now();
     try {
-      const outputs = await this.handlers.query(model, inputs, annotate);
+      const outputs = await work();
       this.send({ type: 'result', id, outputs });
-      this.handlers.answered?.(model, performance.now() - started);
+      if (model !== undefined) this.handlers.answered?.(model, performance.now() - started);
     } catch (err) {
-      const e = err as Error;
-      const code: ErrorCode = e.name === 'InputError' ? 'bad_request' : 'model_failed';
+      const e = err as Error & { code?: unknown };
+      const code: ErrorCode = isErrorCode(e.code) ? e.code : e.name === 'InputError' ? 'bad_request' : 'model_failed';
       this.send({ type: 'result', id, error: { code, message: e.message } });
-      this.handlers.answered?.(model, performance.now() - started, e.message);
+      if (model !== undefined) this.handlers.answered?.(model, performance.now() - started, e.message);
     }
   }
+}
+
+const CODES: readonly ErrorCode[] = ['bad_request', 'not_found', 'unavailable', 'busy', 'timeout', 'too_large', 'model_failed'];
+function isErrorCode(code: unknown): code is ErrorCode {
+  return CODES.includes(code as ErrorCode);
 }

@@ -5,7 +5,9 @@ import type { ErrorCode, ModelAnnouncement, Values } from '../runtime/types.ts';
 export type PageMessage =
   | { type: 'models'; models: ModelAnnouncement[] }
   | { type: 'result'; id: number; outputs?: Values; error?: { code: ErrorCode; message: string } }
-  | { type: 'output'; model: string; outputs: Values; source?: string };
+  | { type: 'output'; model: string; outputs: Values; source?: string }
+  /** Something the page reports on its own, e.g. `program.ended` (see bridge core `pageEvent`). */
+  | { type: 'event'; kind: string; payload: Values };
 
 /** One request the bridge saw, for the page's activity log. */
 export interface ActivityEntry { at: number; source: string; model: string; ms?: number; error?: string }
@@ -14,4 +16,6 @@ export interface ActivityEntry { at: number; source: string; model: string; ms?:
 export type BridgeMessage =
   | { type: 'hello'; [key: string]: unknown }
   | { type: 'activity'; entries: ActivityEntry[]; clients: Record<string, number> }
-  | { type: 'query'; id: number; model: string; inputs: Values; annotate?: boolean };
+  | { type: 'query'; id: number; model: string; inputs: Values; annotate?: boolean }
+  /** A non-query request (`program.run`, …); answered with a `result` of the same id, like a query. */
+  | { type: 'call'; id: number; kind: string; payload: Values };

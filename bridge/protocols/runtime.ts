@@ -1,0 +1,329 @@
+// The runtime WebSocket (PROTOCOLS.md, "Runtime WebSocket"; Simple-ML's runtime server messages):
+// JSON messages with an `action`, each answered to the asking client only. Programs run in the page:
+// every action becomes a `program.*` call to the page that runs the session (core.callPage), or a
+// model query (core.query). This module keeps only which page runs which session, and who asked.
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { Values } from '../../web/runtime/types.ts';
+import { BridgeError, toBridgeError } from '../core/errors.ts';
+import { toJson } from '../core/values.ts';
+import { readDataFile } from '../data-dir.ts';
+import { normalizeFilename } from '../../web/programs/modules.ts';
+import type { StartProtocol } from './protocol.ts';
+
+/** Simple-ML's `type` tags. */
+const TYPE = {
+  started: '[status]:EXECUTION_STARTED',
+  finished: '[state]:EXECUTION_FINISHED',
+  value: '[placeholder]:VALUE',
+  stats: '[placeholder]:STATS',
+} as const;
+
+const DESCRIPTION: Record<string, string> = {
+  finished: 'execution finished: all placeholders are ready',
+  failed: 'execution failed: see "error"',
+  stopped: 'execution stopped',
+};
+
+const ACTIONS = ['run', 'status', 'get_placeholder', 'get_stats', 'run_model', 'stop'] as const;
+type Action = (typeof ACTIONS)[number];
+
+// ── message schemas ───────────────────────────────────────────────────────────────────────────
+const sessionId = { type: ['integer', 'string'], minLength: 1 };
+const placeholderRef = {
+  type: 'object', required: ['placeholder'],
+  properties: { placeholder: { type: 'object', required: ['sessionId', 'name'], properties: { sessionId, name: { type: 'string', minLength: 1 } } } },
+};
+const SCHEMAS: Record<Action, object> = {
+  run: {
+    type: 'object', required: ['javascript'],
+    properties: {
+      javascript: {
+        type: 'object', required: ['files', 'mainfile'],
+        properties: {
+          number: { type: 'integer', minimum: 1 },
+          files: {
+            type: 'array', minItems: 1,
+            items: { type: 'object', required: ['filename', 'content'], properties: { filename: { type: 'string', minLength: 1 }, content: { type: 'string' } } },
+          },
+          mainfile: { type: 'string', minLength: 1 },
+        },
+      },
+    },
+  },
+  status: { type: 'object', required: ['sessionId'], properties: { sessionId } },
+  get_placeholder: placeholderRef,
+  get_stats: placeholderRef,
+  run_model: {
+    type: 'object', required: ['model'],
+    properties: {
+      model: {
+        type: 'object', required: ['name', 'data'],
+        properties: { sessionId, name: { type: 'string', minLength: 1 }, is_data: { type: 'boolean' } },
+      },
+    },
+  },
+  stop: { type: 'object', required: ['sessionId'], properties: { sessionId } },
+};
+const ajv = new Ajv({ allErrors: false, strict: false });
+const validators = Object.fromEntries(ACTIONS.map((a) => [a, ajv.compile(SCHEMAS[a])])) as Record<Action, ValidateFunction>;
+
+/** An ajv error as a sentence naming the attribute: `missing attribute "javascript.mainfile"`. */
+function schemaMessage(errors: ErrorObject[] | null | undefined): string {
+  const e = errors?.[0];
+  if (!e) return 'the message is not valid';
+  const path = e.instancePath.split('/').slice(1).map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '');
+  if (e.keyword === 'required') {
+    const missing = (e.params as { missingProperty: string }).missingProperty;
+    return `missing attribute "${path ? `${path}.` : ''}${missing}"`;
+  }
+  if (e.keyword === 'type') return `attribute "${path}" must be ${(e.params as { type: string | string[] }).type.toString().replace(',', ' or ')}`;
+  return `attribute "${path}" ${e.message ?? 'is not valid'}`;
+}
+
+// ── state ─────────────────────────────────────────────────────────────────────────────────────
+interface SessionRecord {
+  id: number;
+  /** The page running it ('' until the page has taken it). */
+  page: string;
+  /** The client that ran it: it gets EXECUTION_FINISHED. Sessions outlive their client's connection. */
+  client: WebSocket | undefined;
+  runRequestId: unknown;
+  /** The run reply went out; an end that comes before it waits, so the client sees them in order. */
+  replied: boolean;
+  heldPush: Values | undefined;
+  /** The page's last report of it (when it ended). */
+  final: Values | undefined;
+  /** Why its page went away, if it did. */
+  lost: string | undefined;
+}
+
+/** Sessions remembered (oldest forgotten first). */
+const MAX_SESSIONS = 10_000;
+
+export const runtimeProtocol: StartProtocol = async (ctx) => {
+  const { core, log, access } = ctx;
+  const dataDir = resolve(ctx.options.dataDir);
+  const limits = { maxPrograms: ctx.options.maxPrograms, timeoutMs: ctx.options.programTimeout * 1000 };
+  const sessions = new Map<string, SessionRecord>();
+  // Numbers like Simple-ML's (123123123123), unlikely to repeat across bridge restarts.
+  let nextSession = Date.now();
+
+  const server = createServer((_req, res) => {
+    res.writeHead(426, { 'content-type': 'application/json', upgrade: 'websocket' });
+    res.end(JSON.stringify({ error: 'this is the runtime WebSocket: connect with a WebSocket client and send JSON messages with an "action"' }));
+  });
+  // Bigger messages than maxBytes get an error reply; only those past twice that close the socket.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: ctx.maxBytes * 2, perMessageDeflate: false });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const refuse = (why: string) => {
+      log.warn(`runtime: refused a connection from ${req.socket.remoteAddress} (origin ${req.headers.origin ?? 'none'}): ${why}`);
+      socket.end(`HTTP/1.1 403 ${why}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    socket.on('error', () => {});
+    if (!access.hostAllowed(req.headers.host)) return refuse('Host not allowed');
+    // A browser page from a foreign origin may neither run programs nor read what others ran.
+    if (!access.originAllowed(req.headers.origin)) return refuse('Origin not allowed');
+    wss.handleUpgrade(req, socket, head, (ws) => onClient(ws));
+  });
+
+  function send(ws: WebSocket | undefined, body: Values): void {
+    if (ws && ws.readyState === ws.OPEN) ws.send(JSON.stringify(body));
+  }
+
+  function onClient(ws: WebSocket): void {
+    ws.on('message', (data: RawData) => void onMessage(ws, data));
+    ws.on('error', (err) => log.warn(`runtime: ${err.message}`));
+    ws.on('close', () => {
+      for (const s of sessions.values()) if (s.client === ws) s.client = undefined;
+    });
+  }
+
+  async function onMessage(ws: WebSocket, data: RawData): Promise<void> {
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    let action: unknown = null;
+    let id: unknown;
+    const respond = (body: Values) => send(ws, { action, ...(id !== undefined ? { id } : {}), ...body });
+    try {
+      if (bytes.byteLength > ctx.maxBytes) {
+        throw new BridgeError('too_large', `the message is ${bytes.byteLength} bytes, over the limit of ${ctx.maxBytes} bytes (--max-body)`);
+      }
+      let msg: unknown;
+      try {
+        msg = JSON.parse(bytes.toString('utf8'));
+      } catch (err) {
+        throw new BridgeError('bad_request', `the message is not JSON (${(err as Error).message}): send a JSON object with an "action"`);
+      }
+      if (!msg || typeof msg !== 'object' || Array.isArray(msg)) throw new BridgeError('bad_request', 'the message must be a JSON object with an "action"');
+      const m = msg as Values;
+      if (typeof m.id === 'string' || typeof m.id === 'number') id = m.id;
+      action = typeof m.action === 'string' ? m.action : null;
+      if (m.action === undefined) throw new BridgeError('bad_request', `missing attribute "action" (one of ${ACTIONS.join(', ')})`);
+      if (!ACTIONS.includes(m.action as Action)) {
+        throw new BridgeError('bad_request', `unknown action ${JSON.stringify(m.action)} (actions: ${ACTIONS.join(', ')})`);
+      }
+      const name = m.action as Action;
+      if (name === 'run' && m.javascript === undefined && m.python !== undefined) {
+        throw new BridgeError('bad_request', 'Python programs cannot run yet: the programs run in the web page, which has no Python runtime yet. ' +
+          'Send a JavaScript program as "javascript": {"number", "files", "mainfile"}');
+      }
+      if (!validators[name](m)) throw new BridgeError('bad_request', `${name}: ${schemaMessage(validators[name].errors)}`);
+      const reply = await handlers[name](m, ws, respond);
+      if (reply) respond(reply);
+    } catch (err) {
+      const e = toBridgeError(err);
+      respond({ error: e.message, code: e.code });
+    }
+  }
+
+  // ── actions ────────────────────────────────────────────────────────────────────────────────
+  function record(id: unknown): SessionRecord {
+    const s = sessions.get(String(id));
+    if (!s) throw new BridgeError('not_found', `no session ${JSON.stringify(id)}: start one with "run"`);
+    return s;
+  }
+
+  /** Calls the page that runs session `s`. */
+  async function callSession(s: SessionRecord, kind: string, payload: Values): Promise<Values> {
+    if (s.lost) throw new BridgeError('unavailable', `the page that ran session ${s.id} went away (${s.lost}): its placeholders and models are gone`);
+    return (await core.callPage(kind, { sessionId: s.id, ...payload }, { source: 'runtime', page: s.page })).result;
+  }
+
+  function pushFinished(s: SessionRecord, report: Values): void {
+    const push = {
+      action: 'run', ...(s.runRequestId !== undefined ? { id: s.runRequestId } : {}), type: TYPE.finished, sessionId: s.id,
+      status: report.status, description: DESCRIPTION[report.status as string] ?? 'execution ended', ...(report.error ? { error: report.error } : {}),
+    };
+    if (s.replied) send(s.client, push);
+    else s.heldPush = push;
+  }
+
+  const handlers: Record<Action, (m: Values, ws: WebSocket, respond: (body: Values) => void) => Promise<Values | undefined>> = {
+    async run(m, ws, respond) {
+      const js = m.javascript as { number?: number; files: { filename: string; content: string }[]; mainfile: string };
+      if (js.number !== undefined && js.number !== js.files.length) {
+        throw new BridgeError('bad_request', `run: "javascript.number" is ${js.number} but "javascript.files" holds ${js.files.length} files`);
+      }
+      if (!js.files.some((f) => normalizeFilename(f.filename) === normalizeFilename(js.mainfile))) {
+        throw new BridgeError('bad_request', `run: the mainfile "${js.mainfile}" is not among the files (${js.files.map((f) => f.filename).join(', ')})`);
+      }
+      const id = nextSession++;
+      const runRequestId = typeof m.id === 'string' || typeof m.id === 'number' ? m.id : undefined;
+      const s: SessionRecord = { id, page: '', client: ws, runRequestId, replied: false, heldPush: undefined, final: undefined, lost: undefined };
+      sessions.set(String(id), s);
+      if (sessions.size > MAX_SESSIONS) sessions.delete(sessions.keys().next().value!);
+      try {
+        const files = js.files.map((f) => ({ filename: f.filename, content: f.content }));
+        const { page } = await core.callPage('program.run', { sessionId: id, files, mainfile: js.mainfile, limits }, { source: 'runtime' });
+        s.page ||= page;
+      } catch (err) {
+        sessions.delete(String(id));
+        throw err;
+      }
+      log.info(`runtime: session ${id} (${js.files.length} file${js.files.length === 1 ? '' : 's'}) runs on ${s.page}`);
+      respond({ type: TYPE.started, sessionId: id, status: 'running', message: 'Execution started' });
+      s.replied = true;
+      if (s.heldPush) send(s.client, s.heldPush);
+      return undefined;
+    },
+
+    async status(m) {
+      const s = record(m.sessionId);
+      if (s.lost) {
+        return { ...(s.final ?? { sessionId: s.id, status: 'failed', error: { name: 'Error', message: `the page running the program went away (${s.lost})` } }), pageGone: s.lost };
+      }
+      return { ...(await callSession(s, 'program.status', {})), sessionId: s.id };
+    },
+
+    async get_placeholder(m) {
+      const ref = m.placeholder as { sessionId: unknown; name: string };
+      const s = record(ref.sessionId);
+      const { value } = await callSession(s, 'program.placeholder', { name: ref.name });
+      return { type: TYPE.value, sessionId: s.id, name: ref.name, value };
+    },
+
+    async get_stats(m) {
+      const ref = m.placeholder as { sessionId: unknown; name: string };
+      const s = record(ref.sessionId);
+      const stats = await callSession(s, 'program.stats', { name: ref.name });
+      return { type: TYPE.stats, sessionId: s.id, name: ref.name, ...stats };
+    },
+
+    async run_model(m) {
+      const model = m.model as { sessionId?: unknown; name: string; is_data?: boolean; data: unknown };
+      const file = model.is_data === false ? await readDataFile(dataDir, model.data, ctx.maxBytes) : undefined;
+      if (model.sessionId !== undefined) {
+        const s = record(model.sessionId);
+        const { output } = await callSession(s, 'program.predict', { name: model.name, data: file ? file.value : model.data });
+        return { sessionId: s.id, name: model.name, output };
+      }
+      let inputs = model.data;
+      if (file?.kind === 'image') {
+        const port = core.model(model.name).info.inputs.find((p) => p.type === 'image');
+        if (!port) throw new BridgeError('bad_request', `run_model: "${model.name}" takes no image input; give a .json file of its inputs`);
+        inputs = { [port.name]: file.value };
+      } else if (file) {
+        if (file.kind !== 'json') throw new BridgeError('bad_request', `run_model: a page model takes an object of inputs: give a .json file or an image, not a ${file.kind} file`);
+        inputs = file.value;
+      }
+      const outputs = await core.query(model.name, inputs, { source: 'runtime' });
+      return { name: model.name, output: toJson(outputs) };
+    },
+
+    async stop(m) {
+      const s = record(m.sessionId);
+      if (s.lost) throw new BridgeError('unavailable', `the page that ran session ${s.id} went away (${s.lost}): nothing runs there any more`);
+      const report = await callSession(s, 'program.stop', {});
+      return { sessionId: s.id, status: report.status, endedAt: report.endedAt };
+    },
+  };
+
+  // ── what pages report ─────────────────────────────────────────────────────────────────────
+  const onPageEvent = ({ page, kind, payload }: { page: string; kind: string; payload: Values }) => {
+    if (kind !== 'program.ended') return;
+    const s = sessions.get(String(payload.sessionId));
+    if (!s || (s.page && s.page !== page)) return;
+    s.page ||= page;
+    s.final = payload;
+    pushFinished(s, payload);
+  };
+  const onPageRemoved = ({ page, why }: { page: string; why: string }) => {
+    for (const s of sessions.values()) {
+      if (s.page !== page || s.lost) continue;
+      s.lost = why;
+      if (!s.final) {
+        s.final = { sessionId: s.id, status: 'failed', error: { name: 'Error', message: `the page running the program went away (${why})` } };
+        pushFinished(s, s.final);
+      }
+    }
+  };
+
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(ctx.port, ctx.host, () => {
+      server.off('error', fail);
+      ok();
+    });
+  });
+  core.on('pageEvent', onPageEvent);
+  core.on('pageRemoved', onPageRemoved);
+  log.info(`runtime: run_model reads data files from ${dataDir} (--data-dir)`);
+  const { port } = server.address() as AddressInfo;
+  const host = ctx.host.includes(':') ? `[${ctx.host}]` : ctx.host === '0.0.0.0' ? '127.0.0.1' : ctx.host;
+  return {
+    url: `ws://${host}:${port}`,
+    async close() {
+      core.off('pageEvent', onPageEvent);
+      core.off('pageRemoved', onPageRemoved);
+      for (const ws of wss.clients) ws.close(1001, 'bridge shutting down');
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((ok) => server.close(() => ok()));
+    },
+  };
+};
