@@ -137,9 +137,11 @@ export const runtimeProtocol: StartProtocol = async (ctx) => {
   }
 
   function onClient(ws: WebSocket): void {
+    core.clientChange('runtime', 1);
     ws.on('message', (data: RawData) => void onMessage(ws, data));
     ws.on('error', (err) => log.warn(`runtime: ${err.message}`));
     ws.on('close', () => {
+      core.clientChange('runtime', -1);
       for (const s of sessions.values()) if (s.client === ws) s.client = undefined;
     });
   }
