@@ -68,9 +68,10 @@ export async function startHarness({ models = ['face-detection'], ...options }: 
     async openPage() {
       const page = await context.newPage();
       await page.goto(`${bridge.pageUrl}&models=${models.join(',')}`);
+      // Ready when every connected page (this one too) reports the models ready or failed.
       await until(async () => {
-        const s = await health(bridge.httpUrl);
-        return s.pages > 0 && models.every((id) => s.models.some((m) => m.id === id && m.state !== 'loading' && m.state !== 'not loaded'));
+        const { models: views } = (await (await fetch(`${bridge.httpUrl}/models`)).json()) as { models: { id: string; state: string; pages: number }[] };
+        return bridge.core.pageCount > 0 && models.every((id) => views.some((m) => m.id === id && (m.state === 'failed' || m.pages === bridge.core.pageCount)));
       }, 60_000, `the page to load ${models.join(', ')}`);
       h.page = page;
       return page;

@@ -1,0 +1,65 @@
+// Pages come and go: several pages share the work, a page closing fails only what it held (at once),
+// and a page killed while loading can simply be opened again.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { dataUri, health, postJson, startHarness, until, type Harness } from './helpers/page.ts';
+
+const FACE = { image: dataUri('astronaut.jpg', 'image/jpeg') };
+
+describe('reliability', () => {
+  let h: Harness;
+  before(async () => { h = await startHarness(); });
+  after(async () => { await h?.close(); });
+
+  it('spreads queries over two pages; closing one loses nothing queued on the other', async () => {
+    const first = h.page;
+    const second = await h.openPage();
+    await until(async () => (await health(h.url)).pages === 2, 10_000, 'two pages');
+    const results = await Promise.all(Array.from({ length: 24 }, () => postJson(`${h.url}/query`, FACE)));
+    assert.ok(results.every((r) => r.status === 200), JSON.stringify(results.map((r) => r.status)));
+    // Each page's model list shows "last run" once that page has answered a query.
+    for (const page of [first, second]) {
+      await until(async () => /last run/.test(await page.locator('li[data-model="face-detection"]').innerText()), 3000, 'both pages to have answered');
+    }
+
+    // Now close the first page while queries are in flight: the second page's queries all succeed,
+    // the first page's fail at once with 503, none hang.
+    const inflight = Array.from({ length: 16 }, () => postJson(`${h.url}/query`, FACE));
+    await new Promise((r) => setTimeout(r, 30));
+    await first.close({ runBeforeUnload: false });
+    const settled = await Promise.all(inflight);
+    const statuses = settled.map((r) => r.status);
+    assert.ok(statuses.every((s) => s === 200 || s === 503), JSON.stringify(statuses));
+    assert.ok(statuses.filter((s) => s === 200).length >= 1, 'the second page answered');
+    for (const r of settled) if (r.status === 503) assert.match(r.body.error, /went away before answering/);
+    await until(async () => (await health(h.url)).pages === 1, 5000, 'one page left');
+    const after = await postJson(`${h.url}/query`, FACE);
+    assert.equal(after.status, 200);
+  });
+
+  it('a page killed while loading its models can be opened again, and everything works', async () => {
+    const page = await h.context.newPage();
+    await page.goto(`${h.bridge.pageUrl}&models=face-detection`);
+    await page.close({ runBeforeUnload: false }); // before the model is ready
+    const again = await h.openPage();
+    assert.ok(again);
+    const res = await postJson(`${h.url}/query`, FACE);
+    assert.equal(res.status, 200);
+    assert.ok(res.body.faces[0].score > 0.5);
+  });
+
+  it('a page reload settles every held query at once (answered or failed) and serves again after', async () => {
+    const held = Array.from({ length: 8 }, () => postJson(`${h.url}/query`, FACE));
+    await new Promise((r) => setTimeout(r, 20));
+    const reloaded = Date.now();
+    await h.page.reload();
+    const settled = await Promise.all(held);
+    // Far below the 30 s query timeout: what the old page held fails when its relay drops.
+    assert.ok(Date.now() - reloaded < 5000);
+    for (const r of settled) {
+      assert.ok(r.status === 200 || (r.status === 503 && /went away before answering/.test(r.body.error)), JSON.stringify(r));
+    }
+    await until(async () => (await health(h.url)).status === 'ok', 30_000, 'the reloaded page');
+    assert.equal((await postJson(`${h.url}/query`, FACE)).status, 200);
+  });
+});
