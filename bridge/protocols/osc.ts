@@ -91,7 +91,14 @@ export const startOsc: StartProtocol = async (ctx): Promise<Listener> => {
 
   /** The clients of each address space, by prefix ('' for the default model). */
   const spaces = new Map<string, Map<string, Client>>();
-  const send = (to: Client, packet: Uint8Array) => udp.sendRaw(packet, to.address, to.port);
+  // Never throws: it runs inside the core's event emission and after queries settle (maybe after close).
+  const send = (to: Client, packet: Uint8Array) => {
+    try {
+      udp.sendRaw(packet, to.address, to.port);
+    } catch (err) {
+      log.warn(`osc: could not send to ${clientKey(to)}: ${(err as Error).message}`);
+    }
+  };
   const isConnected = (prefix: string, c: Client) => spaces.get(prefix)?.has(clientKey(c)) ?? false;
 
   // Size gate before decoding: the port decodes every datagram itself unless its own 'data' listener goes.
