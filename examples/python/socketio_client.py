@@ -32,6 +32,7 @@ def main():
     args = parser.parse_args()
 
     sio = socketio.Client()
+    failed = []
 
     @sio.on("info")
     def on_info(info):
@@ -50,6 +51,7 @@ def main():
     @sio.on("error")
     def on_error(error):
         print("error:", error.get("error") if isinstance(error, dict) else error, file=sys.stderr)
+        failed.append(error)
         if not args.watch:
             sio.disconnect()
 
@@ -59,6 +61,7 @@ def main():
         sys.exit("cannot reach the bridge at %s (%s): start it with npm start" % (args.url, e))
     sio.emit("query", {"image": data_uri(args.image)})
     sio.wait()
+    sys.exit(1 if failed and not args.watch else 0)
 
 
 if __name__ == "__main__":
