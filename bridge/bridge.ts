@@ -17,9 +17,13 @@ import { consoleLog, type Log } from './log.ts';
 import { defaults, type BridgeOptions } from './options.ts';
 import type { Listener, StartProtocol } from './protocols/protocol.ts';
 import { runtimeProtocol } from './protocols/runtime.ts';
+import { startSocketIo } from './protocols/socketio.ts';
+import { startOsc } from './protocols/osc.ts';
 
 /** The protocols with listeners of their own: name, the flag that sets the port, the module. */
 const PROTOCOLS: { name: string; flag: string; port: (o: BridgeOptions) => number; start: StartProtocol }[] = [
+  { name: 'socketio', flag: '--socketio-port', port: (o) => o.socketioPort, start: startSocketIo },
+  { name: 'osc', flag: '--osc-port', port: (o) => o.oscPort, start: startOsc },
   { name: 'runtime', flag: '--runtime-port', port: (o) => o.runtimePort, start: runtimeProtocol },
 ];
 

@@ -1,0 +1,172 @@
+// Runway's Socket.IO server: `info` once on connect, `query` in, `data` and `error` out to every socket of
+// the model's namespace, whoever caused the output. Namespace `/` is the default model, `/models/<id>` one
+// model. It listens on its own port (--socketio-port) and on the HTTP port. Translation only: the core
+// validates, runs and publishes; this module maps namespaces to models and events to core calls.
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server, type Namespace, type ServerOptions, type Socket } from 'socket.io';
+import type { Values } from '../../web/runtime/types.ts';
+import type { FailureEvent, OutputEvent } from '../core/core.ts';
+import { toBridgeError } from '../core/errors.ts';
+import { toJson } from '../core/values.ts';
+import type { Listener, ProtocolContext, StartProtocol } from './protocol.ts';
+
+const SOURCE = 'socketio';
+
+/** The model a namespace serves: `/` → the default model (undefined), `/models/<id>` → id; else not ours. */
+export function namespaceModel(name: string): { model: string | undefined } | undefined {
+  if (name === '/') return { model: undefined };
+  const m = /^\/models\/([^/]+)$/.exec(name);
+  return m ? { model: m[1] } : undefined;
+}
+
+// Every server (own port, HTTP port) and every ack sends the same outputs: turn images into data URIs once.
+const jsonCache = new WeakMap<Values, Values>();
+function outputJson(outputs: Values): Values {
+  let json = jsonCache.get(outputs);
+  if (!json) jsonCache.set(outputs, (json = toJson(outputs)));
+  return json;
+}
+
+/** Why a handshake is refused (Host or Origin), or undefined when it may go on. */
+function refusal(ctx: ProtocolContext, req: IncomingMessage): string | undefined {
+  const { host, origin } = req.headers;
+  if (!ctx.access.hostAllowed(host)) return `Host "${host}" is not allowed: use 127.0.0.1 or localhost (DNS rebinding protection)`;
+  if (!ctx.access.originAllowed(origin)) return `Origin "${origin}" is not allowed: start the bridge with --allow-origin ${origin} to let that page in`;
+  return undefined;
+}
+
+function serverOptions(ctx: ProtocolContext): Partial<ServerOptions> {
+  return {
+    // Runway's p5.js examples bundle socket.io-client 2.x (Engine.IO protocol 3).
+    allowEIO3: true,
+    maxHttpBufferSize: ctx.maxBytes,
+    cors: { origin: (origin, callback) => callback(null, ctx.access.originAllowed(origin)) },
+    // CORS only stops a browser from reading replies; WebSockets ignore it, so refuse the handshake itself.
+    allowRequest: (req, callback) => {
+      const why = refusal(ctx, req);
+      if (why) ctx.log.warn(`socketio: refused a connection from ${req.socket.remoteAddress}: ${why}`);
+      callback(why ?? null, why === undefined);
+    },
+    // A namespace per model id that someone tried: drop it when its last socket leaves.
+    cleanupEmptyChildNamespaces: true,
+  };
+}
+
+/** Wires one Socket.IO server to the core; returns what undoes it. */
+function serve(io: Server, ctx: ProtocolContext): () => void {
+  const { core, log } = ctx;
+  // The live namespace of each model id that has had a socket (dynamic namespaces are made on demand).
+  const modelNamespaces = new Map<string, Namespace>();
+
+  const onConnection = (socket: Socket) => {
+    const target = namespaceModel(socket.nsp.name);
+    if (!target) {
+      const models = core.models().map((m) => m.id).join(', ') || 'none yet';
+      socket.emit('error', { error: `no namespace "${socket.nsp.name}": use "/" for the default model or "/models/<id>" (models: ${models})` });
+      socket.disconnect();
+      return;
+    }
+    const { model } = target;
+    try {
+      socket.emit('info', core.model(model).info);
+    } catch (err) {
+      socket.emit('error', { error: toBridgeError(err).message });
+      // An unknown id stays unknown; the default namespace waits for a page to bring a model.
+      if (model !== undefined) {
+        socket.disconnect();
+        return;
+      }
+    }
+    if (model !== undefined) modelNamespaces.set(model, socket.nsp);
+    log.info(`socketio: ${socket.id} connected to ${socket.nsp.name}`);
+    core.clientChange('socketio', 1);
+    socket.on('disconnect', () => core.clientChange('socketio', -1));
+
+    socket.on('query', (...args: unknown[]) => {
+      const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (reply: unknown) => void) : undefined;
+      let inputs = args[0];
+      // Some clients send the input object as a JSON string; one that is no JSON goes on for the core to refuse.
+      if (typeof inputs === 'string') {
+        try { inputs = JSON.parse(inputs); } catch { /* left as it is */ }
+      }
+      core.query(model, inputs, { source: SOURCE }).then(
+        (outputs) => ack?.(outputJson(outputs)),
+        (err) => {
+          const error = toBridgeError(err);
+          // No model means no failure event from the core: tell the asker itself.
+          if (error.code === 'not_found') socket.emit('error', { error: error.message });
+          ack?.({ error: error.message });
+        },
+      );
+    });
+  };
+  io.on('connection', onConnection);
+  // Every other namespace is accepted so that a wrong one hears why, then is disconnected.
+  io.of((_name, _auth, next) => next(null, true)).on('connection', onConnection);
+
+  const namespacesOf = (model: string): Namespace[] => {
+    const out: Namespace[] = [];
+    if (model === core.defaultModel) out.push(io.sockets);
+    const nsp = modelNamespaces.get(model);
+    if (nsp) out.push(nsp);
+    return out.filter((n) => n.sockets.size > 0);
+  };
+  const onOutput = ({ model, outputs }: OutputEvent) => {
+    for (const nsp of namespacesOf(model)) nsp.emit('data', outputJson(outputs));
+  };
+  const onFailure = ({ model, error }: FailureEvent) => {
+    for (const nsp of namespacesOf(model)) nsp.emit('error', { error: error.message });
+  };
+  core.on('output', onOutput);
+  core.on('failure', onFailure);
+  return () => {
+    core.off('output', onOutput);
+    core.off('failure', onFailure);
+  };
+}
+
+export const startSocketIo: StartProtocol = async (ctx): Promise<Listener> => {
+  const options = serverOptions(ctx);
+
+  // Its own port, as Runway's examples expect (they connect to http://localhost:3000).
+  const own = createServer((_req, res) => {
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: 'this port serves Socket.IO only (path /socket.io/)' }));
+  });
+  const ownIo = new Server(own, options);
+  const unserveOwn = serve(ownIo, ctx);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      own.once('error', reject);
+      own.listen(ctx.port, ctx.host, () => {
+        own.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    unserveOwn();
+    await ownIo.close();
+    throw err;
+  }
+
+  // The HTTP port too, beside the page and the relay: the relay's upgrades (/runtime) are not ours to end.
+  const httpIo = new Server(ctx.httpServer, { ...options, destroyUpgrade: false });
+  const unserveHttp = serve(httpIo, ctx);
+
+  const { port } = own.address() as AddressInfo;
+  const host = ctx.host.includes(':') ? `[${ctx.host}]` : ctx.host === '0.0.0.0' ? '127.0.0.1' : ctx.host;
+  return {
+    url: `http://${host}:${port}`,
+    async close() {
+      unserveOwn();
+      unserveHttp();
+      // Not httpIo.close(): that would close the bridge's HTTP server, which the bridge closes itself.
+      httpIo.disconnectSockets(true);
+      httpIo.engine.close();
+      const closing = ownIo.close();
+      own.closeAllConnections();
+      await closing;
+    },
+  };
+};

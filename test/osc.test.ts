@@ -1,0 +1,278 @@
+// OSC (Runway's OSC server) end to end: the `osc` package and liblo's oscsend/oscdump as clients → bridge →
+// relay → headless page; plus the pure parts (addresses, reply ports, the datagram size guard).
+import { after, afterEach, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { promisify } from 'node:util';
+import osc from 'osc';
+import { MAX_DATAGRAM_BYTES, encodeReply, parseAddress, replyPort } from '../bridge/protocols/osc.ts';
+import { dataUri, startHarness, until, type Harness } from './helpers/page.ts';
+import { OscClient } from './helpers/osc.ts';
+
+// 256×256 JPEG of the astronaut: its data URI (~25 KB) fits in one datagram, as an OSC query must.
+const FACE_JSON = JSON.stringify({ image: dataUri('astronaut-256.jpg', 'image/jpeg') });
+const MAX_BODY = 60_000;
+
+function assertFace(out: any) {
+  assert.ok(Array.isArray(out?.faces), `faces missing in ${JSON.stringify(out)?.slice(0, 300)}`);
+  assert.ok(out.faces.some((f: any) => f.score > 0.5), `no face with score > 0.5 in ${JSON.stringify(out)}`);
+}
+
+const decode = (bytes: Uint8Array) => osc.readPacket(bytes, { metadata: false }) as { address: string; args: unknown[] };
+
+describe('OSC addresses and replies (pure)', () => {
+  it('parses the default model’s addresses and /models/<id>/…', () => {
+    assert.deepEqual(parseAddress('/query'), { model: undefined, prefix: '', action: 'query' });
+    assert.deepEqual(parseAddress('/info'), { model: undefined, prefix: '', action: 'info' });
+    assert.deepEqual(parseAddress('/server/connect'), { model: undefined, prefix: '', action: 'connect' });
+    assert.deepEqual(parseAddress('/server/disconnect'), { model: undefined, prefix: '', action: 'disconnect' });
+    assert.deepEqual(parseAddress('/models/face-detection/query'), { model: 'face-detection', prefix: '/models/face-detection', action: 'query' });
+    assert.deepEqual(parseAddress('/models/x/server/connect'), { model: 'x', prefix: '/models/x', action: 'connect' });
+    for (const bad of ['/data', '/error', '/quer', '/query/', '/models/query', '/models//query', '/models/a/b/query', 'query', '']) {
+      assert.equal(parseAddress(bad), undefined, bad);
+    }
+  });
+
+  it('takes the reply port from an optional int argument, else the source port', () => {
+    assert.equal(replyPort([], 50_000), 50_000);
+    assert.equal(replyPort([57200], 50_000), 57200);
+    assert.match((replyPort(['57200'], 1) as { error: string }).error, /int 1-65535 \(got "57200"\)/);
+    assert.match((replyPort([70_000], 1) as { error: string }).error, /int 1-65535/);
+    assert.match((replyPort([1.5], 1) as { error: string }).error, /int 1-65535/);
+  });
+
+  it('encodes a reply as one JSON string under the prefix', () => {
+    assert.deepEqual(decode(encodeReply('', 'data', { a: 1 })), { address: '/data', args: ['{"a":1}'] });
+    assert.deepEqual(decode(encodeReply('/models/m', 'error', { error: 'x' })), { address: '/models/m/error', args: ['{"error":"x"}'] });
+  });
+
+  it('sends a reply up to the datagram limit, and an /error naming HTTP and TCP beyond it, never truncated', () => {
+    // "/data" pads to 8 bytes, ",s" to 4, and a string of n bytes to n+1 rounded up to 4: 64,985 x's
+    // in quotes make a packet of exactly MAX_DATAGRAM_BYTES.
+    const fits = encodeReply('', 'data', 'x'.repeat(64_985));
+    assert.equal(fits.byteLength, MAX_DATAGRAM_BYTES);
+    assert.equal(decode(fits).address, '/data');
+
+    const tooBig = encodeReply('', 'data', 'x'.repeat(64_986));
+    assert.ok(tooBig.byteLength < 1000);
+    const m = decode(tooBig);
+    assert.equal(m.address, '/error');
+    const { error } = JSON.parse(m.args[0] as string);
+    assert.match(error, /^the output is 65004 bytes, too large for OSC \(one UDP datagram holds at most 65000\); use HTTP \(POST \/query, GET \/data\) or TCP/);
+    // A model's replies keep their prefix, the error too.
+    assert.equal(decode(encodeReply('/models/m', 'data', 'x'.repeat(70_000))).address, '/models/m/error');
+  });
+});
+
+describe('OSC through the real page', () => {
+  let h: Harness;
+  let oscUrl: string;
+  let clients: OscClient[] = [];
+  const client = async () => {
+    const c = await OscClient.open(oscUrl);
+    clients.push(c);
+    return c;
+  };
+  /** Connects a client (replies to its own port) and waits until the bridge has registered it. */
+  const connected = async (prefix = '') => {
+    const c = await client();
+    c.send(`${prefix}/server/connect`);
+    c.send(`${prefix}/info`); // handled after the connect: its answer means the client is registered
+    assert.ok((await c.nextJson(`${prefix}/info`)).inputs);
+    return c;
+  };
+
+  before(async () => {
+    h = await startHarness({ socketioPort: 0, oscPort: 0, maxBody: MAX_BODY });
+    oscUrl = h.bridge.listeners.osc!;
+  });
+  afterEach(() => {
+    for (const c of clients) c.close();
+    clients = [];
+  });
+  after(async () => { await h?.close(); });
+
+  it('answers /info with the info JSON, to the asker', async () => {
+    const c = await client();
+    c.send('/info');
+    assert.deepEqual(await c.nextJson('/info'), await (await fetch(`${h.url}/info`)).json());
+    c.send('/models/face-detection/info');
+    assert.deepEqual(await c.nextJson('/models/face-detection/info'), await (await fetch(`${h.url}/info`)).json());
+  });
+
+  it('a connected client gets /data for its /query, and so does every other connected client', async () => {
+    const asker = await connected();
+    const other = await connected();
+    asker.send('/query', FACE_JSON);
+    const out = await asker.nextJson('/data');
+    assertFace(out);
+    assert.deepEqual(await other.nextJson('/data'), out);
+    assert.deepEqual(await (await fetch(`${h.url}/data`)).json(), out);
+  });
+
+  it('replies to the port given in /server/connect i <port>; an unconnected asker gets its own reply', async () => {
+    const sender = await client();
+    const listener = await client();
+    sender.send('/server/connect', { type: 'i', value: listener.port });
+    sender.send('/query', FACE_JSON);
+    const direct = await sender.nextJson('/data');
+    assertFace(direct);
+    assert.deepEqual(await listener.nextJson('/data'), direct);
+
+    sender.send('/query', JSON.stringify({ image: 42 }));
+    assert.match((await sender.nextJson('/error')).error, /input "image" must be a string/);
+    assert.match((await listener.nextJson('/error')).error, /input "image" must be a string/);
+  });
+
+  it('/server/disconnect stops the replies', async () => {
+    const stays = await connected();
+    const leaves = await connected();
+    leaves.send('/server/disconnect');
+    leaves.send('/info');
+    await leaves.nextJson('/info');
+    stays.send('/query', FACE_JSON);
+    assertFace(await stays.nextJson('/data'));
+    // Every reply to `leaves` would have been sent before this /info is even read: the next is the /info.
+    leaves.send('/info');
+    await leaves.nextJson('/info');
+    assert.equal(leaves.pending, 0);
+  });
+
+  it('/models/<id>/… addresses one model and its replies carry the prefix; an unknown id is an error', async () => {
+    const one = await connected('/models/face-detection');
+    const byDefault = await connected();
+    one.send('/models/face-detection/query', FACE_JSON);
+    const out = await one.nextJson('/models/face-detection/data');
+    assertFace(out);
+    assert.deepEqual(await byDefault.nextJson('/data'), out);
+
+    one.send('/models/nope/server/connect');
+    assert.match((await one.nextJson('/models/nope/error')).error, /no model "nope" \(models: face-detection, /);
+    one.send('/models/nope/query', FACE_JSON);
+    assert.match((await one.nextJson('/models/nope/error')).error, /no model "nope"/);
+    one.send('/elsewhere', 1);
+    assert.match((await one.nextJson('/error')).error, /unknown OSC address \/elsewhere/);
+  });
+
+  it('unpacks bundles, nested ones too', async () => {
+    const c = await connected();
+    const bundle = osc.writePacket({
+      timeTag: osc.timeTag(0),
+      packets: [
+        { address: '/info', args: [] },
+        { timeTag: osc.timeTag(0), packets: [{ address: '/query', args: [FACE_JSON] }] },
+      ],
+    }, { metadata: false });
+    c.sendRaw(bundle);
+    assert.ok((await c.nextJson('/info')).inputs);
+    assertFace(await c.nextJson('/data'));
+  });
+
+  it('drops garbage datagrams and keeps serving: every good query is answered, a bad /query gets /error', async () => {
+    const c = await connected();
+    const connect = osc.writePacket({ address: '/server/connect', args: [{ type: 'i', value: 57200 }] }, { metadata: false });
+    const noise = Buffer.alloc(700, 0x5a);
+    noise[0] = 0xaa; // neither "/" nor "#": no OSC packet starts so
+    const garbage: Uint8Array[] = [
+      noise,
+      connect.subarray(0, connect.byteLength - 2), // truncated inside its int
+      Buffer.concat([Buffer.from('#bundle\0'), Buffer.from([0, 0, 0])]), // truncated time tag
+      Buffer.alloc(0),
+      Buffer.from('/query\0\0,s\0\0'), // its string is missing: the osc package reads it as "", which is no JSON
+    ];
+    const good = 3;
+    for (let i = 0; i < good; i++) {
+      for (const g of garbage) c.sendRaw(g);
+      c.send('/query', FACE_JSON);
+    }
+    c.send('/query', 'this is {not JSON');
+    c.send('/query', 42);
+
+    const replies: { address: string; value: any }[] = [];
+    // 3 data, then per round one "not JSON" for the empty string, plus the two bad queries.
+    const expected = good + good + 2;
+    while (replies.length < expected) {
+      const m = await c.next(`reply ${replies.length + 1} of ${expected}`);
+      replies.push({ address: m.address, value: JSON.parse(m.args[0] as string) });
+    }
+    const data = replies.filter((r) => r.address === '/data');
+    const errors = replies.filter((r) => r.address === '/error').map((r) => r.value.error as string);
+    assert.equal(data.length, good, JSON.stringify(replies).slice(0, 500));
+    for (const d of data) assertFace(d.value);
+    assert.equal(errors.filter((e) => /the argument of \/query is not JSON/.test(e)).length, good + 1, errors.join('\n'));
+    assert.equal(errors.filter((e) => /\/query takes one string argument, the input JSON \(got 1 argument of type number\)/.test(e)).length, 1, errors.join('\n'));
+    c.send('/info');
+    assert.ok((await c.nextJson('/info')).inputs, 'nothing else came before the /info answer');
+  });
+
+  it(`drops a datagram over --max-body (${MAX_BODY} bytes) unanswered`, async () => {
+    const c = await connected();
+    c.send('/query', JSON.stringify({ image: 'A'.repeat(MAX_BODY + 1000) }));
+    c.send('/info');
+    assert.ok((await c.nextJson('/info')).inputs);
+    c.send('/query', FACE_JSON);
+    assertFace(await c.nextJson('/data'));
+  });
+
+  it('an output larger than a datagram reaches OSC clients as an /error naming HTTP and TCP, not truncated', async () => {
+    const byDefault = await connected();
+    const one = await connected('/models/face-detection');
+    const face = { box: [0.25, 0.1, 0.3, 0.3], score: 0.9, keypoints: Array.from({ length: 6 }, () => [0.3, 0.2]) };
+    const large = { faces: Array.from({ length: 1000 }, () => face) };
+    const size = JSON.stringify(large).length;
+    assert.ok(size > MAX_DATAGRAM_BYTES);
+    // The path the page's own UI outputs take (a webcam frame, a button).
+    h.bridge.core.publish('face-detection', large, 'test');
+    for (const [c, address] of [[byDefault, '/error'], [one, '/models/face-detection/error']] as const) {
+      const { error } = await c.nextJson(address);
+      assert.match(error, /^the output is \d+ bytes, too large for OSC .* use HTTP \(POST \/query, GET \/data\) or TCP/);
+      assert.ok(Number(/is (\d+) bytes/.exec(error)![1]) > size);
+    }
+    assert.deepEqual(await (await fetch(`${h.url}/data`)).json(), large);
+
+    h.bridge.core.publish('face-detection', { faces: [face] }, 'test');
+    assert.deepEqual(await byDefault.nextJson('/data'), { faces: [face] });
+  });
+
+  it('works with liblo’s oscsend and oscdump (/server/connect i <port>, /query, /data)', async () => {
+    const port = Number(new URL(oscUrl).port);
+    const dumpPort = await freeUdpPort();
+    const dump = spawn('oscdump', ['-L', String(dumpPort)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    dump.stdout.on('data', (chunk) => { out += chunk; });
+    const failed = new Promise<never>((_, reject) => dump.on('error', (err) => reject(new Error(`oscdump: ${err.message} (apt-get install liblo-tools)`))));
+    const oscsend = (...args: string[]) => promisify(execFile)('oscsend', ['127.0.0.1', String(port), ...args]);
+    // oscdump's lines: "<time tag> <address> <types> <args>", a string in double quotes, unescaped.
+    const line = (address: string) => out.split('\n').find((l) => l.split(' ')[1] === address);
+    try {
+      // Until oscdump listens, replies to it are lost: ask for /info until one arrives.
+      await Promise.race([failed, until(async () => {
+        await oscsend('/info', 'i', String(dumpPort));
+        await new Promise((r) => setTimeout(r, 100));
+        return line('/info');
+      }, 20_000, 'oscdump to print /info')]);
+      const info = JSON.parse(/ \/info s "(.*)"$/.exec(line('/info')!)![1]!);
+      assert.deepEqual(info, await (await fetch(`${h.url}/info`)).json());
+
+      await oscsend('/server/connect', 'i', String(dumpPort));
+      await oscsend('/query', 's', FACE_JSON);
+      const dataLine = (await until(() => line('/data'), 30_000, 'oscdump to print /data'))!;
+      const output = JSON.parse(/ \/data s "(.*)"$/.exec(dataLine)![1]!);
+      assertFace(output);
+      assert.deepEqual(output, await (await fetch(`${h.url}/data`)).json());
+      await oscsend('/server/disconnect', 'i', String(dumpPort));
+    } finally {
+      dump.kill();
+    }
+  });
+});
+
+/** A UDP port that was free a moment ago (oscdump needs a number). */
+async function freeUdpPort(): Promise<number> {
+  const s = createSocket('udp4');
+  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
+  const { port } = s.address();
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
