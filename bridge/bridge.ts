@@ -19,11 +19,15 @@ import type { Listener, StartProtocol } from './protocols/protocol.ts';
 import { runtimeProtocol } from './protocols/runtime.ts';
 import { startSocketIo } from './protocols/socketio.ts';
 import { startOsc } from './protocols/osc.ts';
+import { startTcp } from './protocols/tcp.ts';
+import { startLabGraph } from './protocols/labgraph.ts';
 
 /** The protocols with listeners of their own: name, the flag that sets the port, the module. */
 const PROTOCOLS: { name: string; flag: string; port: (o: BridgeOptions) => number; start: StartProtocol }[] = [
   { name: 'socketio', flag: '--socketio-port', port: (o) => o.socketioPort, start: startSocketIo },
   { name: 'osc', flag: '--osc-port', port: (o) => o.oscPort, start: startOsc },
+  { name: 'labgraph', flag: '--labgraph-port', port: (o) => o.labgraphPort, start: startLabGraph },
+  { name: 'tcp', flag: '--tcp-port', port: (o) => o.tcpPort, start: startTcp },
   { name: 'runtime', flag: '--runtime-port', port: (o) => o.runtimePort, start: runtimeProtocol },
 ];
 

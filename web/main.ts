@@ -27,11 +27,11 @@ let bridge: { listeners?: Listeners; defaultModel?: string } = {};
 const selected = () => entries.get($<HTMLSelectElement>('model-select').value);
 
 /** A query from the bridge or a program. `transfer`: the inputs' bytes are ours to hand to the worker. */
-async function queryModel(id: string, inputs: Values, transfer = false): Promise<Values> {
+async function queryModel(id: string, inputs: Values, transfer = false, annotate = false): Promise<Values> {
   const e = entries.get(id);
   if (!e?.model) throw new Error(`model "${id}" is not loaded in this page`);
   const started = performance.now();
-  const outputs = await e.model.query(inputs, { transfer });
+  const outputs = await e.model.query(inputs, { transfer, annotate });
   e.lastMs = performance.now() - started;
   scheduleRender();
   return outputs;
@@ -49,7 +49,7 @@ const params = new URLSearchParams(location.hash.slice(1));
 const token = params.get('token');
 const relay = token ? new RelayClient(relayUrl(params.get('bridge'), token), {
   models: announcements,
-  query: (id, inputs) => queryModel(id, inputs, true),
+  query: (id, inputs, annotate) => queryModel(id, inputs, true, annotate),
   call: (kind, payload) => programs.call(kind, payload),
   status: (state, hello) => {
     const pill = $('bridge-state');

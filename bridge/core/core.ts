@@ -2,7 +2,7 @@
 // timeouts and queue limits, keeps each model's last output and error, and publishes outputs and
 // failures as events. Protocol modules translate to and from these calls and events.
 import { EventEmitter } from 'node:events';
-import type { ModelAnnouncement, ModelInfo, ModelManifest, Values } from '../../web/runtime/types.ts';
+import { ANNOTATED, type ModelAnnouncement, type ModelInfo, type ModelManifest, type Values } from '../../web/runtime/types.ts';
 import { BridgeError, toBridgeError } from './errors.ts';
 import { compileInputChecker, type InputChecker } from './validate.ts';
 
@@ -255,6 +255,16 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
     }
   }
 
+  /**
+   * Runs a model on an image and returns its outputs and the image with those outputs drawn on it
+   * (JPEG), drawn by the page with the model's adapter. The outputs are published as for `query`.
+   */
+  async annotate(id: string | undefined, inputs: unknown, ctx: QueryContext): Promise<{ outputs: Values; image: Uint8Array }> {
+    const { [ANNOTATED]: image, ...outputs } = await this.query(id, inputs, { ...ctx, annotate: true });
+    if (!(image instanceof Uint8Array)) throw new BridgeError('model_failed', `the page drew no picture for "${this.model(id).id}"`);
+    return { outputs, image };
+  }
+
   /** Outputs the page produced on its own (its UI, a webcam) are outputs like any other. */
   publish(model: string, outputs: Values, source: string): void {
     const record = this.record(model);
@@ -284,12 +294,14 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
 
   private dispatch(page: PageLink, model: string, inputs: Values, ctx: QueryContext, started: number): Promise<Values> {
     return this.send(page, { model, what: model, source: ctx.source, timeoutMs: this.timeoutMs },
-      (id) => page.sendQuery(id, model, inputs, { annotate: ctx.annotate })).then((outputs) => {
+      (id) => page.sendQuery(id, model, inputs, { annotate: ctx.annotate })).then((answer) => {
+      // An annotated image is the asker's alone: never in /data or anyone's broadcast.
+      const { [ANNOTATED]: _picture, ...outputs } = answer;
       const record = this.record(model);
       record.lastOutput = outputs;
       record.lastError = null;
       this.emit('output', { model, outputs, source: ctx.source, ms: performance.now() - started });
-      return outputs;
+      return answer;
     });
   }
 

@@ -2,12 +2,10 @@
 // JSON messages with an `action`, each answered to the asking client only. Programs run in the page:
 // every action becomes a `program.*` call to the page that runs the session (core.callPage), or a
 // model query (core.query). This module keeps only which page runs which session, and who asked.
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import type { Duplex } from 'node:stream';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
+import { listenWebSocket } from './websocket-listener.ts';
 import type { Values } from '../../web/runtime/types.ts';
 import { BridgeError, toBridgeError } from '../core/errors.ts';
 import { toJson } from '../core/values.ts';
@@ -106,31 +104,12 @@ interface SessionRecord {
 const MAX_SESSIONS = 10_000;
 
 export const runtimeProtocol: StartProtocol = async (ctx) => {
-  const { core, log, access } = ctx;
+  const { core, log } = ctx;
   const dataDir = resolve(ctx.options.dataDir);
   const limits = { maxPrograms: ctx.options.maxPrograms, timeoutMs: ctx.options.programTimeout * 1000 };
   const sessions = new Map<string, SessionRecord>();
   // Numbers like Simple-ML's (123123123123), unlikely to repeat across bridge restarts.
   let nextSession = Date.now();
-
-  const server = createServer((_req, res) => {
-    res.writeHead(426, { 'content-type': 'application/json', upgrade: 'websocket' });
-    res.end(JSON.stringify({ error: 'this is the runtime WebSocket: connect with a WebSocket client and send JSON messages with an "action"' }));
-  });
-  // Bigger messages than maxBytes get an error reply; only those past twice that close the socket.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: ctx.maxBytes * 2, perMessageDeflate: false });
-
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const refuse = (why: string) => {
-      log.warn(`runtime: refused a connection from ${req.socket.remoteAddress} (origin ${req.headers.origin ?? 'none'}): ${why}`);
-      socket.end(`HTTP/1.1 403 ${why}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-    };
-    socket.on('error', () => {});
-    if (!access.hostAllowed(req.headers.host)) return refuse('Host not allowed');
-    // A browser page from a foreign origin may neither run programs nor read what others ran.
-    if (!access.originAllowed(req.headers.origin)) return refuse('Origin not allowed');
-    wss.handleUpgrade(req, socket, head, (ws) => onClient(ws));
-  });
 
   function send(ws: WebSocket | undefined, body: Values): void {
     if (ws && ws.readyState === ws.OPEN) ws.send(JSON.stringify(body));
@@ -305,27 +284,19 @@ export const runtimeProtocol: StartProtocol = async (ctx) => {
     }
   };
 
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(ctx.port, ctx.host, () => {
-      server.off('error', fail);
-      ok();
-    });
-  });
+  // Bigger messages than maxBytes get an error reply; only those past twice that close the socket.
+  // A browser page from a foreign origin may neither run programs nor read what others ran.
+  const listener = await listenWebSocket(ctx, 'runtime', 'connect with a WebSocket client and send JSON messages with an "action"',
+    ctx.maxBytes * 2, onClient);
   core.on('pageEvent', onPageEvent);
   core.on('pageRemoved', onPageRemoved);
   log.info(`runtime: run_model reads data files from ${dataDir} (--data-dir)`);
-  const { port } = server.address() as AddressInfo;
-  const host = ctx.host.includes(':') ? `[${ctx.host}]` : ctx.host === '0.0.0.0' ? '127.0.0.1' : ctx.host;
   return {
-    url: `ws://${host}:${port}`,
+    url: listener.url,
     async close() {
       core.off('pageEvent', onPageEvent);
       core.off('pageRemoved', onPageRemoved);
-      for (const ws of wss.clients) ws.close(1001, 'bridge shutting down');
-      wss.close();
-      server.closeAllConnections();
-      await new Promise<void>((ok) => server.close(() => ok()));
+      await listener.close();
     },
   };
 };

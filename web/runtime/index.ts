@@ -80,7 +80,7 @@ export class Model {
    * bitmap). With `transfer`, byte arrays are handed to the worker (their buffers detach here) rather
    * than copied: for bytes the caller owns and needs no more, such as a relay frame.
    */
-  async query(inputs: Values, options: { transfer?: boolean } = {}): Promise<Values> {
+  async query(inputs: Values, options: { transfer?: boolean; annotate?: boolean } = {}): Promise<Values> {
     if (this.disposed) throw new Error(`model "${this.id}" was disposed`);
     const prepared: Values = {};
     const transfer = new Set<Transferable>();
@@ -98,7 +98,7 @@ export class Model {
         if (options.transfer && value instanceof Uint8Array && value.buffer instanceof ArrayBuffer) transfer.add(value.buffer);
       }
     }
-    return runtime().remote.run(this.id, Comlink.transfer(prepared, [...transfer]));
+    return runtime().remote.run(this.id, Comlink.transfer(prepared, [...transfer]), { annotate: options.annotate });
   }
 
   /**

@@ -59,6 +59,10 @@ export interface ModelAnnouncement {
 /** Input or output values: JSON, with images as raw bytes. */
 export type Values = Record<string, unknown>;
 
+/** Where an answer asked for with `annotate` carries the input image with the output drawn on it
+ *  (JPEG bytes). The bridge core takes it out before the outputs go anywhere else. */
+export const ANNOTATED = '$annotated';
+
 /** Error codes that cross the relay; the bridge maps each to every protocol's own error shape. */
 export type ErrorCode =
   | 'bad_request'   // the query itself is malformed (wrong type, missing input, undecodable image)

@@ -5,7 +5,8 @@ import { adapters } from './adapters/index.ts';
 import type { Adapter } from './adapters/adapter.ts';
 import { InputError } from './errors.ts';
 import { infoFromGraph } from './adapters/tensor.ts';
-import type { Backend, ModelManifest, Values } from './types.ts';
+import { ANNOTATED, type Backend, type ModelManifest, type Values } from './types.ts';
+import { decodeImage } from './image.ts';
 
 export interface LoadProgress {
   stage: 'download' | 'compile';
@@ -167,11 +168,24 @@ const api = {
     return { ...r, manifest, size: weights.byteLength, loadMs: performance.now() - started };
   },
 
-  async run(id: string, inputs: Values): Promise<Values> {
+  /** Runs a model. With `annotate`, the answer also holds the image input with the output drawn on
+   *  it, as JPEG, under ANNOTATED (for clients that want a picture back, such as TCP's). */
+  async run(id: string, inputs: Values, options: { annotate?: boolean } = {}): Promise<Values> {
     const m = models.get(id);
     if (!m) throw new Error(`model "${id}" is not loaded in this page`);
     const session = Object.values(m.sessions)[0]!;
-    return m.adapter.run(inputs, { ort: await ortPromise!, session, sessions: m.sessions, files: m.files, manifest: m.manifest });
+    const imagePort = options.annotate ? m.manifest.inputs.find((p) => p.type === 'image')?.name : undefined;
+    // Decoded before the adapter runs: adapters may take the bytes' buffer or close the bitmap.
+    const picture = imagePort ? await decodeImage(inputs[imagePort], imagePort) : undefined;
+    const outputs = await m.adapter.run(inputs, { ort: await ortPromise!, session, sessions: m.sessions, files: m.files, manifest: m.manifest });
+    if (!picture) return outputs;
+    const canvas = new OffscreenCanvas(picture.width, picture.height);
+    const ctx = canvas.getContext('2d')!;
+    ctx.drawImage(picture, 0, 0);
+    picture.close();
+    m.adapter.draw?.(ctx, outputs, canvas.width, canvas.height);
+    const jpeg = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.9 })).arrayBuffer());
+    return Comlink.transfer({ ...outputs, [ANNOTATED]: jpeg }, [jpeg.buffer]);
   },
 
   async unload(id: string): Promise<void> {

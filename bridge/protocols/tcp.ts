@@ -1,0 +1,101 @@
+// Length-prefixed TCP (alwaysAI's inference server): each frame a request, answered in order on the
+// same connection. A JPEG or PNG gets back that image with the default model's output drawn on it; a
+// JSON object (first byte `{`) gets the JSON output; errors are `{"error": "…"}` frames.
+import { createServer, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { Listener, ProtocolContext } from './protocol.ts';
+import { FrameDecoder, FrameError, encodeFrame } from './framing.ts';
+import { toBridgeError } from '../core/errors.ts';
+import { sniffImage, toJson } from '../core/values.ts';
+
+/** Requests one connection may have in flight before the server stops reading from it. */
+const MAX_IN_FLIGHT = 16;
+
+const errorFrame = (message: string) => encodeFrame(Buffer.from(JSON.stringify({ error: message })));
+
+export async function startTcp(ctx: ProtocolContext): Promise<Listener> {
+  const { core, log } = ctx;
+
+  /** One request frame → one answer frame; never throws. */
+  async function answer(frame: Buffer): Promise<Buffer> {
+    try {
+      if (frame[0] === 0x7b /* { */) {
+        let inputs: unknown;
+        try {
+          inputs = JSON.parse(frame.toString('utf8'));
+        } catch (err) {
+          return errorFrame(`the frame starts with "{" but is not JSON: ${(err as Error).message}`);
+        }
+        const outputs = await core.query(undefined, inputs, { source: 'tcp' });
+        return encodeFrame(Buffer.from(JSON.stringify(toJson(outputs))));
+      }
+      if (sniffImage(frame)) {
+        const port = core.model().info.inputs.find((p) => p.type === 'image');
+        if (!port) return errorFrame(`the default model "${core.model().id}" takes no image: send a JSON query`);
+        const { image } = await core.annotate(undefined, { [port.name]: frame }, { source: 'tcp' });
+        return encodeFrame(image);
+      }
+      return errorFrame(`a frame of ${frame.length} bytes that is neither a JPEG or PNG image nor a JSON object (starting with "{")`);
+    } catch (err) {
+      return errorFrame(toBridgeError(err).message);
+    }
+  }
+
+  const connections = new Set<Socket>();
+
+  function onConnection(socket: Socket) {
+    connections.add(socket);
+    core.clientChange('tcp', 1);
+    const decoder = new FrameDecoder(ctx.maxBytes);
+    let tail: Promise<void> = Promise.resolve();
+    let inFlight = 0;
+    let closing = false;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk) => {
+      if (closing) return;
+      let frames: Buffer[];
+      try {
+        frames = decoder.push(chunk);
+      } catch (err) {
+        if (!(err instanceof FrameError)) throw err;
+        // After a bad length the stream cannot be resynchronized: answer what came before, then say why and close.
+        closing = true;
+        tail = tail.then(() => { if (!socket.destroyed) socket.end(errorFrame(err.message)); });
+        return;
+      }
+      for (const frame of frames) {
+        inFlight++;
+        if (inFlight >= MAX_IN_FLIGHT) socket.pause();
+        const reply = answer(frame);
+        // Answers go out in request order, whatever order the model finishes them in.
+        tail = tail.then(async () => {
+          const bytes = await reply;
+          if (!socket.destroyed) socket.write(bytes);
+          if (--inFlight < MAX_IN_FLIGHT && !closing) socket.resume();
+        });
+      }
+    });
+    socket.on('error', (err) => log.info(`tcp: ${socket.remoteAddress}:${socket.remotePort}: ${err.message}`));
+    socket.on('close', () => {
+      connections.delete(socket);
+      core.clientChange('tcp', -1);
+      if (decoder.pending > 0) log.info(`tcp: ${socket.remoteAddress}:${socket.remotePort} left in the middle of a frame (${decoder.pending} bytes dropped)`);
+    });
+  }
+
+  const server = createServer(onConnection);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(ctx.port, ctx.host, () => { server.off('error', reject); resolve(); });
+  });
+  server.on('error', (err) => log.warn(`tcp: ${err.message}`));
+  const { address, port } = server.address() as AddressInfo;
+  return {
+    url: `tcp://${address.includes(':') ? `[${address}]` : address}:${port}`,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      // close() waits for connections to end; the bridge is stopping, so end them.
+      for (const s of connections) s.destroy();
+    }),
+  };
+}

@@ -1,0 +1,55 @@
+// A WebSocket listener on a port of its own, with the checks every such protocol needs: the Host
+// header (DNS rebinding) and the Origin (foreign web pages) on each upgrade, and a message size limit.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { ProtocolContext } from './protocol.ts';
+
+export interface WebSocketListener {
+  url: string;
+  wss: WebSocketServer;
+  close(): Promise<void>;
+}
+
+/**
+ * Listens on `ctx.host:ctx.port`; every accepted socket goes to `onClient`. `name` is the protocol's
+ * name for logs and for the plain-HTTP answer, which says what this port is.
+ */
+export async function listenWebSocket(ctx: ProtocolContext, name: string, hint: string, maxPayload: number,
+  onClient: (ws: WebSocket) => void): Promise<WebSocketListener> {
+  const { access, log } = ctx;
+  const server = createServer((_req, res) => {
+    res.writeHead(426, { 'content-type': 'application/json', upgrade: 'websocket' });
+    res.end(JSON.stringify({ error: `this is the ${name} WebSocket: ${hint}` }));
+  });
+  const wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false });
+  server.on('upgrade', (req, socket, head) => {
+    const refuse = (why: string) => {
+      log.warn(`${name}: refused a connection from ${req.socket.remoteAddress} (origin ${req.headers.origin ?? 'none'}): ${why}`);
+      socket.end(`HTTP/1.1 403 ${why}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    socket.on('error', () => {});
+    if (!access.hostAllowed(req.headers.host)) return refuse('Host not allowed');
+    if (!access.originAllowed(req.headers.origin)) return refuse('Origin not allowed');
+    wss.handleUpgrade(req, socket, head, onClient);
+  });
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(ctx.port, ctx.host, () => {
+      server.off('error', fail);
+      ok();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = ctx.host.includes(':') ? `[${ctx.host}]` : ctx.host === '0.0.0.0' ? '127.0.0.1' : ctx.host;
+  return {
+    url: `ws://${host}:${port}`,
+    wss,
+    async close() {
+      for (const ws of wss.clients) ws.close(1001, 'bridge shutting down');
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((ok) => server.close(() => ok()));
+    },
+  };
+}
