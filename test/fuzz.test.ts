@@ -4,9 +4,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import WebSocket from 'ws';
-import { dataUri, health, postJson, startHarness, type Harness } from './helpers/page.ts';
+import osc from 'osc';
+import { io } from 'socket.io-client';
+import { dataUri, fixture, health, postJson, startHarness, type Harness } from './helpers/page.ts';
 import { Fuzzer, fuzzSeed } from './helpers/fuzz.ts';
+import { OscClient } from './helpers/osc.ts';
+import { FrameDecoder, encodeFrame } from '../bridge/protocols/framing.ts';
 
 const ROUNDS = Number(process.env.FUZZ_ROUNDS ?? 300);
 const GOOD = { image: dataUri('astronaut.jpg', 'image/jpeg') };
@@ -103,6 +108,139 @@ describe('fuzzing', () => {
     assert.equal(ws.readyState, WebSocket.OPEN);
     ws.close();
     await good();
+    assert.deepEqual(unhandled, []);
+  });
+
+  it('Socket.IO: random events and payloads, and raw garbage on the engine.io socket', async () => {
+    const seed = fuzzSeed();
+    console.log(`# Socket.IO fuzz seed ${seed}`);
+    const f = new Fuzzer(seed);
+    const socket = io(h.bridge.listeners.socketio!, { forceNew: true, reconnection: false, transports: ['websocket'] });
+    await new Promise<void>((r, j) => { socket.once('connect', () => r()); socket.once('connect_error', j); });
+    let acks = 0;
+    let asked = 0;
+    for (let i = 0; i < ROUNDS / 3; i++) {
+      const payload = f.pick([() => f.mutateJson(GOOD as Record<string, unknown>), () => f.value(), () => JSON.stringify(f.value())])();
+      if (f.random() < 0.7) { asked++; socket.emit('query', payload, () => { acks++; }); }
+      else socket.emit(f.pick(['querry', 'data', 'info', 'error', '', 'x'.repeat(100)]), payload);
+      if (i % 25 === 0) await good();
+    }
+    // Raw engine.io/socket.io packets: parsers must refuse them without harm.
+    const raw = new WebSocket(`${h.bridge.listeners.socketio!.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
+    await new Promise((r, j) => { raw.once('open', r); raw.once('error', j); });
+    raw.on('error', () => {});
+    for (let i = 0; i < ROUNDS / 3; i++) raw.send(f.pick([() => f.bytes(100).toString('latin1'), () => `4${f.int(10)}${JSON.stringify(f.value())}`, () => f.mutateBytes(Buffer.from('42["query",{"image":"x"}]')).toString()])());
+    raw.close();
+    // Every query with an acknowledgement gets one (an output or an error).
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && acks < asked) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(acks, asked, `acknowledgements (seed ${seed})`);
+    await good();
+    assert.ok(socket.connected, 'bad queries never disconnect the sender');
+    socket.close();
+    assert.deepEqual(unhandled, []);
+  });
+
+  it('OSC: random datagrams and mutated packets between good queries', async () => {
+    const seed = fuzzSeed();
+    console.log(`# OSC fuzz seed ${seed}`);
+    const f = new Fuzzer(seed);
+    const client = await OscClient.open(h.bridge.listeners.osc!);
+    const small = { image: dataUri('astronaut-256.jpg', 'image/jpeg') };
+    const valid = (osc as unknown as { writePacket(p: unknown): Uint8Array }).writePacket({ address: '/query', args: [{ type: 's', value: JSON.stringify(small) }] });
+    let goodAnswers = 0;
+    for (let i = 0; i < ROUNDS; i++) {
+      client.sendRaw(f.pick([
+        () => f.bytes(200),
+        () => f.mutateBytes(Buffer.from(valid)).subarray(0, 60_000),
+        () => (osc as unknown as { writePacket(p: unknown): Uint8Array }).writePacket({ address: f.pick(['/query', '/info', '/server/connect', '/models/x/query', '/#bundle', '//']), args: [{ type: 's', value: JSON.stringify(f.value()).slice(0, 5000) }] }),
+      ])());
+      // Paced: UDP drops datagrams past the receive buffer, and a burst of large ones would lose the
+      // good query to the kernel rather than test the bridge.
+      if (i % 10 === 0) await new Promise((r) => setTimeout(r, 20));
+      if (i % 50 === 0) {
+        await new Promise((r) => setTimeout(r, 100));
+        // A good query from this very client still gets its /data, whatever came before.
+        client.send('/query', JSON.stringify(small));
+        for (;;) {
+          const m = await client.next('/data after garbage');
+          if (process.env.FUZZ_DEBUG) console.log('# got', m.address, JSON.stringify(m.args).slice(0, 150));
+          if (m.address === '/data') { assert.ok(JSON.parse(m.args[0] as string).faces.length >= 1); goodAnswers++; break; }
+        }
+      }
+    }
+    client.close();
+    await good();
+    assert.ok(goodAnswers >= ROUNDS / 50);
+    assert.deepEqual(unhandled, []);
+  });
+
+  it('LabGraph: random and mutated messages keep the session and the bridge', async () => {
+    const seed = fuzzSeed();
+    console.log(`# LabGraph fuzz seed ${seed}`);
+    const f = new Fuzzer(seed);
+    const ws = new WebSocket(h.bridge.listeners.labgraph!);
+    await new Promise((r, j) => { ws.once('open', r); ws.once('error', j); });
+    const valid = [
+      { api_version: '0.1', api_request: { request_id: 1, start_stream_request: { stream_id: 's', 'face-detection/data': {} } } },
+      { api_version: '0.1', api_request: { request_id: 2, end_stream_request: { stream_id: 's' } } },
+      { api_version: '0.1', stream_batch: { stream_id: 'q', 'face-detection/query': { samples: [{ image: 'x' }], batch_num: 0 } } },
+    ];
+    for (let i = 0; i < ROUNDS; i++) {
+      ws.send(f.pick([
+        () => JSON.stringify(f.mutateJson(f.pick(valid) as Record<string, unknown>)),
+        () => JSON.stringify(f.value()),
+        () => f.mutateBytes(Buffer.from(JSON.stringify(f.pick(valid)))).toString('latin1'),
+      ])());
+      if (i % 50 === 0) await good();
+    }
+    // The session still works: it answers a new request (a fuzzed message may already have opened
+    // face-detection/data here, so the answer is a StartStreamEvent or a StreamAlreadyRequested).
+    const answered = new Promise<any>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer to request 99 (seed ${seed})`)), 10_000);
+      ws.on('message', (d) => {
+        const m = JSON.parse(d.toString());
+        if (m.api_event?.request_id === 99) { clearTimeout(timer); resolve(m.api_event); }
+      });
+    });
+    ws.send(JSON.stringify({ api_version: '0.1', api_request: { request_id: 99, start_stream_request: { stream_id: 'fuzz-check', 'face-detection/data': {} } } }));
+    const event = await answered;
+    assert.ok(event.start_stream_event?.stream_id === 'fuzz-check' || event.error_event?.error_code === 'StreamAlreadyRequested', JSON.stringify(event));
+    await good();
+    assert.equal(ws.readyState, WebSocket.OPEN);
+    ws.close();
+    assert.deepEqual(unhandled, []);
+  });
+
+  it('TCP: random frames, mutated images and garbage streams; a good connection is served throughout', async () => {
+    const seed = fuzzSeed();
+    console.log(`# TCP fuzz seed ${seed}`);
+    const f = new Fuzzer(seed);
+    const u = new URL(h.bridge.listeners.tcp!.replace('tcp:', 'http:'));
+    const image = fixture('astronaut-256.jpg');
+    const good = connect(Number(u.port), u.hostname);
+    const decoder = new FrameDecoder(2 ** 24);
+    const answers: Buffer[] = [];
+    good.on('data', (d) => answers.push(...decoder.push(d)));
+    let expected = 0;
+    for (let i = 0; i < ROUNDS / 5; i++) {
+      const bad = connect(Number(u.port), u.hostname);
+      bad.on('error', () => {});
+      bad.write(f.pick([
+        () => encodeFrame(f.mutateBytes(image)),
+        () => encodeFrame(f.bytes(500)),
+        () => f.bytes(300),
+        () => encodeFrame(Buffer.from(JSON.stringify(f.value()))),
+        () => Buffer.concat([encodeFrame(image), f.bytes(3)]),
+      ])());
+      setTimeout(() => bad.destroy(), f.int(200));
+      if (i % 5 === 0) { good.write(encodeFrame(image)); expected++; }
+    }
+    const deadline = Date.now() + 30_000;
+    while (answers.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(answers.length, expected);
+    for (const a of answers) assert.equal(a[0], 0xff, 'each answer is a JPEG');
+    good.destroy();
     assert.deepEqual(unhandled, []);
   });
 });
