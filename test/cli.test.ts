@@ -18,7 +18,7 @@ function startCli(args: string[]): { child: ChildProcess; output: () => string; 
 }
 
 describe('pagebridge command line', () => {
-  it('--headless serves face detection on its own, and exits 0 on SIGTERM', async () => {
+  it('--headless serves face detection on its own, and shuts down cleanly on SIGTERM', async () => {
     const started = Date.now();
     const cli = startCli(['--headless', '--browser', CHROMIUM, ...ALL_PORTS_FREE]);
     try {
@@ -29,10 +29,17 @@ describe('pagebridge command line', () => {
       assert.ok(res.body.faces.some((f: { score: number }) => f.score > 0.5));
       console.log(`# from start to the first answer: ${Date.now() - started} ms`);
       assert.match(cli.output(), /the page runs in a headless Chromium/);
+      // Graceful shutdown: queries in flight at SIGTERM are answered or failed, none left hanging.
+      const inflight = Array.from({ length: 5 }, () => postJson(`${url}/query`, { image: dataUri('astronaut.jpg', 'image/jpeg') }).then((r) => r.status, (e: Error) => e.message));
+      await new Promise((r) => setTimeout(r, 30));
+      cli.child.kill('SIGTERM');
+      const statuses = await Promise.all(inflight);
+      assert.ok(statuses.every((s) => s === 200 || s === 503), JSON.stringify(statuses));
     } finally {
       cli.child.kill('SIGTERM');
     }
     assert.equal(await cli.exited, 0, cli.output());
+    assert.match(cli.output(), /SIGTERM: shutting down/);
   });
 
   it('a busy port is a clear error naming its flag', async () => {

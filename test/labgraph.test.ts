@@ -2,6 +2,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import { dataUri, postJson, startHarness, type Harness } from './helpers/page.ts';
 
 const FACE = { image: dataUri('astronaut.jpg', 'image/jpeg') };
@@ -150,5 +153,14 @@ describe('LabGraph WebSocket API through the real page', () => {
       ws.on('error', () => {});
     });
     assert.equal(status, 403);
+  });
+
+  it('serves a Python client that builds its messages as LabGraph\'s own client does', async () => {
+    // Debian's Python with python3-websockets (.ci/run installs it).
+    const script = fileURLToPath(new URL('../examples/python/labgraph_client.py', import.meta.url));
+    const image = fileURLToPath(new URL('./fixtures/astronaut.jpg', import.meta.url));
+    const { stdout } = await promisify(execFile)('/usr/bin/python3', [script, image, url], { timeout: 60_000 });
+    assert.equal(stdout.trim().split('\n').length, 5, stdout);
+    assert.match(stdout, /batch 4: 1 face\(s\)/);
   });
 });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { io } from 'socket.io-client';
 import { postJson, startHarness, until, type Harness } from './helpers/page.ts';
 import { affineModel } from './helpers/onnx.ts';
 
@@ -113,13 +114,21 @@ describe('the page', () => {
     assert.match((await ok.textContent()) ?? '', /http.*face-detection\d+ ms.*ok/);
   });
 
-  it('runs the model live on the camera, and each live output reaches /data', async () => {
+  it('runs the model live on the camera; live outputs reach a Socket.IO listener and /data', async () => {
     await h.page.selectOption('#model-select', 'face-detection');
     await h.page.selectOption('#fps', '15');
     await h.page.click('#camera');
     await until(async () => /live: \d+ fps/.test(await h.page.locator('#run-state').innerText()), 15_000, 'live outputs');
     assert.equal(await h.page.getAttribute('#camera', 'aria-pressed'), 'true');
-    // Chromium's fake camera shows no face: live outputs are empty face lists, published to /data.
+    // Chromium's fake camera shows no face: live outputs are empty face lists. They reach a passive
+    // Socket.IO listener and /data like any other output.
+    const listener = io(h.bridge.listeners.socketio!, { forceNew: true, reconnection: false });
+    try {
+      const live = await new Promise<{ faces: unknown[] }>((resolve) => listener.on('data', (d: { faces: unknown[] }) => { if (d.faces.length === 0) resolve(d); }));
+      assert.deepEqual(live, { faces: [] });
+    } finally {
+      listener.close();
+    }
     await fetch(`${h.url}/query`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: readFileSync(new URL('./fixtures/astronaut.jpg', import.meta.url)) });
     await until(async () => {
       const d = (await (await fetch(`${h.url}/data`)).json()) as { faces?: unknown[] };

@@ -91,6 +91,8 @@ describe('TCP (alwaysAI framing) through the real page', () => {
       return out;
     }, [fixture('astronaut.jpg').toString('base64'), answer.toString('base64')]);
     assert.ok(diff.box > 20 && diff.box > 5 * diff.elsewhere, JSON.stringify(diff));
+    // The picture was this client's alone: /data holds the outputs, not the image.
+    assert.deepEqual(Object.keys(await (await fetch(`${h.url}/data`)).json()), ['faces']);
   });
 
   it('answers 20 images over one connection, in order', async () => {

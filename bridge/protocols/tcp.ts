@@ -67,10 +67,12 @@ export async function startTcp(ctx: ProtocolContext): Promise<Listener> {
         inFlight++;
         if (inFlight >= MAX_IN_FLIGHT) socket.pause();
         const reply = answer(frame);
-        // Answers go out in request order, whatever order the model finishes them in.
+        // Answers go out in request order, whatever order the model finishes them in. A peer that
+        // does not read its answers holds up the ones after (the write waits for 'drain'), so its
+        // requests stop being read: the bridge never buffers more than a few answers for it.
         tail = tail.then(async () => {
           const bytes = await reply;
-          if (!socket.destroyed) socket.write(bytes);
+          if (!socket.destroyed && !socket.write(bytes)) await new Promise<void>((r) => { socket.once('drain', r); socket.once('close', r); });
           if (--inFlight < MAX_IN_FLIGHT && !closing) socket.resume();
         });
       }
