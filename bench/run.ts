@@ -9,8 +9,9 @@ import { CHROMIUM, CHROMIUM_ARGS, fixture } from '../test/helpers/page.ts';
 import { identityModel } from '../test/helpers/onnx.ts';
 
 /** The bridge and the page as a user runs them: the bridge in its own process, the page in Chromium. */
-interface Harness { url: string; page: Page; bridge: ChildProcess; browser: Browser; close(): Promise<void> }
+interface Harness { url: string; listeners: Listeners; page: Page; bridge: ChildProcess; browser: Browser; close(): Promise<void> }
 import { closedLoop, ms, ratio, summarize, table, timeRuns } from './lib.ts';
+import { httpClient, labgraphClient, oscClient, runtimeClient, socketioClient, tcpClient, type Client, type Listeners } from './clients.ts';
 
 const quick = process.argv.includes('--quick');
 const SECONDS = quick ? 1 : 4;
@@ -82,8 +83,9 @@ async function startBridgeAndPage(models: string[]): Promise<Harness> {
     if (models.every((id) => h.models.some((m) => m.id === id && m.state === 'ready'))) break;
     await new Promise((r) => setTimeout(r, 100));
   }
+  const { listeners } = (await (await fetch(`${url}/health`)).json()) as { listeners: Listeners };
   return {
-    url, page, bridge: child, browser,
+    url, listeners, page, bridge: child, browser,
     async close() { await browser.close(); child.kill('SIGTERM'); },
   };
 }
@@ -128,16 +130,29 @@ async function relayOverhead(h: Harness) {
 async function protocols(h: Harness) {
   const rows: (string | number)[][] = [];
   const figures: Record<string, unknown> = {};
-  const http = async () => post(`${h.url}/models/identity/query`, TINY_BODY);
-  const cases: [string, () => Promise<void>][] = [['HTTP', http]];
-  for (const [name, once] of cases) {
-    const lat = summarize(await timeRuns(quick ? 100 : 400, 30, once));
-    const load8 = await closedLoop(8, SECONDS, once);
+  const l = h.listeners;
+  // TCP's JSON queries go to the default model, so every protocol queries face-detection's tiny
+  // sibling here: the identity model, addressed by id where the protocol allows it.
+  const make: [string, () => Promise<Client>][] = [
+    ['HTTP', () => httpClient(l, 'identity')],
+    ['Socket.IO', () => socketioClient(l, 'identity')],
+    ['OSC', () => oscClient(l, 'identity')],
+    ['LabGraph', () => labgraphClient(l, 'identity')],
+    ['runtime WebSocket', () => runtimeClient(l, 'identity')],
+  ];
+  for (const [name, open] of make) {
+    const one = await open();
+    const lat = summarize(await timeRuns(quick ? 100 : 400, 30, () => one.once(TINY)));
+    one.close();
+    const eight = await Promise.all(Array.from({ length: 8 }, open));
+    let i = 0;
+    const load8 = await closedLoop(8, SECONDS, () => eight[i++ % 8]!.once(TINY).then(() => {}));
+    for (const c of eight) c.close();
     figures[name] = { latency: lat, throughput8: load8.rps, errors: load8.errors };
     rows.push([name, ms(lat.p50), ms(lat.p99), Math.round(load8.rps), load8.errors]);
   }
   results.protocols = figures;
-  say(table('2. Per-protocol cost: the tiny model, one client back to back; throughput with 8 clients',
+  say(table('2. Per-protocol cost: the tiny model, one client back to back; throughput with 8 clients (TCP: see 4)',
     ['protocol', 'p50', 'p99', 'queries/s (8 clients)', 'errors'], rows));
 }
 
@@ -197,18 +212,54 @@ async function imagesEndToEnd(h: Harness, inferenceP50: number) {
   const rows: (string | number)[][] = [];
   const figures: Record<string, unknown> = {};
   const runs = quick ? 20 : 100;
-  const cases: [string, () => Promise<void>][] = [
+  const tcp = await tcpClient(h.listeners);
+  const cases: [string, () => Promise<unknown>][] = [
     ['HTTP image/jpeg', () => post(`${h.url}/models/face-detection/query`, jpeg, 'image/jpeg')],
     ['HTTP JSON data URI', () => post(`${h.url}/models/face-detection/query`, JSON.stringify({ image: `data:image/jpeg;base64,${jpeg.toString('base64')}` }))],
+    ['TCP JPEG → annotated JPEG', () => tcp.once(jpeg)],
   ];
   for (const [name, once] of cases) {
-    const t = summarize(await timeRuns(runs, 5, once));
+    const t = summarize(await timeRuns(runs, 5, async () => { await once(); }));
     figures[name] = t;
     rows.push([name, ms(t.p50), ms(inferenceP50), ms(t.p50 - inferenceP50), `${Math.round(((t.p50 - inferenceP50) / t.p50) * 100)}%`]);
   }
+  tcp.close();
   results.imagesEndToEnd = { jpegBytes: jpeg.length, inferenceP50, cases: figures };
   say(table(`4. Images end to end: a 640×480 JPEG (${Math.round(jpeg.length / 1024)} KiB) through face-detection, against the model's own inference`,
     ['path', 'total p50', 'inference p50', 'overhead', 'overhead share'], rows));
+}
+
+/** Frames pushed at a fixed rate for a few seconds: what comes back, how late, how many are lost. */
+async function live(h: Harness) {
+  const frame = { image: `data:image/jpeg;base64,${fixture('astronaut-256.jpg').toString('base64')}` };
+  const seconds = quick ? 2 : 6;
+  const rows: (string | number)[][] = [];
+  const figures: Record<string, unknown> = {};
+  for (const fps of [30, 60]) {
+    for (const name of ['Socket.IO', 'LabGraph']) {
+      const latencies: number[] = [];
+      let sent = 0, answered = 0;
+      const client: Client = name === 'Socket.IO' ? await socketioClient(h.listeners, 'face-detection') : await labgraphClient(h.listeners, 'face-detection');
+      const started = performance.now();
+      const pushes: Promise<void>[] = [];
+      for (let i = 0; performance.now() - started < seconds * 1000; i++) {
+        const due = started + (i * 1000) / fps;
+        await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
+        sent++;
+        const t = performance.now();
+        pushes.push(client.once(frame).then(() => { answered++; latencies.push(performance.now() - t); }, () => {}));
+      }
+      const window = (performance.now() - started) / 1000;
+      await Promise.race([Promise.all(pushes), new Promise((r) => setTimeout(r, 30_000))]);
+      client.close();
+      const lat = summarize(latencies);
+      figures[`${name}@${fps}`] = { sent, answered, latency: lat };
+      rows.push([name, fps, (answered / window).toFixed(1), ms(lat.p50), ms(lat.p95), sent - answered]);
+    }
+  }
+  results.live = figures;
+  say(table(`5a. Live: frames (256×256 JPEG, face-detection) pushed at a fixed rate for ${seconds} s`,
+    ['protocol', 'pushed fps', 'answered fps', 'latency p50', 'latency p95', 'not answered'], rows));
 }
 
 async function memory(h: Harness) {
@@ -233,7 +284,7 @@ async function memory(h: Harness) {
   const atN = await snapshot();
   results.memory = { after100: at100, [`after${total}`]: atN };
   const row = (k: keyof typeof at100, label: string) => [label, at100[k].toFixed(1), atN[k].toFixed(1), (atN[k] - at100[k]).toFixed(1)];
-  say(table(`5. Memory after 100 and after ${total} queries (16 clients, tiny model)`, ['MiB', 'after 100', `after ${total}`, 'growth'],
+  say(table(`5b. Memory after 100 and after ${total} queries (16 clients, tiny model)`, ['MiB', 'after 100', `after ${total}`, 'growth'],
     [row('bridgeHeapMiB', 'bridge JS heap'), row('bridgeRssMiB', 'bridge RSS'), row('pageMiB', 'page and its workers (JS and WASM)')]));
 }
 
@@ -250,6 +301,7 @@ try {
   await protocols(h);
   const inf = await inference(h);
   await imagesEndToEnd(h, inf.find((f) => f.model === 'face-detection')!.page.p50);
+  await live(h);
   await memory(h);
 } finally {
   await h.close();
