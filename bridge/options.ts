@@ -17,6 +17,8 @@ export interface BridgeOptions {
   timeout: number;
   /** Queries that may wait on one model at once. */
   maxQueue: number;
+  /** Queries one client (a connection, a socket, an OSC sender) may have waiting at once. */
+  maxClientQueue: number;
   /** Largest request body, relay frame or message, in bytes. */
   maxBody: number;
   /** Where the runtime WebSocket's `run_model` reads `is_data: false` paths from; nothing outside it. */
@@ -46,6 +48,7 @@ export const defaults: BridgeOptions = {
   allowOrigin: [],
   timeout: 30,
   maxQueue: 64,
+  maxClientQueue: 16,
   maxBody: 16 * 1024 * 1024,
   // Relative to the directory the bridge is started from, resolved when it starts.
   dataDir: 'data',

@@ -147,4 +147,22 @@ describe('the page', () => {
     await h.page.screenshot({ path: `${shots}page-narrow.png`, fullPage: true });
     await h.page.setViewportSize({ width: 1100, height: 760 });
   });
+
+  it('unloads a model (the bridge then says it is not ready) and loads it again', async () => {
+    const item = h.page.locator('li[data-model="face-detection"]');
+    await item.locator('button[data-action="unload"]').click();
+    await until(async () => (await item.getAttribute('data-state')) === 'unloaded', 5000, 'unloaded');
+    const gone = await until(async () => {
+      const r = await postJson(`${h.url}/models/face-detection/query`, { image: readFileSync(new URL('./fixtures/astronaut.jpg', import.meta.url)).toString('base64') });
+      return r.status === 503 ? r : undefined;
+    }, 5000, 'a 503 while unloaded');
+    assert.match(gone.body.error, /not ready on any page \(unloaded\)/);
+    await item.locator('button[data-action="load"]').click();
+    await until(async () => (await item.getAttribute('data-state')) === 'ready', 20_000, 'loaded again');
+    const res = await until(async () => {
+      const r = await fetch(`${h.url}/query`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: readFileSync(new URL('./fixtures/astronaut.jpg', import.meta.url)) });
+      return r.status === 200 ? r.json() : undefined;
+    }, 5000, 'answers again');
+    assert.ok((res as { faces: { score: number }[] }).faces[0]!.score > 0.5);
+  });
 });

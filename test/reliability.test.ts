@@ -2,6 +2,7 @@
 // and a page killed while loading can simply be opened again.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { io } from 'socket.io-client';
 import { dataUri, health, postJson, startHarness, until, type Harness } from './helpers/page.ts';
 
 const FACE = { image: dataUri('astronaut.jpg', 'image/jpeg') };
@@ -61,5 +62,22 @@ describe('reliability', () => {
     }
     await until(async () => (await health(h.url)).status === 'ok', 30_000, 'the reloaded page');
     assert.equal((await postJson(`${h.url}/query`, FACE)).status, 200);
+  });
+
+  it('caps what one client may have waiting; others are served meanwhile', async () => {
+    const flood = io(h.bridge.listeners.socketio!, { forceNew: true, reconnection: false, transports: ['websocket'] });
+    const other = io(h.bridge.listeners.socketio!, { forceNew: true, reconnection: false, transports: ['websocket'] });
+    try {
+      await Promise.all([flood, other].map((s) => new Promise<void>((r) => s.once('connect', () => r()))));
+      const answers = await Promise.all(Array.from({ length: 24 }, () => flood.timeout(60_000).emitWithAck('query', FACE)));
+      const busy = answers.filter((a) => /this client has 16 queries waiting/.test(a.error ?? ''));
+      assert.equal(busy.length, 24 - 16, JSON.stringify(answers.map((a) => a.error ?? 'ok')));
+      assert.equal(answers.filter((a) => a.faces).length, 16);
+      const theirs = await other.timeout(30_000).emitWithAck('query', FACE);
+      assert.ok(theirs.faces[0].score > 0.5);
+    } finally {
+      flood.close();
+      other.close();
+    }
   });
 });

@@ -104,7 +104,11 @@ function renderModels(): void {
       bar,
       e.model?.fallbackReason && e.model.backend === 'wasm' ? el('div', { class: 'meta' }, `WASM because ${e.model.fallbackReason}`) : undefined,
       e.manifest.license ? el('div', { class: 'meta' }, `License: ${e.manifest.license}`) : undefined,
-      e.error ? el('div', { class: 'error' }, e.error) : undefined);
+      e.error ? el('div', { class: 'error' }, e.error) : undefined,
+      e.state === 'ready' ? el('button', { type: 'button', class: 'small', 'data-action': 'unload', 'data-id': e.manifest.id },
+        e.manifest.adapter === 'tensor' && !catalogueIds.has(e.manifest.id) ? 'Remove' : 'Unload')
+        : e.state === 'unloaded' || e.state === 'failed' ? el('button', { type: 'button', class: 'small', 'data-action': 'load', 'data-id': e.manifest.id }, 'Load')
+          : undefined);
   }));
   const select = $<HTMLSelectElement>('model-select');
   const ids = [...entries.keys()];
@@ -116,35 +120,68 @@ function renderModels(): void {
   }
 }
 
+const catalogueIds = new Set<string>();
+
+/** Loads (or loads again) a catalogue model into the runtime worker. */
+async function loadEntry(e: Entry): Promise<void> {
+  e.state = 'loading';
+  e.error = undefined;
+  e.progress = 0;
+  e.stage = undefined;
+  renderModels();
+  relay?.announce();
+  try {
+    e.model = await loadModel(e.manifest.id, {
+      baseUrl,
+      onProgress: (p) => {
+        e.stage = p.stage;
+        if (p.total) e.progress = (p.loaded ?? 0) / p.total;
+        scheduleRender();
+      },
+    });
+    e.state = 'ready';
+  } catch (err) {
+    e.state = 'failed';
+    e.error = (err as Error).message;
+  }
+  renderModels();
+  showNetwork();
+  relay?.announce();
+}
+
+/** Frees a model's sessions; a dropped model (no files to load it from again) is removed. */
+async function unloadEntry(e: Entry): Promise<void> {
+  const model = e.model;
+  e.model = undefined;
+  e.lastMs = undefined;
+  if (catalogueIds.has(e.manifest.id)) e.state = 'unloaded';
+  else entries.delete(e.manifest.id);
+  renderModels();
+  relay?.announce();
+  await model?.dispose();
+}
+
+$('models').addEventListener('click', (ev) => {
+  const button = (ev.target as HTMLElement).closest('button[data-action]');
+  const e = entries.get(button?.getAttribute('data-id') ?? '');
+  if (!button || !e) return;
+  if (button.getAttribute('data-action') === 'unload') void unloadEntry(e);
+  else void loadEntry(e);
+});
+
 async function loadCatalogue(): Promise<void> {
   const catalogue = ((await (await fetch(new URL('models/index.json', baseUrl))).json()) as { models: string[] }).models;
   // `#models=a,b` loads only those (a page for one sketch need not compile every model).
   const only = params.get('models')?.split(',').filter(Boolean);
   const manifests = await Promise.all((only ? catalogue.filter((id) => only.includes(id)) : catalogue).map((id) => fetchManifest(id, baseUrl)));
-  for (const m of manifests) entries.set(m.id, { manifest: m, state: 'loading', progress: 0 });
+  for (const m of manifests) {
+    catalogueIds.add(m.id);
+    entries.set(m.id, { manifest: m, state: 'loading', progress: 0 });
+  }
   renderModels();
   relay?.announce();
   // One at a time: the worker compiles one session at once anyway, and the first is ready sooner.
-  for (const m of manifests) {
-    const e = entries.get(m.id)!;
-    try {
-      e.model = await loadModel(m.id, {
-        baseUrl,
-        onProgress: (p) => {
-          e.stage = p.stage;
-          if (p.total) e.progress = (p.loaded ?? 0) / p.total;
-          scheduleRender();
-        },
-      });
-      e.state = 'ready';
-    } catch (err) {
-      e.state = 'failed';
-      e.error = (err as Error).message;
-    }
-    renderModels();
-    showNetwork();
-    relay?.announce();
-  }
+  for (const m of manifests) await loadEntry(entries.get(m.id)!);
 }
 
 /** A dropped .onnx: loaded with the generic tensor adapter and announced like the bundled models. */

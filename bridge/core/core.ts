@@ -25,6 +25,8 @@ export interface QueryOptions {
 export interface QueryContext extends QueryOptions {
   /** Which protocol asked, for logs and activity ("http", "osc", …). */
   source: string;
+  /** Who asked (a connection, a socket, a sender), so that one client cannot fill a model's queue. */
+  client?: string;
 }
 
 export interface CallOptions {
@@ -101,11 +103,15 @@ export interface CoreOptions {
   timeoutMs?: number;
   /** Most queries waiting on one model at once; more get "busy". */
   maxQueue?: number;
+  /** Most queries one client may have waiting at once; more get "busy". */
+  maxClientQueue?: number;
 }
 
 export class BridgeCore extends EventEmitter<CoreEvents> {
   readonly timeoutMs: number;
   readonly maxQueue: number;
+  readonly maxClientQueue: number;
+  private readonly clientQueued = new Map<string, number>();
   private readonly catalogue = new Map<string, { manifest: ModelManifest; info: ModelInfo }>();
   private readonly pages = new Set<PageLink>();
   private readonly pending = new Map<number, Pending>();
@@ -120,6 +126,7 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
     super();
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.maxQueue = options.maxQueue ?? 64;
+    this.maxClientQueue = options.maxClientQueue ?? 16;
     for (const m of options.catalogue ?? []) this.catalogue.set(m.id, { manifest: m, info: { inputs: m.inputs, outputs: m.outputs } });
     this.configuredDefault = options.defaultModel;
   }
@@ -185,7 +192,7 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
         info, state: 'not loaded', pages: 0,
       });
     }
-    const rank = { ready: 3, loading: 2, failed: 1 } as Record<string, number>;
+    const rank = { ready: 4, loading: 3, failed: 2, unloaded: 1 } as Record<string, number>;
     for (const page of this.pages) {
       for (const a of page.models.values()) {
         const v = views.get(a.id);
@@ -247,7 +254,20 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
       if (record.queued >= this.maxQueue) {
         throw new BridgeError('busy', `"${model}" has ${record.queued} queries waiting, the most allowed (--max-queue); retry shortly`, 1);
       }
-      return await this.dispatch(page, model, checked, ctx, started);
+      const client = ctx.client === undefined ? undefined : `${ctx.source}:${ctx.client}`;
+      const mine = client === undefined ? 0 : this.clientQueued.get(client) ?? 0;
+      if (mine >= this.maxClientQueue) {
+        throw new BridgeError('busy', `this client has ${mine} queries waiting, the most allowed for one client (--max-client-queue); wait for answers before sending more`, 1);
+      }
+      if (client === undefined) return await this.dispatch(page, model, checked, ctx, started);
+      this.clientQueued.set(client, mine + 1);
+      try {
+        return await this.dispatch(page, model, checked, ctx, started);
+      } finally {
+        const n = (this.clientQueued.get(client) ?? 1) - 1;
+        if (n > 0) this.clientQueued.set(client, n);
+        else this.clientQueued.delete(client);
+      }
     } catch (err) {
       const error = toBridgeError(err);
       this.fail(model, error, ctx.source, performance.now() - started);

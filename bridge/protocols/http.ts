@@ -1,6 +1,6 @@
 // Runway's HTTP API (POST /query, GET /data, /error, /info), the multi-model API under /models/<id>,
 // and /health. Translation only: every decision is the core's.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BridgeCore } from '../core/core.ts';
 import { BridgeError, toBridgeError, type ErrorCode } from '../core/errors.ts';
 import { toJson } from '../core/values.ts';
@@ -24,7 +24,10 @@ export function httpProtocol(app: FastifyInstance, core: BridgeCore, health: () 
   // An image body is the model's image input as it is: no base64 on the way in.
   app.addContentTypeParser(/^image\//, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
-  const query = async (id: string | undefined, body: unknown, reply: FastifyReply) => {
+  const query = async (id: string | undefined, req: FastifyRequest, reply: FastifyReply) => {
+    const body = req.body;
+    // One HTTP connection is one client for the per-client queue cap.
+    const client = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
     try {
       let inputs = body;
       if (Buffer.isBuffer(body)) {
@@ -32,7 +35,7 @@ export function httpProtocol(app: FastifyInstance, core: BridgeCore, health: () 
         if (!port) throw new BridgeError('bad_request', `"${core.model(id).id}" takes no image input; send a JSON body`);
         inputs = { [port.name]: body };
       }
-      return toJson(await core.query(id, inputs, { source: 'http' }));
+      return toJson(await core.query(id, inputs, { source: 'http', client }));
     } catch (err) {
       return sendError(reply, err);
     }
@@ -47,13 +50,13 @@ export function httpProtocol(app: FastifyInstance, core: BridgeCore, health: () 
     try { return core.model(id).info; } catch (err) { return sendError(reply, err); }
   };
 
-  app.post('/query', (req, reply) => query(undefined, req.body, reply));
+  app.post('/query', (req, reply) => query(undefined, req, reply));
   app.get('/data', (_req, reply) => data(undefined, reply));
   app.get('/error', (_req, reply) => error(undefined, reply));
   app.get('/info', (_req, reply) => info(undefined, reply));
 
   app.get('/models', () => ({ default: core.defaultModel ?? null, models: core.models() }));
-  app.post<{ Params: ModelParams }>('/models/:id/query', (req, reply) => query(req.params.id, req.body, reply));
+  app.post<{ Params: ModelParams }>('/models/:id/query', (req, reply) => query(req.params.id, req, reply));
   app.get<{ Params: ModelParams }>('/models/:id/data', (req, reply) => data(req.params.id, reply));
   app.get<{ Params: ModelParams }>('/models/:id/error', (req, reply) => error(req.params.id, reply));
   app.get<{ Params: ModelParams }>('/models/:id/info', (req, reply) => info(req.params.id, reply));

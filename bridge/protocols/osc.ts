@@ -156,7 +156,7 @@ export const startOsc: StartProtocol = async (ctx): Promise<Listener> => {
         return;
       }
       // Connected clients hear the outcome from the core's events; anyone else gets it here.
-      core.query(model, inputs, { source: SOURCE }).then(
+      core.query(model, inputs, { source: SOURCE, client: clientKey(asker) }).then(
         (outputs) => { if (!isConnected(prefix, asker)) send(asker, encodeReply(prefix, 'data', toJson(outputs))); },
         (err) => {
           const error = toBridgeError(err);

@@ -90,7 +90,7 @@ function serve(io: Server, ctx: ProtocolContext): () => void {
       if (typeof inputs === 'string') {
         try { inputs = JSON.parse(inputs); } catch { /* left as it is */ }
       }
-      core.query(model, inputs, { source: SOURCE }).then(
+      core.query(model, inputs, { source: SOURCE, client: socket.id }).then(
         (outputs) => ack?.(outputJson(outputs)),
         (err) => {
           const error = toBridgeError(err);

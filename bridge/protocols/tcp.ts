@@ -17,7 +17,7 @@ export async function startTcp(ctx: ProtocolContext): Promise<Listener> {
   const { core, log } = ctx;
 
   /** One request frame → one answer frame; never throws. */
-  async function answer(frame: Buffer): Promise<Buffer> {
+  async function answer(frame: Buffer, client: string): Promise<Buffer> {
     try {
       if (frame[0] === 0x7b /* { */) {
         let inputs: unknown;
@@ -26,13 +26,13 @@ export async function startTcp(ctx: ProtocolContext): Promise<Listener> {
         } catch (err) {
           return errorFrame(`the frame starts with "{" but is not JSON: ${(err as Error).message}`);
         }
-        const outputs = await core.query(undefined, inputs, { source: 'tcp' });
+        const outputs = await core.query(undefined, inputs, { source: 'tcp', client });
         return encodeFrame(Buffer.from(JSON.stringify(toJson(outputs))));
       }
       if (sniffImage(frame)) {
         const port = core.model().info.inputs.find((p) => p.type === 'image');
         if (!port) return errorFrame(`the default model "${core.model().id}" takes no image: send a JSON query`);
-        const { image } = await core.annotate(undefined, { [port.name]: frame }, { source: 'tcp' });
+        const { image } = await core.annotate(undefined, { [port.name]: frame }, { source: 'tcp', client });
         return encodeFrame(image);
       }
       return errorFrame(`a frame of ${frame.length} bytes that is neither a JPEG or PNG image nor a JSON object (starting with "{")`);
@@ -45,6 +45,7 @@ export async function startTcp(ctx: ProtocolContext): Promise<Listener> {
 
   function onConnection(socket: Socket) {
     connections.add(socket);
+    const client = `${socket.remoteAddress}:${socket.remotePort}`;
     core.clientChange('tcp', 1);
     const decoder = new FrameDecoder(ctx.maxBytes);
     let tail: Promise<void> = Promise.resolve();
@@ -66,7 +67,7 @@ export async function startTcp(ctx: ProtocolContext): Promise<Listener> {
       for (const frame of frames) {
         inFlight++;
         if (inFlight >= MAX_IN_FLIGHT) socket.pause();
-        const reply = answer(frame);
+        const reply = answer(frame, client);
         // Answers go out in request order, whatever order the model finishes them in. A peer that
         // does not read its answers holds up the ones after (the write waits for 'drain'), so its
         // requests stop being read: the bridge never buffers more than a few answers for it.

@@ -38,7 +38,7 @@ export interface ModelAsset {
 }
 
 export type Backend = 'webgpu' | 'wasm';
-export type ModelState = 'loading' | 'ready' | 'failed';
+export type ModelState = 'loading' | 'ready' | 'failed' | 'unloaded';
 
 /** What a page announces of each model it holds. */
 export interface ModelAnnouncement {
