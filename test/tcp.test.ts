@@ -12,7 +12,8 @@ import { promisify } from 'node:util';
 import { fixture, startHarness, type Harness } from './helpers/page.ts';
 import { FrameDecoder, encodeFrame } from '../bridge/protocols/framing.ts';
 
-const CLIENT = fileURLToPath(new URL('./clients/alwaysai_client.py', import.meta.url));
+// The example client, written like the seed's alwaysAI client.
+const CLIENT = fileURLToPath(new URL('../examples/python/alwaysai_client.py', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/astronaut.jpg', import.meta.url));
 
 /** Width and height from a JPEG's start-of-frame marker. */
