@@ -11,7 +11,7 @@ import { identityModel } from '../test/helpers/onnx.ts';
 /** The bridge and the page as a user runs them: the bridge in its own process, the page in Chromium. */
 interface Harness { url: string; listeners: Listeners; page: Page; bridge: ChildProcess; browser: Browser; close(): Promise<void> }
 import { closedLoop, ms, ratio, summarize, table, timeRuns } from './lib.ts';
-import { httpClient, labgraphClient, oscClient, runtimeClient, socketioClient, tcpClient, type Client, type Listeners } from './clients.ts';
+import { httpClient, labgraphClient, oscClient, runtimeClient, socketioClient, tcpClient, type Client, type Listeners } from '../test/helpers/clients.ts';
 
 const quick = process.argv.includes('--quick');
 const SECONDS = quick ? 1 : 4;

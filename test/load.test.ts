@@ -3,13 +3,10 @@
 // its own request: nothing lost, nothing duplicated, nothing crossed. Prints the figures.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import WebSocket from 'ws';
-import { io } from 'socket.io-client';
 import { startHarness, until, type Harness } from './helpers/page.ts';
 import { affineModel } from './helpers/onnx.ts';
-import { OscClient } from './helpers/osc.ts';
-import { FrameDecoder, encodeFrame } from '../bridge/protocols/framing.ts';
+import { httpClient, oscClient, runtimeClient, socketioClient, tcpClient, type Client } from './helpers/clients.ts';
 import { summarize } from '../bench/lib.ts';
 
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 30);
@@ -42,80 +39,23 @@ describe('load: 50 clients over mixed protocols', () => {
       if (JSON.stringify(data) === JSON.stringify(expected(client, seq))) { t.answered++; t.latencies.push(performance.now() - started); } else t.wrong++;
     };
 
-    const http = async () => {
+    const l = h.bridge.listeners;
+    /** One client of a protocol, querying back to back until the end, each answer checked. */
+    const drive = async (protocol: string, open: () => Promise<Client>, answerOf: (out: unknown) => unknown = (o) => (o as { y?: unknown }).y) => {
       const c = clientId++;
+      const client = await open();
       for (let seq = 0; Date.now() < end; seq++) {
         const started = performance.now();
-        tally('http').sent++;
-        const res = await fetch(`${h.url}/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(input(c, seq)) });
-        if (res.status !== 200) { tally('http').errors++; await res.arrayBuffer(); continue; }
-        check('http', c, seq, ((await res.json()) as { y: unknown }).y, started);
-      }
-    };
-    const socketio = async () => {
-      const c = clientId++;
-      const s = io(h.bridge.listeners.socketio!, { forceNew: true, reconnection: false, transports: ['websocket'] });
-      await new Promise<void>((r) => s.once('connect', () => r()));
-      for (let seq = 0; Date.now() < end; seq++) {
-        const started = performance.now();
-        tally('socketio').sent++;
-        const out = await s.timeout(30_000).emitWithAck('query', input(c, seq)).catch(() => ({ error: 'no ack' }));
-        if (out.error) tally('socketio').errors++;
-        else check('socketio', c, seq, out.y, started);
-      }
-      s.close();
-    };
-    const tcp = async () => {
-      const c = clientId++;
-      const u = new URL(h.bridge.listeners.tcp!.replace('tcp:', 'http:'));
-      const sock = connect(Number(u.port), u.hostname);
-      const decoder = new FrameDecoder(2 ** 24);
-      const waiting: ((b: Buffer) => void)[] = [];
-      sock.on('data', (d) => { for (const f of decoder.push(d)) waiting.shift()?.(f); });
-      await new Promise((r) => sock.once('connect', r));
-      for (let seq = 0; Date.now() < end; seq++) {
-        const started = performance.now();
-        tally('tcp').sent++;
-        const answer = new Promise<Buffer>((r) => waiting.push(r));
-        sock.write(encodeFrame(Buffer.from(JSON.stringify(input(c, seq)))));
-        const out = JSON.parse((await answer).toString());
-        if (out.error) tally('tcp').errors++;
-        else check('tcp', c, seq, out.y, started);
-      }
-      sock.destroy();
-    };
-    const runtime = async () => {
-      const c = clientId++;
-      const ws = new WebSocket(h.bridge.listeners.runtime!);
-      await new Promise((r) => ws.once('open', r));
-      const pending = new Map<number, (m: any) => void>();
-      ws.on('message', (d) => { const m = JSON.parse(d.toString()); pending.get(m.id)?.(m); pending.delete(m.id); });
-      for (let seq = 0; Date.now() < end; seq++) {
-        const started = performance.now();
-        tally('runtime').sent++;
-        const reply = await new Promise<any>((r) => {
-          pending.set(seq, r);
-          ws.send(JSON.stringify({ action: 'run_model', id: seq, model: { name: MODEL, is_data: true, data: input(c, seq) } }));
-        });
-        if (reply.error) tally('runtime').errors++;
-        else check('runtime', c, seq, reply.output?.y, started);
-      }
-      ws.close();
-    };
-    const oscClient = async () => {
-      const c = clientId++;
-      const client = await OscClient.open(h.bridge.listeners.osc!);
-      for (let seq = 0; Date.now() < end; seq++) {
-        const started = performance.now();
-        tally('osc').sent++;
-        // Not connected with /server/connect: the reply comes to the asker alone.
-        client.send(`/models/${MODEL}/query`, JSON.stringify(input(c, seq)));
-        const m = await client.next('an OSC reply', 30_000).catch(() => undefined);
-        if (!m || m.address !== `/models/${MODEL}/data`) { tally('osc').errors++; continue; }
-        check('osc', c, seq, JSON.parse(m.args[0] as string).y, started);
+        tally(protocol).sent++;
+        try {
+          check(protocol, c, seq, answerOf(await client.once(input(c, seq))), started);
+        } catch {
+          tally(protocol).errors++;
+        }
       }
       client.close();
     };
+    const tcpAnswer = (frame: unknown) => (JSON.parse((frame as Buffer).toString()) as { y?: unknown }).y;
     const labgraph = async () => {
       const c = clientId++;
       const ws = new WebSocket(h.bridge.listeners.labgraph!);
@@ -149,9 +89,14 @@ describe('load: 50 clients over mixed protocols', () => {
       ws.close();
     };
 
+    // OSC clients send /query without /server/connect, so each reply comes to its asker alone.
     const clients = [
-      ...Array.from({ length: 15 }, http), ...Array.from({ length: 10 }, socketio), ...Array.from({ length: 10 }, tcp),
-      ...Array.from({ length: 5 }, runtime), ...Array.from({ length: 5 }, oscClient), ...Array.from({ length: 5 }, labgraph),
+      ...Array.from({ length: 15 }, () => drive('http', () => httpClient(l, MODEL))),
+      ...Array.from({ length: 10 }, () => drive('socketio', () => socketioClient(l, MODEL))),
+      ...Array.from({ length: 10 }, () => drive('tcp', () => tcpClient(l), tcpAnswer)),
+      ...Array.from({ length: 5 }, () => drive('runtime', () => runtimeClient(l, MODEL))),
+      ...Array.from({ length: 5 }, () => drive('osc', () => oscClient(l, MODEL))),
+      ...Array.from({ length: 5 }, labgraph),
     ];
     assert.equal(clients.length, 50);
     await Promise.all(clients);

@@ -1,10 +1,10 @@
-// One client per protocol for the benchmarks, each reduced to `once(inputs)`: send one query, wait for
+// One client per protocol for benchmarks and load tests, each reduced to `once(inputs)`: send one query, wait for
 // its answer. `close()` ends it.
 import { connect } from 'node:net';
 import WebSocket from 'ws';
 import { io } from 'socket.io-client';
-import { OscClient } from '../test/helpers/osc.ts';
-import { FrameDecoder, encodeFrame } from '../bridge/protocols/framing.ts';
+import { OscClient } from './osc.ts';
+import { FrameDecoder, encodeFrame } from '../../bridge/protocols/framing.ts';
 
 export interface Client { once(inputs: unknown): Promise<unknown>; close(): void }
 export type Listeners = Record<string, string>;
