@@ -3,7 +3,7 @@
 import { fetchManifest, loadModel, loadOnnx, type Model, type Stream } from './runtime/index.ts';
 import { RelayClient } from './relay/client.ts';
 import type { ModelAnnouncement, ModelManifest, Values } from './runtime/types.ts';
-import { $, el } from './ui/dom.ts';
+import { $, copyButton, el } from './ui/dom.ts';
 import { renderNetwork } from './ui/network.ts';
 import { appendActivity, renderClients } from './ui/activity.ts';
 import { exampleValue, type Listeners } from './ui/snippets.ts';
@@ -322,16 +322,7 @@ $('json-run').addEventListener('click', () => {
   void run(inputs);
 });
 
-$('copy-output').addEventListener('click', async () => {
-  const b = $('copy-output');
-  try {
-    await navigator.clipboard.writeText($('output').textContent ?? '');
-    b.textContent = 'Copied';
-  } catch {
-    b.textContent = 'Copy failed';
-  }
-  setTimeout(() => { b.textContent = 'Copy JSON'; }, 1500);
-});
+$('output-head').append(copyButton(() => $('output').textContent ?? '', 'Copy JSON'));
 
 // ── camera: live input, as fast as the model allows, capped, pausable ──────────────────────────
 let camera: { video: HTMLVideoElement; stream: Stream; media: MediaStream } | undefined;

@@ -83,7 +83,6 @@ interface Pending {
   /** What the page was asked, for error messages ("face-detection", "program.run"). */
   what: string;
   source: string;
-  started: number;
   timer: NodeJS.Timeout;
   resolve: (v: Values) => void;
   reject: (e: BridgeError) => void;
@@ -337,7 +336,7 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
           : `the page did not answer "${what.what}" within ${what.timeoutMs / 1000} s`;
         if (p) this.finish(id, p, new BridgeError('timeout', message));
       }, what.timeoutMs);
-      this.pending.set(id, { page, model: what.model, what: what.what, source: what.source, started: performance.now(), timer, resolve, reject });
+      this.pending.set(id, { page, model: what.model, what: what.what, source: what.source, timer, resolve, reject });
       if (what.model !== undefined) this.record(what.model).queued++;
       this.inFlight.set(page, (this.inFlight.get(page) ?? 0) + 1);
       try {

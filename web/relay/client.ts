@@ -13,8 +13,6 @@ export interface RelayHandlers {
   status?(state: 'connecting' | 'connected' | 'disconnected', hello?: Record<string, unknown>): void;
   /** What the bridge saw (requests from every protocol, clients connected), a few times a second. */
   activity?(entries: ActivityEntry[], clients: Record<string, number>): void;
-  /** Each query answered, for the page's activity log. */
-  answered?(model: string, ms: number, error?: string): void;
 }
 
 export class RelayClient {
@@ -47,7 +45,7 @@ export class RelayClient {
         if (typeof msg.maxFrameBytes === 'number') this.maxFrameBytes = msg.maxFrameBytes;
         this.handlers.status?.('connected', msg);
       } else if (msg.type === 'activity') this.handlers.activity?.(msg.entries, msg.clients);
-      else if (msg.type === 'query') void this.answer(msg.id, () => this.handlers.query(msg.model, msg.inputs, !!msg.annotate), msg.model);
+      else if (msg.type === 'query') void this.answer(msg.id, () => this.handlers.query(msg.model, msg.inputs, !!msg.annotate));
       else if (msg.type === 'call') void this.answer(msg.id, () => this.call(msg.kind, msg.payload));
     };
     ws.onclose = () => {
@@ -100,17 +98,13 @@ export class RelayClient {
   }
 
   /** Answers request `id` exactly once, with what `work` resolves to or the error it throws. */
-  private async answer(id: number, work: () => Promise<Values>, model?: string): Promise<void> {
-    const started = performance.now();
+  private async answer(id: number, work: () => Promise<Values>): Promise<void> {
     try {
-      const outputs = await work();
-      this.send({ type: 'result', id, outputs });
-      if (model !== undefined) this.handlers.answered?.(model, performance.now() - started);
+      this.send({ type: 'result', id, outputs: await work() });
     } catch (err) {
       const e = err as Error & { code?: unknown };
       const code: ErrorCode = isErrorCode(e.code) ? e.code : e.name === 'InputError' ? 'bad_request' : 'model_failed';
       this.send({ type: 'result', id, error: { code, message: e.message } });
-      if (model !== undefined) this.handlers.answered?.(model, performance.now() - started, e.message);
     }
   }
 }

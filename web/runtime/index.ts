@@ -192,11 +192,18 @@ export async function fetchManifest(id: string, baseUrl: string): Promise<ModelM
  */
 export async function loadOnnx(bytes: Uint8Array, options: { id: string; title?: string; baseUrl?: string; backend?: Backend | 'auto' }): Promise<Model> {
   const baseUrl = new URL(options.baseUrl ?? defaultBaseUrl ?? './', location.href).href;
+  return withRuntime(async (remote) => {
+    const r = await remote.loadBytes(options.id, options.title ?? options.id, bytes, baseUrl, options.backend ?? 'auto');
+    return new Model(r.manifest, r.backend, r.fallbackReason, r.size, r.loadMs);
+  });
+}
+
+/** Counts a model as a user of the worker (it ends with its last user), unless loading fails. */
+async function withRuntime(load: (remote: Comlink.Remote<RuntimeWorker>) => Promise<Model>): Promise<Model> {
   const w = runtime();
   w.users++;
   try {
-    const r = await w.remote.loadBytes(options.id, options.title ?? options.id, bytes, baseUrl, options.backend ?? 'auto');
-    return new Model(r.manifest, r.backend, r.fallbackReason, r.size, r.loadMs);
+    return await load(w.remote);
   } catch (err) {
     w.users--;
     throw err;
@@ -207,14 +214,9 @@ export async function loadOnnx(bytes: Uint8Array, options: { id: string; title?:
 export async function loadModel(id: string, options: LoadOptions = {}): Promise<Model> {
   const baseUrl = new URL(options.baseUrl ?? defaultBaseUrl ?? './', location.href).href;
   const manifest = await fetchManifest(id, baseUrl);
-  const w = runtime();
-  w.users++;
-  try {
-    const r = await w.remote.load(manifest, baseUrl, options.backend ?? 'auto',
+  return withRuntime(async (remote) => {
+    const r = await remote.load(manifest, baseUrl, options.backend ?? 'auto',
       options.onProgress ? Comlink.proxy(options.onProgress) : undefined);
     return new Model(manifest, r.backend, r.fallbackReason, r.size, r.loadMs);
-  } catch (err) {
-    w.users--;
-    throw err;
-  }
+  });
 }
