@@ -2,14 +2,18 @@
 // reference. Prints tables and writes bench/results/<time>.json. Not a test: nothing here fails.
 //   --quick   shorter runs (a smoke check of the benchmark itself)
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS, fixture } from '../test/helpers/page.ts';
 import { identityModel } from '../test/helpers/onnx.ts';
 
-/** The bridge and the page as a user runs them: the bridge in its own process, the page in Chromium. */
-interface Harness { url: string; listeners: Listeners; page: Page; bridge: ChildProcess; browser: Browser; close(): Promise<void> }
+/** The bridge in its own process and a page in Chromium: either driven by the benchmark (to measure
+ *  inside it) or hosted by the bridge itself (`--headless`, as a user runs it, no DevTools attached). */
+interface Harness { url: string; listeners: Listeners; page?: Page; bridge: ChildProcess; browser?: Browser; close(): Promise<void> }
+interface DrivenHarness extends Harness { page: Page; browser: Browser }
 import { closedLoop, ms, ratio, summarize, table, timeRuns } from './lib.ts';
 import { httpClient, labgraphClient, oscClient, runtimeClient, socketioClient, tcpClient, type Client, type Listeners } from '../test/helpers/clients.ts';
 
@@ -66,9 +70,51 @@ async function rawServer(answer: string): Promise<{ url: string; close(): void }
   return { url: `http://127.0.0.1:${match[1]}`, close: () => child.kill() };
 }
 
-async function startBridgeAndPage(models: string[]): Promise<Harness> {
-  const ports = ['--http-port', '--socketio-port', '--osc-port', '--labgraph-port', '--tcp-port', '--runtime-port'].flatMap((f) => [f, '0']);
-  const { child, match } = await startChild(['--import', 'tsx', 'bridge/cli.ts', '--no-headless', '--quiet', '--max-queue', '1024', ...ports],
+const PORTS = ['--http-port', '--socketio-port', '--osc-port', '--labgraph-port', '--tcp-port', '--runtime-port'].flatMap((f) => [f, '0']);
+
+async function waitReady(url: string, models: string[]): Promise<Listeners> {
+  for (;;) {
+    const h = (await (await fetch(`${url}/health`)).json()) as { models: { id: string; state: string }[]; listeners: Listeners };
+    if (models.every((id) => h.models.some((m) => m.id === id && m.state === 'ready'))) return h.listeners;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * The bridge with `--headless`, hosting its own page, as a user without a desktop runs it; the page
+ * serves the identity model (generated here) and face detection. For every figure measured through
+ * the relay: a DevTools-driven page would pay for DevTools' copy of each relay frame.
+ */
+async function startHostedBridge(): Promise<Harness> {
+  const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), 'pagebridge-bench-'));
+  for (const entry of readdirSync(dist)) if (entry !== 'models') symlinkSync(join(dist, entry), join(dir, entry));
+  mkdirSync(join(dir, 'models', 'identity'), { recursive: true });
+  symlinkSync(join(dist, 'models', 'face-detection'), join(dir, 'models', 'face-detection'));
+  writeFileSync(join(dir, 'models', 'identity', 'model.onnx'), identityModel(4));
+  writeFileSync(join(dir, 'models', 'identity', 'model.json'), JSON.stringify({
+    id: 'identity', title: 'Identity (benchmark)', file: 'model.onnx', adapter: 'tensor',
+    inputs: [{ name: 'x', type: 'tensor', dtype: 'float32', dims: [1, 4] }], outputs: [{ name: 'y', type: 'tensor', dtype: 'float32', dims: [1, 4] }],
+  }));
+  writeFileSync(join(dir, 'models', 'index.json'), JSON.stringify({ models: ['face-detection', 'identity'] }));
+  const { child, match } = await startChild(['--import', 'tsx', 'bridge/cli.ts', '--headless', '--browser', CHROMIUM, '--static-dir', dir,
+    '--quiet', '--max-queue', '1024', ...PORTS], /page\s+(http:\/\/[\d.]+:\d+)\/#token=\w+/);
+  const url = match[1]!;
+  const listeners = await waitReady(url, ['face-detection', 'identity']);
+  return {
+    url, listeners, bridge: child,
+    async close() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The bridge and a page the benchmark drives (to time inference inside it and read its memory). */
+async function startBridgeAndPage(models: string[]): Promise<DrivenHarness> {
+  const { child, match } = await startChild(['--import', 'tsx', 'bridge/cli.ts', '--no-headless', '--quiet', '--max-queue', '1024', ...PORTS],
     /page\s+(http:\/\/[\d.]+:\d+)\/#token=\w+/);
   const browser = await chromium.launch({
     executablePath: CHROMIUM, headless: true,
@@ -78,12 +124,7 @@ async function startBridgeAndPage(models: string[]): Promise<Harness> {
   const page = await browser.newPage();
   await page.goto(`${match[0].split(/\s+/)[1]}&models=${models.join(',')}`);
   const url = match[1]!;
-  for (;;) {
-    const h = (await (await fetch(`${url}/health`)).json()) as { models: { id: string; state: string }[] };
-    if (models.every((id) => h.models.some((m) => m.id === id && m.state === 'ready'))) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const { listeners } = (await (await fetch(`${url}/health`)).json()) as { listeners: Listeners };
+  const listeners = await waitReady(url, models);
   return {
     url, listeners, page, bridge: child, browser,
     async close() { await browser.close(); child.kill('SIGTERM'); },
@@ -157,7 +198,7 @@ async function protocols(h: Harness) {
 }
 
 /** Median session.run in the page (WASM, threads as the page sets them) and in onnxruntime-node. */
-async function inference(h: Harness) {
+async function inference(h: DrivenHarness) {
   const ortNode = await load('onnxruntime-node');
   const threads = cpus().length;
   const models: { id: string; file: string; dims: number[] }[] = [
@@ -201,14 +242,17 @@ async function inference(h: Harness) {
   return figures as { model: string; page: { p50: number } }[];
 }
 
-async function imagesEndToEnd(h: Harness, inferenceP50: number) {
-  // A 640×480 JPEG of the face fixture, made by the page's own encoder.
-  const jpeg = Buffer.from(await h.page.evaluate(async (png) => {
+/** A 640×480 JPEG of the face fixture, made by the page's own encoder. */
+async function makeJpeg(page: Page): Promise<Buffer> {
+  return Buffer.from(await page.evaluate(async (png) => {
     const img = await createImageBitmap(await (await fetch(`data:image/png;base64,${png}`)).blob());
     const c = new OffscreenCanvas(640, 480);
     c.getContext('2d')!.drawImage(img, 0, 0, 640, 480);
     return [...new Uint8Array(await (await c.convertToBlob({ type: 'image/jpeg', quality: 0.85 })).arrayBuffer())];
   }, fixture('astronaut.png').toString('base64')));
+}
+
+async function imagesEndToEnd(h: Harness, jpeg: Buffer, inferenceP50: number) {
   const rows: (string | number)[][] = [];
   const figures: Record<string, unknown> = {};
   const runs = quick ? 20 : 100;
@@ -262,7 +306,7 @@ async function live(h: Harness) {
     ['protocol', 'pushed fps', 'answered fps', 'latency p50', 'latency p95', 'not answered'], rows));
 }
 
-async function memory(h: Harness) {
+async function memory(h: DrivenHarness) {
   const snapshot = async () => {
     // Give the bridge a moment to settle; the page measures every context it has (its workers too).
     await new Promise((r) => setTimeout(r, 500));
@@ -288,23 +332,30 @@ async function memory(h: Harness) {
     [row('bridgeHeapMiB', 'bridge JS heap'), row('bridgeRssMiB', 'bridge RSS'), row('pageMiB', 'page and its workers (JS and WASM)')]));
 }
 
-const h = await startBridgeAndPage(['face-detection', 'line-segments', 'ocr']);
+// First what needs a driven page (inference inside it, its memory), then, with the bridge hosting its
+// own page as users run it, everything measured through the relay.
+const driven = await startBridgeAndPage(['face-detection', 'line-segments', 'ocr']);
+let inf: { model: string; page: { p50: number } }[];
+let jpeg: Buffer;
 try {
-  await h.page.setInputFiles('#onnx-input', { name: 'identity.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from(identityModel(4)) });
-  for (let i = 0; i < 200; i++) {
-    if ((await fetch(`${h.url}/models/identity/info`)).status === 200) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const backend = await h.page.locator('li[data-model="face-detection"]').innerText();
-  say(`pagebridge benchmarks — ${results.machine && JSON.stringify(results.machine)}\npage: ${backend.replace(/\n/g, ' ')}`);
-  await relayOverhead(h);
-  await protocols(h);
-  const inf = await inference(h);
-  await imagesEndToEnd(h, inf.find((f) => f.model === 'face-detection')!.page.p50);
-  await live(h);
-  await memory(h);
+  await driven.page.setInputFiles('#onnx-input', { name: 'identity.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from(identityModel(4)) });
+  await waitReady(driven.url, ['identity']);
+  const backend = await driven.page.locator('li[data-model="face-detection"]').innerText();
+  say(`pagebridge benchmarks — ${JSON.stringify(results.machine)}\npage: ${backend.split('\n')[0]}`);
+  inf = await inference(driven);
+  jpeg = await makeJpeg(driven.page);
+  await memory(driven);
 } finally {
-  await h.close();
+  await driven.close();
+}
+const hosted = await startHostedBridge();
+try {
+  await relayOverhead(hosted);
+  await protocols(hosted);
+  await imagesEndToEnd(hosted, jpeg, inf.find((f) => f.model === 'face-detection')!.page.p50);
+  await live(hosted);
+} finally {
+  await hosted.close();
 }
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 const file = new URL(`./results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);

@@ -167,6 +167,12 @@ export async function startBridge(given: Partial<BridgeOptions> = {}, log: Log =
       await close();
       throw err;
     }
+    // A crashed or hung tab drops its relay and nothing brings it back: start Chromium afresh.
+    const page = hosted;
+    core.on('pageRemoved', () => {
+      if (core.pageCount > 0) return;
+      setTimeout(() => { if (core.pageCount === 0) page.restart('the headless page went away and did not come back within 10 s'); }, 10_000).unref();
+    });
   }
   return { core, token, httpUrl, pageUrl, listeners, hosted, close };
 }

@@ -1,41 +1,105 @@
 // Hosts the page in a headless Chromium, for machines with no desktop (`--headless`).
-import { chromium, type Browser, type Page } from 'playwright-core';
+//
+// Chromium runs as a plain child process, not under a DevTools driver: a driver (playwright,
+// puppeteer) enables DevTools' network reporting on the page, which copies every relay frame into a
+// DevTools event for the driver to read. That halved the relay's throughput (see README, benchmarks).
+// The page needs no driving: it connects to the relay by itself and reconnects when it must.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Log } from './log.ts';
 
 // Chromium's own background traffic has nowhere to go on an offline machine; keep it quiet.
 const FLAGS = [
-  '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--no-first-run', '--disable-quic',
+  '--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--no-first-run', '--no-default-browser-check', '--disable-quic', '--mute-audio',
   // WebGPU where the machine has a GPU; onnxruntime-web falls back to WASM where it has none.
   '--enable-unsafe-webgpu',
+  // Console messages and uncaught errors of the page and its workers, on stderr ("INFO:CONSOLE").
+  '--enable-logging=stderr', '--log-level=0',
 ];
 
 export interface HostedPage {
-  browser: Browser;
-  page: Page;
+  /** Chromium's process id (changes when it is restarted). */
+  readonly pid: number | undefined;
+  /** Starts Chromium afresh (the page crashed or stopped answering). */
+  restart(why: string): void;
   close(): Promise<void>;
 }
 
+/** `[…:INFO:CONSOLE:12] "message", source: http://… (12)` → `message` */
+const CONSOLE_LINE = /:CONSOLE(?::\d+|\(\d+\))\] "(.*)", source: /;
+
 export async function hostPage(url: string, executablePath: string, log: Log): Promise<HostedPage> {
-  let browser: Browser;
-  try {
-    browser = await chromium.launch({ executablePath, headless: true, args: FLAGS });
-  } catch (err) {
-    throw new Error(`--headless: could not start Chromium at ${executablePath} (--browser): ${(err as Error).message.split('\n')[0]}`);
-  }
-  const page = await browser.newPage();
-  page.on('pageerror', (err) => log.warn(`page: ${err.message}`));
-  page.on('console', (msg) => { if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) log.warn(`page: ${msg.text()}`); });
-  page.on('response', (res) => { if (res.status() >= 400) log.warn(`page: ${res.url()} answered ${res.status()}`); });
-  // A crashed renderer drops its relay (the core fails what it held); load the page afresh.
-  page.on('crash', () => {
-    log.warn('page: the headless page crashed; reloading it');
-    page.reload().catch((err: Error) => log.warn(`page: reload failed: ${err.message}`));
+  const profile = mkdtempSync(join(tmpdir(), 'pagebridge-chromium-'));
+  let child: ChildProcess | undefined;
+  let closing = false;
+  let quickExits = 0;
+  let retry: NodeJS.Timeout | undefined;
+
+  const launch = (): Promise<void> => new Promise((resolve, reject) => {
+    const started = Date.now();
+    const tail: string[] = [];
+    const c = spawn(executablePath, [...FLAGS, `--user-data-dir=${profile}`, url], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = c;
+    let buffered = '';
+    c.stderr!.setEncoding('utf8').on('data', (text: string) => {
+      buffered += text;
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        const m = CONSOLE_LINE.exec(line);
+        if (m) {
+          const message = m[1]!;
+          if (/^Uncaught|error|fail/i.test(message)) log.warn(`page: ${message}`);
+          else log.info(`page: ${message}`);
+        } else if (line.trim()) {
+          tail.push(line);
+          if (tail.length > 20) tail.shift();
+        }
+      }
+    });
+    c.once('spawn', () => resolve());
+    c.once('error', (err) => reject(new Error(`--headless: could not start Chromium at ${executablePath} (--browser): ${err.message}`)));
+    c.once('exit', (code, signal) => {
+      if (closing || child !== c) return;
+      const lived = Date.now() - started;
+      quickExits = lived < 10_000 ? quickExits + 1 : 0;
+      const last = tail.filter((l) => !/dbus|bluez|Floss|vaapi|sandbox_linux/.test(l)).slice(-3).join(' | ');
+      if (quickExits >= 5) {
+        log.warn(`page: Chromium keeps exiting (code ${code ?? signal}); giving up on --headless. Last output: ${last || 'none'}`);
+        return;
+      }
+      const wait = Math.min(1000 * 2 ** quickExits, 30_000);
+      log.warn(`page: Chromium exited (code ${code ?? signal}); starting it again in ${wait / 1000} s. ${last ? `Last output: ${last}` : ''}`);
+      retry = setTimeout(() => launch().catch((err: Error) => log.warn(err.message)), wait);
+    });
   });
-  await page.goto(url);
+
+  await launch();
   return {
-    browser,
-    page,
-    close: async () => { await browser.close().catch(() => {}); },
+    get pid() { return child?.pid; },
+    restart(why: string) {
+      if (closing || !child) return;
+      log.warn(`page: ${why}; restarting the headless Chromium`);
+      child.kill('SIGKILL'); // its exit handler starts a new one
+    },
+    async close() {
+      closing = true;
+      clearTimeout(retry);
+      const c = child;
+      if (c && c.exitCode === null && c.signalCode === null) {
+        const exited = new Promise((r) => c.once('exit', r));
+        c.kill('SIGTERM');
+        const force = setTimeout(() => c.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(force);
+      }
+      // Its helper processes may still be writing the profile for a moment after the browser exits.
+      try { rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }); } catch (err) {
+        log.warn(`page: could not remove Chromium's profile ${profile}: ${(err as Error).message}`);
+      }
+    },
   };
 }

@@ -1,10 +1,12 @@
 // The command line as a person runs it: `pagebridge --headless` hosts the page itself, serves the
-// default model, and shuts down cleanly on SIGTERM.
+// default model, starts Chromium again when it dies, and shuts down cleanly on SIGTERM.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { dataUri, health, postJson, until, CHROMIUM } from './helpers/page.ts';
+import { startBridge } from '../bridge/bridge.ts';
+import { silentLog } from '../bridge/log.ts';
 
 const ALL_PORTS_FREE = ['--http-port', '0', '--socketio-port', '0', '--osc-port', '0', '--labgraph-port', '0', '--tcp-port', '0', '--runtime-port', '0'];
 
@@ -40,6 +42,27 @@ describe('pagebridge command line', () => {
     }
     assert.equal(await cli.exited, 0, cli.output());
     assert.match(cli.output(), /SIGTERM: shutting down/);
+  });
+
+  it('--headless starts Chromium again when it dies, and answers again', async () => {
+    const bridge = await startBridge({
+      host: '127.0.0.1', httpPort: 0, socketioPort: 0, oscPort: 0, labgraphPort: 0, tcpPort: 0, runtimePort: 0,
+      headless: true, browser: CHROMIUM, quiet: true,
+    }, silentLog);
+    try {
+      const query = () => postJson(`${bridge.httpUrl}/query`, { image: dataUri('astronaut.jpg', 'image/jpeg') });
+      await until(async () => (await health(bridge.httpUrl)).status === 'ok', 60_000, 'the hosted page');
+      assert.equal((await query()).status, 200);
+      const first = bridge.hosted!.pid!;
+      process.kill(first, 'SIGKILL');
+      await until(() => bridge.core.pageCount === 0, 10_000, 'the relay to drop');
+      assert.equal((await query()).status, 503, 'no page: unavailable, at once');
+      await until(async () => (await health(bridge.httpUrl)).status === 'ok', 60_000, 'a new hosted page');
+      assert.notEqual(bridge.hosted!.pid, first);
+      assert.equal((await query()).status, 200);
+    } finally {
+      await bridge.close();
+    }
   });
 
   it('a busy port is a clear error naming its flag', async () => {

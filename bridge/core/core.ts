@@ -120,6 +120,8 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
   private nextId = 1;
   private configuredDefault: string | undefined;
   private readonly clients: Record<string, number> = {};
+  /** models(), merged; cleared whenever the set of models or their states change. */
+  private views: Map<string, ModelView> | undefined;
 
   constructor(options: CoreOptions = {}) {
     super();
@@ -128,6 +130,8 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
     this.maxClientQueue = options.maxClientQueue ?? 16;
     for (const m of options.catalogue ?? []) this.catalogue.set(m.id, { manifest: m, info: { inputs: m.inputs, outputs: m.outputs } });
     this.configuredDefault = options.defaultModel;
+    // Registered first, so that every other listener of 'models' reads fresh views.
+    this.on('models', () => { this.views = undefined; });
   }
 
   // ── pages ──────────────────────────────────────────────────────────────────────────────────────
@@ -182,8 +186,18 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
 
   // ── models ─────────────────────────────────────────────────────────────────────────────────────
 
-  /** Every model known: the catalogue's and every page's, merged by id. */
+  /** Every model known: the catalogue's and every page's, merged by id. Cached until pages change:
+   *  every query looks its model up here. */
   models(): ModelView[] {
+    return [...this.viewsById().values()];
+  }
+
+  private viewsById(): Map<string, ModelView> {
+    this.views ??= this.mergeViews();
+    return this.views;
+  }
+
+  private mergeViews(): Map<string, ModelView> {
     const views = new Map<string, ModelView>();
     for (const { manifest: m, info } of this.catalogue.values()) {
       views.set(m.id, {
@@ -208,22 +222,21 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
         }
       }
     }
-    return [...views.values()];
+    return views;
   }
 
   /** The id the single-model addresses serve. */
   get defaultModel(): string | undefined {
     if (this.configuredDefault) return this.configuredDefault;
-    return this.models()[0]?.id;
+    return this.viewsById().keys().next().value;
   }
 
   /** A model by id (or the default model), or a `not_found` error naming the ones there are. */
   model(id?: string): ModelView {
-    const all = this.models();
     const want = id ?? this.defaultModel;
-    const found = all.find((m) => m.id === want);
+    const found = want === undefined ? undefined : this.viewsById().get(want);
     if (found) return found;
-    const known = all.map((m) => m.id).join(', ') || 'none yet';
+    const known = [...this.viewsById().keys()].join(', ') || 'none yet';
     if (want === undefined) throw new BridgeError('not_found', 'no model is loaded yet, and no --model was given');
     throw new BridgeError('not_found', `no model "${want}" (models: ${known})`);
   }
