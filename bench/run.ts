@@ -1,6 +1,7 @@
 // `npm run bench`: what pagebridge adds and how fast the page runs models, each figure beside its
 // reference. Prints tables and writes bench/results/<time>.json. Not a test: nothing here fails.
 //   --quick   shorter runs (a smoke check of the benchmark itself)
+//   --only    a comma-separated list of sections: relay, protocols, inference, images, live, memory
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -18,6 +19,10 @@ import { closedLoop, ms, ratio, summarize, table, timeRuns } from './lib.ts';
 import { httpClient, labgraphClient, oscClient, runtimeClient, socketioClient, tcpClient, type Client, type Listeners } from '../test/helpers/clients.ts';
 
 const quick = process.argv.includes('--quick');
+// --only relay,protocols,inference,images,live,memory: some sections (the default is all).
+const onlyArg = process.argv[process.argv.indexOf('--only') + 1];
+const only = process.argv.includes('--only') && onlyArg ? new Set(onlyArg.split(',')) : undefined;
+const wanted = (section: string) => !only || only.has(section);
 const SECONDS = quick ? 1 : 4;
 const results: Record<string, unknown> = { machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30) } };
 const out: string[] = [];
@@ -334,28 +339,33 @@ async function memory(h: DrivenHarness) {
 
 // First what needs a driven page (inference inside it, its memory), then, with the bridge hosting its
 // own page as users run it, everything measured through the relay.
-const driven = await startBridgeAndPage(['face-detection', 'line-segments', 'ocr']);
-let inf: { model: string; page: { p50: number } }[];
-let jpeg: Buffer;
-try {
-  await driven.page.setInputFiles('#onnx-input', { name: 'identity.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from(identityModel(4)) });
-  await waitReady(driven.url, ['identity']);
-  const backend = await driven.page.locator('li[data-model="face-detection"]').innerText();
-  say(`pagebridge benchmarks — ${JSON.stringify(results.machine)}\npage: ${backend.split('\n')[0]}`);
-  inf = await inference(driven);
-  jpeg = await makeJpeg(driven.page);
-  await memory(driven);
-} finally {
-  await driven.close();
+say(`pagebridge benchmarks — ${JSON.stringify(results.machine)}`);
+let inf: { model: string; page: { p50: number } }[] = [];
+let jpeg: Buffer | undefined;
+if (wanted('inference') || wanted('images') || wanted('memory')) {
+  const driven = await startBridgeAndPage(['face-detection', 'line-segments', 'ocr']);
+  try {
+    await driven.page.setInputFiles('#onnx-input', { name: 'identity.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from(identityModel(4)) });
+    await waitReady(driven.url, ['identity']);
+    const backend = await driven.page.locator('li[data-model="face-detection"]').innerText();
+    say(`page: ${backend.split('\n')[0]}`);
+    if (wanted('inference') || wanted('images')) inf = await inference(driven);
+    if (wanted('images')) jpeg = await makeJpeg(driven.page);
+    if (wanted('memory')) await memory(driven);
+  } finally {
+    await driven.close();
+  }
 }
-const hosted = await startHostedBridge();
-try {
-  await relayOverhead(hosted);
-  await protocols(hosted);
-  await imagesEndToEnd(hosted, jpeg, inf.find((f) => f.model === 'face-detection')!.page.p50);
-  await live(hosted);
-} finally {
-  await hosted.close();
+if (wanted('relay') || wanted('protocols') || wanted('images') || wanted('live')) {
+  const hosted = await startHostedBridge();
+  try {
+    if (wanted('relay')) await relayOverhead(hosted);
+    if (wanted('protocols')) await protocols(hosted);
+    if (jpeg) await imagesEndToEnd(hosted, jpeg, inf.find((f) => f.model === 'face-detection')!.page.p50);
+    if (wanted('live')) await live(hosted);
+  } finally {
+    await hosted.close();
+  }
 }
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 const file = new URL(`./results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);

@@ -1,7 +1,7 @@
 // Pure parts of the bridge: the relay frame codec, value codecs, input checks, access rules.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeFrame, encodeFrame } from '../web/relay/frame.ts';
+import { decodeFrame, decodeFrames, encodeFrame, FrameBatcher } from '../web/relay/frame.ts';
 import { decodeDataUri, sniffImage, toDataUri, toJson } from '../bridge/core/values.ts';
 import { compileInputChecker } from '../bridge/core/validate.ts';
 import { BridgeError } from '../bridge/core/errors.ts';
@@ -33,6 +33,39 @@ describe('relay frames', () => {
     const bad = new Uint8Array(8);
     new DataView(bad.buffer).setUint32(0, 100, true);
     assert.throws(() => decodeFrame(bad), /header runs past/);
+  });
+
+  it('carries several frames in one message, each with its own bytes', () => {
+    const a = encodeFrame({ id: 1, image: new Uint8Array([1, 2, 3]) });
+    const b = encodeFrame({ id: 2 });
+    const c = encodeFrame({ id: 3, image: new Uint8Array([9]) });
+    const all = new Uint8Array([...a, ...b, ...c]);
+    const back = decodeFrames(all) as { id: number; image?: Uint8Array }[];
+    assert.deepEqual(back.map((m) => m.id), [1, 2, 3]);
+    assert.deepEqual([...back[0]!.image!], [1, 2, 3]);
+    assert.deepEqual([...back[2]!.image!], [9]);
+    assert.throws(() => decodeFrames(all.subarray(0, all.byteLength - 1)), /blob runs past/);
+  });
+
+  it('batches the frames of one turn into one message, never over the size limit', () => {
+    const sent: Uint8Array[] = [];
+    const later: (() => void)[] = [];
+    const batcher = new FrameBatcher((m) => sent.push(m), (f) => later.push(f), 40);
+    const frames = [1, 2, 3].map((id) => encodeFrame({ id }));
+    for (const f of frames) batcher.push(f);
+    assert.equal(sent.length, 0, 'nothing leaves before the turn ends');
+    for (const f of later.splice(0)) f();
+    assert.equal(sent.length, 1);
+    assert.deepEqual((decodeFrames(sent[0]!) as { id: number }[]).map((m) => m.id), [1, 2, 3]);
+    // Over the limit: the batch so far leaves first, so no message exceeds what the other side takes.
+    const big = encodeFrame({ id: 4, pad: 'x'.repeat(20) });
+    batcher.push(frames[0]!);
+    batcher.push(big);
+    assert.equal(sent.length, 2);
+    for (const f of later.splice(0)) f();
+    assert.equal(sent.length, 3);
+    assert.ok(sent.every((m) => m.byteLength <= 40 || decodeFrames(m).length === 1));
+    assert.deepEqual((decodeFrames(sent[2]!) as { id: number }[]).map((m) => m.id), [4]);
   });
 });
 

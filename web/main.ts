@@ -1,7 +1,6 @@
 // The page: loads the catalogue's models into the runtime, lets a person try them (image, camera,
 // audio, JSON), and serves them to the bridge over the relay when opened from the bridge's link.
-import { fetchManifest, loadModel, loadOnnx, type Model, type Stream } from './runtime/index.ts';
-import { RelayClient } from './relay/client.ts';
+import { connectRelay, fetchManifest, loadModel, loadOnnx, type Model, type Stream } from './runtime/index.ts';
 import type { ModelAnnouncement, ModelManifest, Values } from './runtime/types.ts';
 import { $, copyButton, el } from './ui/dom.ts';
 import { renderNetwork } from './ui/network.ts';
@@ -26,12 +25,12 @@ let bridge: { listeners?: Listeners; defaultModel?: string } = {};
 
 const selected = () => entries.get($<HTMLSelectElement>('model-select').value);
 
-/** A query from the bridge or a program. `transfer`: the inputs' bytes are ours to hand to the worker. */
-async function queryModel(id: string, inputs: Values, transfer = false, annotate = false): Promise<Values> {
+/** A query from a program. */
+async function queryModel(id: string, inputs: Values): Promise<Values> {
   const e = entries.get(id);
   if (!e?.model) throw new Error(`model "${id}" is not loaded in this page`);
   const started = performance.now();
-  const outputs = await e.model.query(inputs, { transfer, annotate });
+  const outputs = await e.model.query(inputs);
   e.lastMs = performance.now() - started;
   scheduleRender();
   return outputs;
@@ -47,9 +46,8 @@ const programs = new ProgramRunner({
 // ── relay ───────────────────────────────────────────────────────────────────────────────────────
 const params = new URLSearchParams(location.hash.slice(1));
 const token = params.get('token');
-const relay = token ? new RelayClient(relayUrl(params.get('bridge'), token), {
-  models: announcements,
-  query: (id, inputs, annotate) => queryModel(id, inputs, true, annotate),
+// The relay runs in the runtime worker: bridge queries go straight to the models, not through here.
+const relay = token ? connectRelay(relayUrl(params.get('bridge'), token), announcements, {
   call: (kind, payload) => programs.call(kind, payload),
   status: (state, hello) => {
     const pill = $('bridge-state');
@@ -62,6 +60,12 @@ const relay = token ? new RelayClient(relayUrl(params.get('bridge'), token), {
   activity: (list, clients) => {
     appendActivity($('activity'), list);
     renderClients($('clients'), clients);
+    // The bridge's timings (arrival to answer) stand for the models' last runs.
+    for (const a of list) {
+      const e = a.model === undefined || a.error ? undefined : entries.get(a.model);
+      if (e && a.ms !== undefined) e.lastMs = a.ms;
+    }
+    if (list.length) scheduleRender();
   },
 }) : undefined;
 
@@ -413,6 +417,5 @@ async function showMemory(): Promise<void> {
 setInterval(() => void showMemory(), 15_000);
 void showMemory();
 
-relay?.connect();
 showNetwork();
 void loadCatalogue();

@@ -4,7 +4,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ModelAnnouncement, ErrorCode, Values } from '../../web/runtime/types.ts';
-import { decodeFrame, encodeFrame } from '../../web/relay/frame.ts';
+import { decodeFrames, encodeFrame, FrameBatcher } from '../../web/relay/frame.ts';
 import type { PageMessage, BridgeMessage, ActivityEntry } from '../../web/relay/messages.ts';
 import type { BridgeCore, FailureEvent, OutputEvent, PageLink, QueryOptions } from '../core/core.ts';
 import { BridgeError } from '../core/errors.ts';
@@ -26,11 +26,14 @@ let pageSerial = 0;
 class PageConnection implements PageLink {
   readonly id = `page-${++pageSerial}`;
   models = new Map<string, ModelAnnouncement>();
+  private readonly out: FrameBatcher;
 
-  constructor(private readonly ws: WebSocket) {}
+  constructor(private readonly ws: WebSocket) {
+    this.out = new FrameBatcher((message) => { if (ws.readyState === ws.OPEN) ws.send(message); }, setImmediate);
+  }
 
   send(message: BridgeMessage): void {
-    this.ws.send(encodeFrame(message));
+    this.out.push(encodeFrame(message));
   }
 
   sendQuery(id: number, model: string, inputs: Values, options: QueryOptions): void {
@@ -86,19 +89,21 @@ export function attachRelay(server: Server, core: BridgeCore, log: Log, options:
     page.send({ type: 'hello', ...options.hello() });
 
     ws.on('message', (data, isBinary) => {
-      let msg: PageMessage;
+      let messages: PageMessage[];
       try {
         if (!isBinary) throw new Error('text frame');
-        msg = decodeFrame(toBytes(data)) as PageMessage;
+        messages = decodeFrames(toBytes(data)) as PageMessage[];
       } catch (err) {
         log.warn(`relay: ${page.id} sent a frame that does not decode (${(err as Error).message}); ignored`);
         return;
       }
-      try {
-        handle(page, msg);
-      } catch (err) {
-        // A malformed message (wrong field types) must not take the bridge down.
-        log.warn(`relay: ${page.id} sent a malformed ${JSON.stringify(msg?.type)} message (${(err as Error).message}); ignored`);
+      for (const msg of messages) {
+        try {
+          handle(page, msg);
+        } catch (err) {
+          // A malformed message (wrong field types) must not take the bridge down.
+          log.warn(`relay: ${page.id} sent a malformed ${JSON.stringify(msg?.type)} message (${(err as Error).message}); ignored`);
+        }
       }
     });
     ws.on('close', (code) => {

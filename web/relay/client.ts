@@ -1,6 +1,6 @@
 // The page's end of the relay: connects to the bridge, announces the page's models, answers each
-// query exactly once, and reconnects when the bridge restarts.
-import { decodeFrame, encodeFrame } from './frame.ts';
+// query exactly once, and reconnects when the bridge restarts. It runs in the runtime worker.
+import { decodeFrames, encodeFrame, FrameBatcher } from './frame.ts';
 import type { ActivityEntry, BridgeMessage, PageMessage } from './messages.ts';
 import type { ErrorCode, ModelAnnouncement, Values } from '../runtime/types.ts';
 
@@ -15,12 +15,29 @@ export interface RelayHandlers {
   activity?(entries: ActivityEntry[], clients: Record<string, number>): void;
 }
 
+/** What the page's main thread handles for a relay that runs in the runtime worker. */
+export interface RelayPageHandlers {
+  call(kind: string, payload: Values): Promise<Values>;
+  status(state: 'connecting' | 'connected' | 'disconnected', hello?: Record<string, unknown>): void;
+  activity(entries: ActivityEntry[], clients: Record<string, number>): void;
+}
+
+/** A call's answer as it crosses from the page to the worker: a thrown error would lose its `code`. */
+export type CallAnswer = { outputs: Values; error?: undefined } | { error: { code?: unknown; name: string; message: string } };
+
+/** RelayPageHandlers as the worker reaches them. */
+export interface RelayPageRemote extends Omit<RelayPageHandlers, 'call'> {
+  call(kind: string, payload: Values): Promise<CallAnswer>;
+}
+
 export class RelayClient {
   private ws: WebSocket | undefined;
   private retryMs = 500;
   private closed = false;
   /** The bridge's largest relay frame (from its hello); a bigger answer would close the relay. */
   private maxFrameBytes = Infinity;
+  /** This connection's outgoing messages (one per connection: a new socket starts empty). */
+  private out: FrameBatcher | undefined;
 
   constructor(private readonly url: string, private readonly handlers: RelayHandlers) {}
 
@@ -33,20 +50,23 @@ export class RelayClient {
       this.retryMs = 500;
       this.announce();
     };
+    this.out = new FrameBatcher((message) => { if (ws.readyState === WebSocket.OPEN) ws.send(message); }, nextTask);
     ws.onmessage = (ev) => {
-      let msg: BridgeMessage;
+      let messages: BridgeMessage[];
       try {
-        msg = decodeFrame(new Uint8Array(ev.data as ArrayBuffer)) as BridgeMessage;
+        messages = decodeFrames(new Uint8Array(ev.data as ArrayBuffer)) as BridgeMessage[];
       } catch (err) {
         console.warn('pagebridge: undecodable relay frame', err);
         return;
       }
-      if (msg.type === 'hello') {
-        if (typeof msg.maxFrameBytes === 'number') this.maxFrameBytes = msg.maxFrameBytes;
-        this.handlers.status?.('connected', msg);
-      } else if (msg.type === 'activity') this.handlers.activity?.(msg.entries, msg.clients);
-      else if (msg.type === 'query') void this.answer(msg.id, () => this.handlers.query(msg.model, msg.inputs, !!msg.annotate));
-      else if (msg.type === 'call') void this.answer(msg.id, () => this.call(msg.kind, msg.payload));
+      for (const msg of messages) {
+        if (msg.type === 'hello') {
+          if (typeof msg.maxFrameBytes === 'number') this.maxFrameBytes = this.out!.maxBytes = msg.maxFrameBytes;
+          this.handlers.status?.('connected', msg);
+        } else if (msg.type === 'activity') this.handlers.activity?.(msg.entries, msg.clients);
+        else if (msg.type === 'query') void this.answer(msg.id, () => this.handlers.query(msg.model, msg.inputs, !!msg.annotate));
+        else if (msg.type === 'call') void this.answer(msg.id, () => this.call(msg.kind, msg.payload));
+      }
     };
     ws.onclose = () => {
       if (this.ws !== ws) return;
@@ -89,7 +109,7 @@ export class RelayClient {
       console.warn(`pagebridge: a ${msg.type} message of ${frame.byteLength} bytes is over the relay's limit; not sent`);
       return;
     }
-    this.ws.send(frame);
+    this.out!.push(frame);
   }
 
   private call(kind: string, payload: Values): Promise<Values> {
@@ -107,6 +127,18 @@ export class RelayClient {
       this.send({ type: 'result', id, error: { code, message: e.message } });
     }
   }
+}
+
+/** Runs `f` once the current task is over: answers finished in one task leave in one message. */
+const tasks: (() => void)[] = [];
+let channel: MessageChannel | undefined;
+function nextTask(f: () => void): void {
+  if (!channel) {
+    channel = new MessageChannel();
+    channel.port1.onmessage = () => { for (const t of tasks.splice(0)) t(); };
+  }
+  tasks.push(f);
+  if (tasks.length === 1) channel.port2.postMessage(null);
 }
 
 const CODES: readonly ErrorCode[] = ['bad_request', 'not_found', 'unavailable', 'busy', 'timeout', 'too_large', 'model_failed'];

@@ -1,10 +1,12 @@
-// The relay's wire format: one binary WebSocket message per message object.
+// The relay's wire format: each binary WebSocket message holds one or more frames, back to back,
+// one frame per message object:
 //
 //   [u32 LE: n][n bytes: UTF-8 JSON header][blob 0][blob 1]…
 //
 // Byte arrays anywhere in the object travel as raw bytes after the header; the header holds
 // `{"$bin": i}` in their place and lists their lengths under "$bins". Images thus cross the relay
-// without base64, and the JSON part stays small.
+// without base64, and the JSON part stays small. Several frames to one WebSocket message: under load
+// each side sends what it has in one message (see FrameBatcher), not one message per query.
 
 const BIN = '$bin';
 
@@ -34,21 +36,77 @@ export function encodeFrame(message: unknown): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+/** The first frame of `data`. */
 export function decodeFrame(data: Uint8Array): unknown {
-  if (data.byteLength < 4) throw new Error('relay frame shorter than its header length');
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const n = view.getUint32(0, true);
-  if (4 + n > data.byteLength) throw new Error('relay frame header runs past the frame');
-  const { h, $bins } = JSON.parse(new TextDecoder().decode(data.subarray(4, 4 + n))) as { h: unknown; $bins: number[] };
+  return decodeAt(data, 0).message;
+}
+
+/** Every frame of one WebSocket message. */
+export function decodeFrames(data: Uint8Array): unknown[] {
+  const messages: unknown[] = [];
+  for (let offset = 0; offset < data.byteLength;) {
+    const { message, end } = decodeAt(data, offset);
+    messages.push(message);
+    offset = end;
+  }
+  return messages;
+}
+
+function decodeAt(data: Uint8Array, start: number): { message: unknown; end: number } {
+  if (data.byteLength - start < 4) throw new Error('relay frame shorter than its header length');
+  const n = new DataView(data.buffer, data.byteOffset + start, 4).getUint32(0, true);
+  let offset = start + 4 + n;
+  if (offset > data.byteLength) throw new Error('relay frame header runs past the frame');
+  const { h, $bins } = JSON.parse(new TextDecoder().decode(data.subarray(start + 4, offset))) as { h: unknown; $bins: number[] };
   const blobs: Uint8Array[] = [];
-  let offset = 4 + n;
   for (const len of $bins) {
     if (offset + len > data.byteLength) throw new Error('relay frame blob runs past the frame');
-    // A view, not a copy: the frame's buffer is handed on (to the worker) whole.
+    // A view, not a copy.
     blobs.push(data.subarray(offset, offset + len));
     offset += len;
   }
-  return revive(h, blobs);
+  return { message: revive(h, blobs), end: offset };
+}
+
+/**
+ * Gathers the frames one side sends during one turn of its event loop into one WebSocket message:
+ * under load a single message carries many queries or answers, and each message costs a trip
+ * through the browser's network process. A lone frame goes out as it is, one turn later.
+ */
+export class FrameBatcher {
+  private frames: Uint8Array<ArrayBuffer>[] = [];
+  private bytes = 0;
+  private scheduled = false;
+
+  /** `schedule` runs its callback once the current task is over (setImmediate, a MessageChannel);
+   *  `maxBytes`: the largest message the other side takes. */
+  constructor(private readonly write: (message: Uint8Array<ArrayBuffer>) => void, private readonly schedule: (flush: () => void) => void,
+    public maxBytes = Infinity) {}
+
+  push(frame: Uint8Array<ArrayBuffer>): void {
+    if (this.frames.length > 0 && this.bytes + frame.byteLength > this.maxBytes) this.flush();
+    this.frames.push(frame);
+    this.bytes += frame.byteLength;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      this.schedule(() => this.flush());
+    }
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    if (this.frames.length === 0) return;
+    const frames = this.frames;
+    let message = frames[0]!;
+    if (frames.length > 1) {
+      message = new Uint8Array(this.bytes);
+      let offset = 0;
+      for (const f of frames) { message.set(f, offset); offset += f.byteLength; }
+    }
+    this.frames = [];
+    this.bytes = 0;
+    this.write(message);
+  }
 }
 
 function revive(value: unknown, blobs: Uint8Array[]): unknown {

@@ -4,7 +4,8 @@
 import * as Comlink from 'comlink';
 import workerUrl from './worker.ts?worker&url';
 import type { RuntimeWorker, LoadProgress } from './worker.ts';
-import type { Backend, ModelInfo, ModelManifest, Values } from './types.ts';
+import type { Backend, ModelAnnouncement, ModelInfo, ModelManifest, Values } from './types.ts';
+import type { RelayPageHandlers, RelayPageRemote } from '../relay/client.ts';
 import { adapters } from './adapters/index.ts';
 
 export type { LoadProgress, Backend, ModelInfo, ModelManifest, Values };
@@ -37,6 +38,52 @@ function runtime() {
     worker = { remote: Comlink.wrap<RuntimeWorker>(raw), raw, users: 0 };
   }
   return worker;
+}
+
+/** The page's end of the bridge's relay, running in the runtime worker (see RelayClient). */
+export interface PageRelay {
+  /** Tells the bridge which models this page has (call again whenever that changes). */
+  announce(): void;
+  /** An output the page made on its own (its UI): the bridge passes it on like any other. */
+  publish(model: string, outputs: Values, source?: string): void;
+  /** Something the page reports on its own (a program ended). */
+  event(kind: string, payload: Values): void;
+  close(): void;
+}
+
+/**
+ * Connects the runtime worker to a bridge's relay: queries from the bridge run in the worker and are
+ * answered from there. `page` handles what needs the page (programs) and hears state and activity;
+ * `models` says what to announce.
+ */
+export function connectRelay(url: string, models: () => ModelAnnouncement[], page: RelayPageHandlers): PageRelay {
+  const w = runtime();
+  w.users++; // the worker lives while the relay does
+  const remote: RelayPageRemote = {
+    status: (state, hello) => page.status(state, hello),
+    activity: (entries, clients) => page.activity(entries, clients),
+    call: async (kind, payload) => {
+      try {
+        return { outputs: await page.call(kind, payload) };
+      } catch (err) {
+        const e = err as Error & { code?: unknown };
+        return { error: { code: e.code, name: e.name, message: e.message } };
+      }
+    },
+  };
+  void w.remote.relayConnect(url, Comlink.proxy(remote));
+  let closed = false;
+  return {
+    announce: () => void w.remote.relayAnnounce(models()),
+    publish: (model, outputs, source = 'page') => void w.remote.relayPublish(model, outputs, source),
+    event: (kind, payload) => void w.remote.relayEvent(kind, payload),
+    close: () => {
+      if (closed) return;
+      closed = true;
+      void w.remote.relayClose();
+      w.users--;
+    },
+  };
 }
 
 export interface StreamOptions {

@@ -7,6 +7,8 @@ import { InputError } from './errors.ts';
 import { infoFromGraph } from './adapters/tensor.ts';
 import { ANNOTATED, type Backend, type ModelManifest, type Values } from './types.ts';
 import { decodeImage } from './image.ts';
+import { RelayClient, type RelayPageRemote } from '../relay/client.ts';
+import type { ModelAnnouncement } from './types.ts';
 
 export interface LoadProgress {
   stage: 'download' | 'compile';
@@ -30,6 +32,12 @@ interface Loaded {
 
 let ortPromise: Promise<typeof Ort> | undefined;
 const models = new Map<string, Loaded>();
+/** The relay lives here, beside the sessions: a query from the bridge never waits on the page's main
+ *  thread (its UI), and its bytes are used where they arrive, with no hop between threads. */
+let relay: RelayClient | undefined;
+/** The last run queued (see api.run). */
+let tail: Promise<unknown> = Promise.resolve();
+let announced: ModelAnnouncement[] = [];
 
 /** onnxruntime-web is loaded from the served copy (not bundled), so its threads find their script. */
 function loadOrt(baseUrl: string): Promise<typeof Ort> {
@@ -136,6 +144,23 @@ async function install(manifest: ModelManifest, adapter: Adapter, networks: [str
   return { backend, fallbackReason };
 }
 
+/** Runs one query now (api.run queues it behind the model's previous one). */
+async function runNow(m: Loaded, inputs: Values, options: { annotate?: boolean }): Promise<Values> {
+  const session = Object.values(m.sessions)[0]!;
+  const imagePort = options.annotate ? m.manifest.inputs.find((p) => p.type === 'image')?.name : undefined;
+  // Decoded before the adapter runs: adapters may take the bytes' buffer or close the bitmap.
+  const picture = imagePort ? await decodeImage(inputs[imagePort], imagePort) : undefined;
+  const outputs = await m.adapter.run(inputs, { ort: await ortPromise!, session, sessions: m.sessions, files: m.files, manifest: m.manifest });
+  if (!picture) return outputs;
+  const canvas = new OffscreenCanvas(picture.width, picture.height);
+  const ctx = canvas.getContext('2d')!;
+  ctx.drawImage(picture, 0, 0);
+  picture.close();
+  m.adapter.draw?.(ctx, outputs, canvas.width, canvas.height);
+  const jpeg = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.9 })).arrayBuffer());
+  return Comlink.transfer({ ...outputs, [ANNOTATED]: jpeg }, [jpeg.buffer]);
+}
+
 const api = {
   async load(manifest: ModelManifest, baseUrl: string, prefer: Backend | 'auto' = 'auto',
     onProgress?: (p: LoadProgress) => void): Promise<LoadResult> {
@@ -170,22 +195,52 @@ const api = {
 
   /** Runs a model. With `annotate`, the answer also holds the image input with the output drawn on
    *  it, as JPEG, under ANNOTATED (for clients that want a picture back, such as TCP's). */
-  async run(id: string, inputs: Values, options: { annotate?: boolean } = {}): Promise<Values> {
+  run(id: string, inputs: Values, options: { annotate?: boolean } = {}): Promise<Values> {
     const m = models.get(id);
-    if (!m) throw new Error(`model "${id}" is not loaded in this page`);
-    const session = Object.values(m.sessions)[0]!;
-    const imagePort = options.annotate ? m.manifest.inputs.find((p) => p.type === 'image')?.name : undefined;
-    // Decoded before the adapter runs: adapters may take the bytes' buffer or close the bitmap.
-    const picture = imagePort ? await decodeImage(inputs[imagePort], imagePort) : undefined;
-    const outputs = await m.adapter.run(inputs, { ort: await ortPromise!, session, sessions: m.sessions, files: m.files, manifest: m.manifest });
-    if (!picture) return outputs;
-    const canvas = new OffscreenCanvas(picture.width, picture.height);
-    const ctx = canvas.getContext('2d')!;
-    ctx.drawImage(picture, 0, 0);
-    picture.close();
-    m.adapter.draw?.(ctx, outputs, canvas.width, canvas.height);
-    const jpeg = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.9 })).arrayBuffer());
-    return Comlink.transfer({ ...outputs, [ANNOTATED]: jpeg }, [jpeg.buffer]);
+    if (!m) return Promise.reject(new Error(`model "${id}" is not loaded in this page`));
+    // One after another: onnxruntime-web keeps one run in progress per runtime (a second one that
+    // starts while the first awaits fails with "Session mismatch"), and queries that arrive together
+    // in one relay message would otherwise interleave.
+    const run = tail.then(() => runNow(m, inputs, options));
+    tail = run.catch(() => {});
+    return run;
+  },
+
+  /** Connects this worker to the bridge's relay; `page` answers what only the page can (programs)
+   *  and hears the connection's state and the bridge's activity. */
+  relayConnect(url: string, page: RelayPageRemote): void {
+    relay?.close();
+    relay = new RelayClient(url, {
+      models: () => announced,
+      query: (id, inputs, annotate) => api.run(id, inputs, { annotate }),
+      call: async (kind, payload) => {
+        const answer = await page.call(kind, payload);
+        if (answer.error) throw Object.assign(new Error(answer.error.message), { name: answer.error.name, code: answer.error.code });
+        return answer.outputs;
+      },
+      status: (state, hello) => void page.status(state, hello),
+      activity: (entries, clients) => void page.activity(entries, clients),
+    });
+    relay.connect();
+  },
+
+  /** The page's models changed: tell the bridge (and remember them for reconnects). */
+  relayAnnounce(list: ModelAnnouncement[]): void {
+    announced = list;
+    relay?.announce();
+  },
+
+  relayPublish(model: string, outputs: Values, source: string): void {
+    relay?.publish(model, outputs, source);
+  },
+
+  relayEvent(kind: string, payload: Values): void {
+    relay?.event(kind, payload);
+  },
+
+  relayClose(): void {
+    relay?.close();
+    relay = undefined;
   },
 
   async unload(id: string): Promise<void> {
