@@ -66,6 +66,14 @@ describe('relay frames', () => {
     assert.equal(sent.length, 3);
     assert.ok(sent.every((m) => m.byteLength <= 100));
     assert.deepEqual((decodeFrames(sent[2]!) as { id: number }[]).map((m) => m.id), [4]);
+    // An image-sized frame is not copied into a batch: what was gathered leaves first, then it, as it is.
+    const image = encodeFrame({ id: 5, image: new Uint8Array(64 * 1024) });
+    const unbounded = new FrameBatcher((m) => sent.push(m), (f) => later.push(f));
+    unbounded.push(frames[1]!);
+    unbounded.push(image);
+    assert.equal(sent.length, 5);
+    assert.equal(sent[3], frames[1]);
+    assert.equal(sent[4], image);
   });
 });
 

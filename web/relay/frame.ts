@@ -22,7 +22,7 @@ export function encodeFrame(message: unknown): Uint8Array<ArrayBuffer> {
     }
     return value;
   });
-  const json = new TextEncoder().encode(JSON.stringify({ h: JSON.parse(header), $bins: blobs.map((b) => b.byteLength) }));
+  const json = new TextEncoder().encode(`{"h":${header},"$bins":${JSON.stringify(blobs.map((b) => b.byteLength))}}`);
   let total = 4 + json.byteLength;
   for (const b of blobs) total += b.byteLength;
   const out = new Uint8Array(total);
@@ -71,8 +71,11 @@ function decodeAt(data: Uint8Array, start: number): { message: unknown; end: num
 /**
  * Gathers the frames one side sends during one turn of its event loop into one WebSocket message:
  * under load a single message carries many queries or answers, and each message costs a trip
- * through the browser's network process. A lone frame goes out as it is, one turn later.
+ * through the browser's network process. A lone frame goes out as it is, one turn later; a large one
+ * (an image) at once, never copied into a batch.
  */
+const SOLO_BYTES = 16 * 1024;
+
 export class FrameBatcher {
   private frames: Uint8Array<ArrayBuffer>[] = [];
   private bytes = 0;
@@ -84,6 +87,12 @@ export class FrameBatcher {
     public maxBytes = Infinity) {}
 
   push(frame: Uint8Array<ArrayBuffer>): void {
+    if (frame.byteLength >= SOLO_BYTES) {
+      // An image or other large frame leaves alone, at once: gathering it would copy it once more.
+      this.flush();
+      this.write(frame);
+      return;
+    }
     if (this.frames.length > 0 && this.bytes + frame.byteLength > this.maxBytes) this.flush();
     this.frames.push(frame);
     this.bytes += frame.byteLength;
