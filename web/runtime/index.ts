@@ -125,7 +125,7 @@ export class Model {
   /**
    * Runs the model. Images may be bytes, a Blob, or anything createImageBitmap takes (canvas, video,
    * bitmap). With `transfer`, byte arrays are handed to the worker (their buffers detach here) rather
-   * than copied: for bytes the caller owns and needs no more, such as a relay frame.
+   * than copied: for bytes the caller owns and needs no more (a file just read, a network message).
    */
   async query(inputs: Values, options: { transfer?: boolean; annotate?: boolean } = {}): Promise<Values> {
     if (this.disposed) throw new Error(`model "${this.id}" was disposed`);
