@@ -56,12 +56,12 @@ const relay = token ? new RelayClient(relayUrl(params.get('bridge'), token), {
     pill.textContent = state === 'connected' ? 'bridge connected' : state === 'connecting' ? 'connecting to bridge…' : 'bridge disconnected, retrying…';
     pill.classList.toggle('ok', state === 'connected');
     if (hello) bridge = { listeners: hello.listeners as Listeners, defaultModel: (hello.defaultModel as string | null) ?? undefined };
-    if (state !== 'connected') renderClients($('clients'), {});
+    if (state !== 'connected') renderClients($('clients'), {}, {});
     showNetwork();
   },
-  activity: (list, clients) => {
+  activity: (list, clients, dropped) => {
     appendActivity($('activity'), list);
-    renderClients($('clients'), clients);
+    renderClients($('clients'), clients, dropped);
   },
 }) : undefined;
 
