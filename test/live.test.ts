@@ -109,6 +109,10 @@ describe('live input: latest wins, through the real page', () => {
     assert.deepEqual(events.filter((e) => e !== 'data'), []);
     assert.deepEqual(await lastError('face-detection'), { error: null });
     assert.equal(await dropped('face-detection') - droppedBefore, stale.length);
+    // The page's Activity panel shows the count too.
+    const total = await dropped('face-detection');
+    await until(async () => (await h.page.locator('[data-dropped="face-detection"]').textContent().catch(() => null)) === `face-detection: ${total} stale frames dropped`,
+      5000, 'the drop count in the Activity panel');
     console.log(`# socket.io: ${N} pushed at once, ${answered.length} answered, ${stale.length} dropped; ` +
       `answered latencies ${answered.map((a) => `${Math.round(a.ms)} ms`).join(', ')}`);
   });
