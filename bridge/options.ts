@@ -19,6 +19,12 @@ export interface BridgeOptions {
   maxQueue: number;
   /** Queries one client (a connection, a socket, an OSC sender) may have waiting at once. */
   maxClientQueue: number;
+  /**
+   * Live input (Socket.IO `query`, OSC `/query`, LabGraph query samples) keeps only each client's newest
+   * frame while the model is busy, dropping stale ones. False: every frame is queued and answered, under
+   * --max-client-queue.
+   */
+  latestWins: boolean;
   /** Largest request body, relay frame or message, in bytes. */
   maxBody: number;
   /** Where the runtime WebSocket's `run_model` reads `is_data: false` paths from; nothing outside it. */
@@ -49,6 +55,7 @@ export const defaults: BridgeOptions = {
   timeout: 30,
   maxQueue: 64,
   maxClientQueue: 16,
+  latestWins: true,
   maxBody: 16 * 1024 * 1024,
   // Relative to the directory the bridge is started from, resolved when it starts.
   dataDir: 'data',

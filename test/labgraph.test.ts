@@ -63,19 +63,19 @@ describe('LabGraph WebSocket API through the real page', () => {
   after(async () => { await h?.close(); });
 
   it('streams 30 samples in and 30 outputs out, in order, then ends the stream', async () => {
+    // One sample at a time, each after the last one's output: faster, the bridge keeps only the newest
+    // (latest wins, test/live.test.ts).
     const s = await Session.open(url);
     const r1 = s.start('out', 'face-detection/data');
     const r2 = s.start('in', 'face-detection/query');
     const e1 = await s.wait((m) => m.api_event?.start_stream_event?.stream_id === 'out');
     assert.deepEqual(e1, { api_version: '0.1', api_event: { request_id: r1, start_stream_event: { stream_id: 'out' } } });
     await s.wait((m) => m.api_event?.request_id === r2 && m.api_event?.start_stream_event?.stream_id === 'in');
+    const nums: number[] = [];
     for (let i = 0; i < 30; i++) {
       // LabGraph's sample form ({data, timestamps}) and bare inputs, alternately.
       const sampleOf = i % 2 ? FACE : { data: FACE, produced_timestamp_s: Date.now() / 1000, timestamp_s: Date.now() / 1000 };
       s.send({ api_version: '0.1', stream_batch: { stream_id: 'in', 'face-detection/query': { samples: [sampleOf], batch_num: i } } });
-    }
-    const nums: number[] = [];
-    for (let i = 0; i < 30; i++) {
       const b = await s.batches('out');
       const body = b.stream_batch['face-detection/data'];
       nums.push(body.batch_num);

@@ -182,20 +182,24 @@ describe('OSC through the real page', () => {
       Buffer.from('/query\0\0,s\0\0'), // its string is missing: the osc package reads it as "", which is no JSON
     ];
     const good = 3;
+    const replies: { address: string; value: any }[] = [];
+    const take = async (what: string) => {
+      const m = await c.next(what);
+      replies.push({ address: m.address, value: JSON.parse(m.args[0] as string) });
+      return m.address;
+    };
+    // A round of garbage, then a good query and its /data (the next good query waits for it: sent
+    // sooner, it would replace this one while the model is busy, as live frames do).
     for (let i = 0; i < good; i++) {
       for (const g of garbage) c.sendRaw(g);
       c.send('/query', FACE_JSON);
+      while (await take(`the /data of round ${i + 1}`) !== '/data');
     }
     c.send('/query', 'this is {not JSON');
     c.send('/query', 42);
-
-    const replies: { address: string; value: any }[] = [];
     // 3 data, then per round one "not JSON" for the empty string, plus the two bad queries.
     const expected = good + good + 2;
-    while (replies.length < expected) {
-      const m = await c.next(`reply ${replies.length + 1} of ${expected}`);
-      replies.push({ address: m.address, value: JSON.parse(m.args[0] as string) });
-    }
+    while (replies.length < expected) await take(`reply ${replies.length + 1} of ${expected}`);
     const data = replies.filter((r) => r.address === '/data');
     const errors = replies.filter((r) => r.address === '/error').map((r) => r.value.error as string);
     assert.equal(data.length, good, JSON.stringify(replies).slice(0, 500));

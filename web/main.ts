@@ -54,12 +54,12 @@ const relay = token ? connectRelay(relayUrl(params.get('bridge'), token), announ
     pill.textContent = state === 'connected' ? 'bridge connected' : state === 'connecting' ? 'connecting to bridge…' : 'bridge disconnected, retrying…';
     pill.classList.toggle('ok', state === 'connected');
     if (hello) bridge = { listeners: hello.listeners as Listeners, defaultModel: (hello.defaultModel as string | null) ?? undefined };
-    if (state !== 'connected') renderClients($('clients'), {});
+    if (state !== 'connected') renderClients($('clients'), {}, {});
     showNetwork();
   },
-  activity: (list, clients) => {
+  activity: (list, clients, dropped) => {
     appendActivity($('activity'), list);
-    renderClients($('clients'), clients);
+    renderClients($('clients'), clients, dropped);
     // The bridge's timings (arrival to answer) stand for the models' last runs.
     for (const a of list) {
       const e = a.model === undefined || a.error ? undefined : entries.get(a.model);

@@ -1,6 +1,7 @@
 // The bridge core: the only place that knows models, checks queries, routes them to a page, applies
-// timeouts and queue limits, keeps each model's last output and error, and publishes outputs and
-// failures as events. Protocol modules translate to and from these calls and events.
+// timeouts and queue limits (and drops stale live frames: latest wins), keeps each model's last output
+// and error, and publishes outputs and failures as events. Protocol modules translate to and from these
+// calls and events.
 import { EventEmitter } from 'node:events';
 import { ANNOTATED, type ModelAnnouncement, type ModelInfo, type ModelManifest, type Values } from '../../web/runtime/types.ts';
 import { BridgeError, toBridgeError } from './errors.ts';
@@ -27,6 +28,14 @@ export interface QueryContext extends QueryOptions {
   source: string;
   /** Who asked (a connection, a socket, a sender), so that one client cannot fill a model's queue. */
   client?: string;
+  /**
+   * A live frame (Socket.IO `query`, a LabGraph `<model>/query` sample, OSC `/query`): latest wins. While
+   * one of this client's queries of the model is with the page, the newest frame waits in a one-slot
+   * holder; a newer one replaces it, and the replaced one rejects with a `dropped` BridgeError (not a
+   * failure: no `failure` event, no last error). Needs `client`. Ignored when the core's `latestWins`
+   * is off: then it is an ordinary query, under the per-client cap.
+   */
+  latest?: boolean;
 }
 
 export interface CallOptions {
@@ -47,6 +56,8 @@ export interface CallResult {
 /** `ms`: from the query's arrival to its answer; absent for outputs the page made on its own. */
 export interface OutputEvent { model: string; outputs: Values; source: string; ms?: number }
 export interface FailureEvent { model: string; error: BridgeError; source: string; ms?: number }
+/** A live frame was dropped for a newer one from the same client; `total`: the model's drops so far. */
+export interface DroppedEvent { model: string; source: string; total: number }
 /** Something a page reports on its own (a program ended), for the protocol that cares. */
 export interface PageEvent { page: string; kind: string; payload: Values }
 export interface PageRemovedEvent { page: string; why: string }
@@ -54,6 +65,7 @@ export interface PageRemovedEvent { page: string; why: string }
 interface CoreEvents {
   output: [OutputEvent];
   failure: [FailureEvent];
+  dropped: [DroppedEvent];
   models: [];
   pageEvent: [PageEvent];
   pageRemoved: [PageRemovedEvent];
@@ -92,6 +104,16 @@ interface ModelRecord {
   lastOutput: Values | undefined;
   lastError: string | null;
   queued: number;
+  /** Live frames dropped for newer ones (latest wins), since the bridge started. */
+  dropped: number;
+}
+
+/**
+ * One live client's frames for one model: while one is with the page, the lane exists; `waiting` holds
+ * at most one more, the newest. When the one with the page settles, the waiting one goes next.
+ */
+interface Lane {
+  waiting?: { go: () => void; drop: (error: BridgeError) => void };
 }
 
 export interface CoreOptions {
@@ -102,15 +124,21 @@ export interface CoreOptions {
   timeoutMs?: number;
   /** Most queries waiting on one model at once; more get "busy". */
   maxQueue?: number;
-  /** Most queries one client may have waiting at once; more get "busy". */
+  /** Most queries one client may have waiting at once; more get "busy". Live frames (latest wins) are
+   *  bounded by their lane instead: one with the page and one waiting, per client and model. */
   maxClientQueue?: number;
+  /** Live frames drop stale ones (latest wins); default true. False: every frame is queued and answered. */
+  latestWins?: boolean;
 }
 
 export class BridgeCore extends EventEmitter<CoreEvents> {
   readonly timeoutMs: number;
   readonly maxQueue: number;
   readonly maxClientQueue: number;
+  readonly latestWins: boolean;
   private readonly clientQueued = new Map<string, number>();
+  /** Live lanes, by client and model (see Lane). */
+  private readonly lanes = new Map<string, Lane>();
   private readonly catalogue = new Map<string, { manifest: ModelManifest; info: ModelInfo }>();
   private readonly pages = new Set<PageLink>();
   private readonly pending = new Map<number, Pending>();
@@ -128,6 +156,7 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.maxQueue = options.maxQueue ?? 64;
     this.maxClientQueue = options.maxClientQueue ?? 16;
+    this.latestWins = options.latestWins ?? true;
     for (const m of options.catalogue ?? []) this.catalogue.set(m.id, { manifest: m, info: { inputs: m.inputs, outputs: m.outputs } });
     this.configuredDefault = options.defaultModel;
     // Registered first, so that every other listener of 'models' reads fresh views.
@@ -260,13 +289,11 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
     const model = view.id;
     const started = performance.now();
     try {
+      // A bad frame fails at once: it never takes or replaces a place in a live lane.
       const checked = this.checker(view)(inputs);
-      const page = this.pickPage(model);
-      const record = this.record(model);
-      if (record.queued >= this.maxQueue) {
-        throw new BridgeError('busy', `"${model}" has ${record.queued} queries waiting, the most allowed (--max-queue); retry shortly`, 1);
-      }
       const client = ctx.client === undefined ? undefined : `${ctx.source}:${ctx.client}`;
+      if (client !== undefined && ctx.latest && this.latestWins) return await this.latest(client, model, checked, ctx, started);
+      const page = this.admit(model);
       const mine = client === undefined ? 0 : this.clientQueued.get(client) ?? 0;
       if (mine >= this.maxClientQueue) {
         throw new BridgeError('busy', `this client has ${mine} queries waiting, the most allowed for one client (--max-client-queue); wait for answers before sending more`, 1);
@@ -282,9 +309,60 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
       }
     } catch (err) {
       const error = toBridgeError(err);
-      this.fail(model, error, ctx.source, performance.now() - started);
+      // A dropped frame is no failure: /error stays as it was (Runway's Processing library treats a
+      // non-null error as a failed query), and nobody hears of it but its asker.
+      if (error.code !== 'dropped') this.fail(model, error, ctx.source, performance.now() - started);
       throw error;
     }
+  }
+
+  /** Live frames dropped so far (latest wins), by model. */
+  droppedFrames(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [model, r] of this.records) if (r.dropped > 0) out[model] = r.dropped;
+    return out;
+  }
+
+  /**
+   * Latest wins: a live frame goes to the page at once when none of this client's frames of the model is
+   * there; otherwise it waits as the newest, dropping the frame that waited before it. So a client that
+   * sends faster than the model answers gets answers to recent frames, never to a growing backlog.
+   */
+  private async latest(client: string, model: string, inputs: Values, ctx: QueryContext, started: number): Promise<Values> {
+    const key = `${client}\n${model}`;
+    let lane = this.lanes.get(key);
+    if (lane) {
+      const mine = lane;
+      await new Promise<void>((go, drop) => {
+        const older = mine.waiting;
+        mine.waiting = { go, drop };
+        if (older) {
+          const record = this.record(model);
+          record.dropped++;
+          older.drop(new BridgeError('dropped', `dropped: a newer frame from this client replaced it while "${model}" was busy (live input keeps only the latest frame; start the bridge with --no-latest-wins to have every frame answered)`));
+          this.emit('dropped', { model, source: ctx.source, total: record.dropped });
+        }
+      });
+      // The frame before this one settled and handed the lane over (see `finally` below).
+    } else this.lanes.set(key, (lane = {}));
+    try {
+      return await this.dispatch(this.admit(model), model, inputs, ctx, started);
+    } finally {
+      const next = lane.waiting;
+      lane.waiting = undefined;
+      if (next) next.go();
+      else this.lanes.delete(key);
+    }
+  }
+
+  /** The page that runs the model's next query, or a `busy` or `unavailable` error. */
+  private admit(model: string): PageLink {
+    const page = this.pickPage(model);
+    const record = this.record(model);
+    if (record.queued >= this.maxQueue) {
+      throw new BridgeError('busy', `"${model}" has ${record.queued} queries waiting, the most allowed (--max-queue); retry shortly`, 1);
+    }
+    return page;
   }
 
   /**
@@ -416,12 +494,17 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
 
   private record(model: string): ModelRecord {
     let r = this.records.get(model);
-    if (!r) this.records.set(model, (r = { lastOutput: undefined, lastError: null, queued: 0 }));
+    if (!r) this.records.set(model, (r = { lastOutput: undefined, lastError: null, queued: 0, dropped: 0 }));
     return r;
   }
 
-  /** Fails everything in flight (shutdown). */
+  /** Fails everything in flight and every live frame still waiting (shutdown). */
   close(why: string): void {
+    for (const lane of this.lanes.values()) {
+      const waiting = lane.waiting;
+      lane.waiting = undefined;
+      waiting?.drop(new BridgeError('unavailable', why));
+    }
     for (const [id, p] of this.pending) this.finish(id, p, new BridgeError('unavailable', why));
   }
 }

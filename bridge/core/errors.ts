@@ -1,6 +1,10 @@
-import type { ErrorCode } from '../../web/runtime/types.ts';
+import type { ErrorCode as RelayErrorCode } from '../../web/runtime/types.ts';
 
-export type { ErrorCode };
+/**
+ * The codes that cross the relay, and `dropped`: a live frame that a newer frame from the same client
+ * replaced while it waited (latest wins). Only the bridge's core gives that one; no page ever does.
+ */
+export type ErrorCode = RelayErrorCode | 'dropped';
 
 /** An error every protocol knows how to show in its own shape. */
 export class BridgeError extends Error {

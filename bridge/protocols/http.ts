@@ -8,6 +8,8 @@ import type { Values } from '../../web/runtime/types.ts';
 
 const STATUS: Record<ErrorCode, number> = {
   bad_request: 400, not_found: 404, too_large: 413, unavailable: 503, busy: 503, timeout: 504, model_failed: 500,
+  // HTTP queries are never live frames, so never dropped; were one, a newer request replaced it.
+  dropped: 409,
 };
 
 export function sendError(reply: FastifyReply, err: unknown): FastifyReply {
@@ -62,7 +64,9 @@ export function httpProtocol(app: FastifyInstance, core: BridgeCore, health: () 
   app.get<{ Params: ModelParams }>('/models/:id/info', (req, reply) => info(req.params.id, reply));
 
   app.get('/health', () => {
-    const models = core.models().map((m) => ({ id: m.id, state: m.state, backend: m.backend ?? null, pages: m.pages }));
+    const dropped = core.droppedFrames();
+    // `dropped`: live frames (Socket.IO, OSC, LabGraph) dropped for newer ones from the same client.
+    const models = core.models().map((m) => ({ id: m.id, state: m.state, backend: m.backend ?? null, pages: m.pages, dropped: dropped[m.id] ?? 0 }));
     const { rss, heapUsed } = process.memoryUsage();
     return {
       status: models.some((m) => m.state === 'ready') ? 'ok' : 'waiting', pages: core.pageCount, models, ...health(),

@@ -1,6 +1,8 @@
 // LabGraph's WebSocket stream API: a session opens streams by name — `<model>/query` to send samples
 // (each one queries the model), `<model>/data` and `<model>/error` to receive every output and failure
-// of that model, whoever caused them — and each stream's batches are numbered from 0.
+// of that model, whoever caused them — and each stream's batches are numbered from 0. Each query sample
+// is a live frame: when samples come faster than the model answers, the core keeps only a session's
+// newest (latest wins) and the dropped ones send nothing.
 import type { RawData, WebSocket } from 'ws';
 import type { Listener, ProtocolContext } from './protocol.ts';
 import type { FailureEvent, OutputEvent } from '../core/core.ts';
@@ -18,6 +20,8 @@ const MAX_BUFFERED = 8 * 1024 * 1024;
 interface Stream { id: string; name: string; model: string; kind: StreamKind; batchNum: number }
 
 interface Session {
+  /** The session's name as a client of the core (live frames are kept per client and model). */
+  id: string;
   ws: WebSocket;
   streams: Map<string, Stream>;
   dropped: number;
@@ -26,6 +30,7 @@ interface Session {
 export async function startLabGraph(ctx: ProtocolContext): Promise<Listener> {
   const { core, log } = ctx;
   const sessions = new Set<Session>();
+  let sessionSerial = 0;
 
   const send = (s: Session, message: unknown) => {
     if (s.ws.readyState !== s.ws.OPEN) return;
@@ -82,10 +87,13 @@ export async function startLabGraph(ctx: ProtocolContext): Promise<Listener> {
         if (st.kind !== 'query') throw new LabGraphError('MessageNotSupported', `"${st.name}" is an output stream; send samples to "${st.model}/query"`);
         for (const raw of msg.samples) {
           // Outputs and failures reach this session's data/error streams through the core's events;
-          // a session without an error stream hears of its own failures as an ErrorEvent.
-          core.query(st.model, sampleInputs(raw), { source: 'labgraph' }).catch((err) => {
+          // a session without an error stream hears of its own failures as an ErrorEvent. Each sample is
+          // a live frame (latest wins in the core): one dropped for a newer sample sends nothing.
+          core.query(st.model, sampleInputs(raw), { source: 'labgraph', client: s.id, latest: true }).catch((err) => {
+            const error = toBridgeError(err);
+            if (error.code === 'dropped') return;
             const hasErrorStream = [...s.streams.values()].some((x) => x.model === st.model && x.kind === 'error');
-            if (!hasErrorStream) send(s, errorEvent(null, 'InvalidMessageFormat', `a sample on "${st.name}" failed: ${toBridgeError(err).message}`));
+            if (!hasErrorStream) send(s, errorEvent(null, 'InvalidMessageFormat', `a sample on "${st.name}" failed: ${error.message}`));
           });
         }
         return;
@@ -95,7 +103,7 @@ export async function startLabGraph(ctx: ProtocolContext): Promise<Listener> {
 
   const listener = await listenWebSocket(ctx, 'labgraph', 'open a WebSocket and send LabGraph API messages (start_stream_request, stream_batch, …)',
     ctx.maxBytes, (ws) => {
-      const s: Session = { ws, streams: new Map(), dropped: 0 };
+      const s: Session = { id: `session-${++sessionSerial}`, ws, streams: new Map(), dropped: 0 };
       sessions.add(s);
       core.clientChange('labgraph', 1);
       ws.on('message', (data: RawData, isBinary: boolean) => {

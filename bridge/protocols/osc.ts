@@ -155,11 +155,14 @@ export const startOsc: StartProtocol = async (ctx): Promise<Listener> => {
         fail(asker, `the argument of ${message.address} is not JSON (${(err as Error).message})`);
         return;
       }
-      // Connected clients hear the outcome from the core's events; anyone else gets it here.
-      core.query(model, inputs, { source: SOURCE, client: clientKey(asker) }).then(
+      // Connected clients hear the outcome from the core's events; anyone else gets it here. Each query is
+      // a live frame (latest wins in the core): one dropped for a newer frame from the same sender gets
+      // no reply at all, as a datagram lost on the way would.
+      core.query(model, inputs, { source: SOURCE, client: clientKey(asker), latest: true }).then(
         (outputs) => { if (!isConnected(prefix, asker)) send(asker, encodeReply(prefix, 'data', toJson(outputs))); },
         (err) => {
           const error = toBridgeError(err);
+          if (error.code === 'dropped') return;
           // No model means no failure event from the core: tell the asker itself.
           if (!isConnected(prefix, asker) || error.code === 'not_found') fail(asker, error.message);
         },

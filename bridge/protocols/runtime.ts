@@ -115,7 +115,12 @@ export const runtimeProtocol: StartProtocol = async (ctx) => {
     if (ws && ws.readyState === ws.OPEN) ws.send(JSON.stringify(body));
   }
 
+  /** Each connection's name as a client of the core, for the per-client queue cap (--max-client-queue). */
+  const clientIds = new WeakMap<WebSocket, string>();
+  let clientSerial = 0;
+
   function onClient(ws: WebSocket): void {
+    clientIds.set(ws, `connection-${++clientSerial}`);
     core.clientChange('runtime', 1);
     ws.on('message', (data: RawData) => void onMessage(ws, data));
     ws.on('error', (err) => log.warn(`runtime: ${err.message}`));
@@ -235,7 +240,7 @@ export const runtimeProtocol: StartProtocol = async (ctx) => {
       return { type: TYPE.stats, sessionId: s.id, name: ref.name, ...stats };
     },
 
-    async run_model(m) {
+    async run_model(m, ws) {
       const model = m.model as { sessionId?: unknown; name: string; is_data?: boolean; data: unknown };
       const file = model.is_data === false ? await readDataFile(dataDir, model.data, ctx.maxBytes) : undefined;
       if (model.sessionId !== undefined) {
@@ -252,7 +257,7 @@ export const runtimeProtocol: StartProtocol = async (ctx) => {
         if (file.kind !== 'json') throw new BridgeError('bad_request', `run_model: a page model takes an object of inputs: give a .json file or an image, not a ${file.kind} file`);
         inputs = file.value;
       }
-      const outputs = await core.query(model.name, inputs, { source: 'runtime' });
+      const outputs = await core.query(model.name, inputs, { source: 'runtime', client: clientIds.get(ws) });
       return { name: model.name, output: toJson(outputs) };
     },
 

@@ -1,5 +1,6 @@
 // Runway's Socket.IO server: `info` once on connect, `query` in, `data` and `error` out to every socket of
-// the model's namespace, whoever caused the output. Namespace `/` is the default model, `/models/<id>` one
+// the model's namespace, whoever caused the output. Each `query` is a live frame (latest wins in the
+// core): a frame dropped for a newer one sends nothing but its ack, `{error, dropped: true}`. Namespace `/` is the default model, `/models/<id>` one
 // model. It listens on its own port (--socketio-port) and on the HTTP port. Translation only: the core
 // validates, runs and publishes; this module maps namespaces to models and events to core calls.
 import { createServer, type IncomingMessage } from 'node:http';
@@ -90,10 +91,13 @@ function serve(io: Server, ctx: ProtocolContext): () => void {
       if (typeof inputs === 'string') {
         try { inputs = JSON.parse(inputs); } catch { /* left as it is */ }
       }
-      core.query(model, inputs, { source: SOURCE, client: socket.id }).then(
+      // Each query is a live frame: the core answers this socket's newest and drops stale ones.
+      core.query(model, inputs, { source: SOURCE, client: socket.id, latest: true }).then(
         (outputs) => ack?.(outputJson(outputs)),
         (err) => {
           const error = toBridgeError(err);
+          // A dropped frame: only its ack hears of it, marked so that a client can tell it from a failure.
+          if (error.code === 'dropped') return ack?.({ error: error.message, dropped: true });
           // No model means no failure event from the core: tell the asker itself.
           if (error.code === 'not_found') socket.emit('error', { error: error.message });
           ack?.({ error: error.message });

@@ -52,21 +52,23 @@ export function attachRelay(server: Server, core: BridgeCore, log: Log, options:
 
   // Activity for the pages' activity view: batched, so a busy bridge sends a few frames a second.
   let activity: ActivityEntry[] = [];
-  let clientsChanged = false;
+  let countsChanged = false;
   const flush = setInterval(() => {
-    if (activity.length === 0 && !clientsChanged) return;
-    const msg: BridgeMessage = { type: 'activity', entries: activity.slice(-50), clients: core.clientCounts() };
+    if (activity.length === 0 && !countsChanged) return;
+    const msg: BridgeMessage = { type: 'activity', entries: activity.slice(-50), clients: core.clientCounts(), dropped: core.droppedFrames() };
     activity = [];
-    clientsChanged = false;
+    countsChanged = false;
     for (const ws of wss.clients) if (ws.readyState === ws.OPEN) ws.send(encodeFrame(msg));
   }, 250);
   flush.unref();
   const onOutput = (e: OutputEvent) => { if (e.source !== 'page') activity.push({ at: Date.now(), source: e.source, model: e.model, ms: e.ms }); };
   const onFailure = (e: FailureEvent) => { activity.push({ at: Date.now(), source: e.source, model: e.model, ms: e.ms, error: e.error.message }); };
-  const onClients = () => { clientsChanged = true; };
+  // Clients come and go, live frames are dropped (latest wins): counts, not log entries.
+  const onClients = () => { countsChanged = true; };
   core.on('output', onOutput);
   core.on('failure', onFailure);
   core.on('clients', onClients);
+  core.on('dropped', onClients);
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -142,6 +144,7 @@ export function attachRelay(server: Server, core: BridgeCore, log: Log, options:
       core.off('output', onOutput);
       core.off('failure', onFailure);
       core.off('clients', onClients);
+      core.off('dropped', onClients);
       server.off('upgrade', onUpgrade);
       for (const ws of wss.clients) ws.close(1001, 'bridge shutting down');
       wss.close();

@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """Streams an image to face detection over LabGraph's WebSocket API and prints each output.
 
+Samples sent faster than the model answers are live frames: the bridge answers the newest and drops the
+stale ones (latest wins). This client sends each sample once the previous output arrived, so every one
+is answered.
+
     pip install websockets        (or: apt install python3-websockets)
     python3 examples/python/labgraph_client.py [IMAGE] [ws://127.0.0.1:9000]
 """
@@ -25,18 +29,17 @@ async def main(image_path, url):
         for n in range(5):
             await ws.send(json.dumps({"api_version": "0.1", "stream_batch": {
                 "stream_id": "in", "face-detection/query": {"samples": [{"image": image}], "batch_num": n}}}))
-        received = 0
-        while received < 5:
-            message = json.loads(await ws.recv())
-            if "stream_batch" in message:
-                batch = message["stream_batch"]["face-detection/data"]
-                for sample in batch["samples"]:
-                    faces = sample["data"]["faces"]
-                    print(f"batch {batch['batch_num']}: {len(faces)} face(s)", [round(f["score"], 2) for f in faces])
-                received += 1
-            elif "error_event" in message.get("api_event", {}):
-                print("error:", message["api_event"]["error_event"])
-                return 1
+            while True:
+                message = json.loads(await ws.recv())
+                if "stream_batch" in message:
+                    batch = message["stream_batch"]["face-detection/data"]
+                    for sample in batch["samples"]:
+                        faces = sample["data"]["faces"]
+                        print(f"batch {batch['batch_num']}: {len(faces)} face(s)", [round(f["score"], 2) for f in faces])
+                    break
+                if "error_event" in message.get("api_event", {}):
+                    print("error:", message["api_event"]["error_event"])
+                    return 1
         await ws.send(request(3, "end_stream_request", {"stream_id": "out"}))
     return 0
 

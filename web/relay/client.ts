@@ -11,15 +11,16 @@ export interface RelayHandlers {
   call?(kind: string, payload: Values): Promise<Values>;
   /** Connection state changes, and the bridge's hello (its listeners). */
   status?(state: 'connecting' | 'connected' | 'disconnected', hello?: Record<string, unknown>): void;
-  /** What the bridge saw (requests from every protocol, clients connected), a few times a second. */
-  activity?(entries: ActivityEntry[], clients: Record<string, number>): void;
+  /** What the bridge saw (requests from every protocol, clients connected, stale live frames dropped per
+   *  model), a few times a second. */
+  activity?(entries: ActivityEntry[], clients: Record<string, number>, dropped: Record<string, number>): void;
 }
 
 /** What the page's main thread handles for a relay that runs in the runtime worker. */
 export interface RelayPageHandlers {
   call(kind: string, payload: Values): Promise<Values>;
   status(state: 'connecting' | 'connected' | 'disconnected', hello?: Record<string, unknown>): void;
-  activity(entries: ActivityEntry[], clients: Record<string, number>): void;
+  activity(entries: ActivityEntry[], clients: Record<string, number>, dropped: Record<string, number>): void;
 }
 
 /** A call's answer as it crosses from the page to the worker: a thrown error would lose its `code`. */
@@ -63,7 +64,7 @@ export class RelayClient {
         if (msg.type === 'hello') {
           if (typeof msg.maxFrameBytes === 'number') this.maxFrameBytes = this.out!.maxBytes = msg.maxFrameBytes;
           this.handlers.status?.('connected', msg);
-        } else if (msg.type === 'activity') this.handlers.activity?.(msg.entries, msg.clients);
+        } else if (msg.type === 'activity') this.handlers.activity?.(msg.entries, msg.clients, msg.dropped ?? {});
         else if (msg.type === 'query') void this.answer(msg.id, () => this.handlers.query(msg.model, msg.inputs, !!msg.annotate));
         else if (msg.type === 'call') void this.answer(msg.id, () => this.call(msg.kind, msg.payload));
       }

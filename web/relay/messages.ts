@@ -15,7 +15,8 @@ export interface ActivityEntry { at: number; source: string; model: string; ms?:
 /** Bridge → page. */
 export type BridgeMessage =
   | { type: 'hello'; [key: string]: unknown }
-  | { type: 'activity'; entries: ActivityEntry[]; clients: Record<string, number> }
+  /** `dropped`: live frames each model dropped so far for newer ones from the same client (latest wins). */
+  | { type: 'activity'; entries: ActivityEntry[]; clients: Record<string, number>; dropped?: Record<string, number> }
   | { type: 'query'; id: number; model: string; inputs: Values; annotate?: boolean }
   /** A non-query request (`program.run`, …); answered with a `result` of the same id, like a query. */
   | { type: 'call'; id: number; kind: string; payload: Values };

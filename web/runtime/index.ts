@@ -61,7 +61,7 @@ export function connectRelay(url: string, models: () => ModelAnnouncement[], pag
   w.users++; // the worker lives while the relay does
   const remote: RelayPageRemote = {
     status: (state, hello) => page.status(state, hello),
-    activity: (entries, clients) => page.activity(entries, clients),
+    activity: (entries, clients, dropped) => page.activity(entries, clients, dropped),
     call: async (kind, payload) => {
       try {
         return { outputs: await page.call(kind, payload) };

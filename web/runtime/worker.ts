@@ -219,7 +219,7 @@ const api = {
         return answer.outputs;
       },
       status: (state, hello) => void page.status(state, hello),
-      activity: (entries, clients) => void page.activity(entries, clients),
+      activity: (entries, clients, dropped) => void page.activity(entries, clients, dropped),
     });
     relay.connect();
   },

@@ -4,11 +4,15 @@ import { el } from './dom.ts';
 
 const MAX_ROWS = 100;
 
-export function renderClients(container: HTMLElement, clients: Record<string, number>): void {
+/** Clients per protocol, and per model the live frames dropped for newer ones (latest wins). */
+export function renderClients(container: HTMLElement, clients: Record<string, number>, dropped: Record<string, number>): void {
   const names = Object.keys(clients).sort();
   container.replaceChildren(...(names.length
     ? names.map((n) => el('span', { 'data-protocol': n }, `${n}: ${clients[n]}`))
-    : [el('span', { class: 'muted' }, 'no clients connected')]));
+    : [el('span', { class: 'muted' }, 'no clients connected')]),
+  ...Object.keys(dropped).sort().map((m) => el('span', {
+    'data-dropped': m, title: 'live frames answered late would only add latency: a newer frame from the same client replaced them',
+  }, `${m}: ${dropped[m]} stale frame${dropped[m] === 1 ? '' : 's'} dropped`)));
 }
 
 export function appendActivity(list: HTMLElement, entries: ActivityEntry[]): void {
