@@ -81,6 +81,19 @@ async function runtimePath() {
     }
     log(`runtime ${backend}: ${JSON.stringify({ ...r, faces: r.faces?.map((f) => ({ box: f.box, score: f.score })) })}`);
   }
+  // A model whose graph WebGPU loads but cannot run (M-LSD's Cast): the runtime should find out while
+  // loading, say why, and run it on WASM.
+  try {
+    const t = performance.now();
+    const model = await loadModel('line-segments', { baseUrl: `${location.origin}/`, backend: 'auto' });
+    const answer = await model.query({ image });
+    out.lineSegments = { loadMs: performance.now() - t, backend: model.backend, fallbackReason: model.fallbackReason,
+      lines: Object.values(answer).find(Array.isArray)?.length };
+    model.dispose();
+  } catch (err) {
+    out.lineSegments = { error: String(err?.message ?? err) };
+  }
+  log(`runtime line-segments (auto): ${JSON.stringify(out.lineSegments)}`);
   const [a, b] = [out.webgpu?.faces, out.wasm?.faces];
   if (a && b && a.length === b.length) {
     out.faceDiff = Math.max(0, ...a.flatMap((f, i) => [...f.box.map((v, k) => Math.abs(v - b[i].box[k])), Math.abs(f.score - b[i].score)]));
@@ -90,12 +103,14 @@ async function runtimePath() {
 
 const result = { userAgent: navigator.userAgent, crossOriginIsolated, startedAt: new Date().toISOString() };
 try {
-  result.pageAdapter = await pageAdapter();
-  log(`page adapter: ${JSON.stringify(result.pageAdapter)}`);
   // probe=1: only the adapter, to try browser flags quickly; only=runtime: the embed API alone, first
-  // thing in a fresh browser, as a user's page would meet it.
+  // thing in a fresh browser (no adapter asked for before it), as a user's page would meet it.
   if (params.get('only') === 'runtime') result.runtime = await runtimePath();
-  else if (params.get('probe') !== '1') {
+  else {
+    result.pageAdapter = await pageAdapter();
+    log(`page adapter: ${JSON.stringify(result.pageAdapter)}`);
+  }
+  if (params.get('only') !== 'runtime' && params.get('probe') !== '1') {
     result.bench = await bench();
     if (params.get('runtime') !== '0') result.runtime = await runtimePath();
   }

@@ -5,7 +5,7 @@
 // DevTools event for the driver to read. That halved the relay's throughput (see README, benchmarks).
 // The page needs no driving: it connects to the relay by itself and reconnects when it must.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Log } from './log.ts';
@@ -19,6 +19,24 @@ const FLAGS = [
   // Console messages and uncaught errors of the page and its workers, on stderr ("INFO:CONSOLE").
   '--enable-logging=stderr', '--log-level=0',
 ];
+
+// Headless Chromium on Linux reaches a GPU only through Vulkan (no display, no GL): these found an
+// NVIDIA H100's adapter where `--enable-unsafe-webgpu` alone got none (bench/WEBGPU.md). Only where a
+// GPU device exists: elsewhere they cost a few GPU-process restarts at start for nothing.
+const LINUX_GPU_FLAGS = [
+  '--ignore-gpu-blocklist', '--enable-features=Vulkan,VulkanFromANGLE,DefaultANGLEVulkan', '--use-angle=vulkan',
+  '--disable-vulkan-surface',
+];
+
+function linuxGpuPresent(): boolean {
+  if (process.platform !== 'linux') return false;
+  if (existsSync('/dev/nvidia0')) return true;
+  try {
+    return readdirSync('/dev/dri').some((name) => name.startsWith('renderD'));
+  } catch {
+    return false;
+  }
+}
 
 export interface HostedPage {
   /** Chromium's process id (changes when it is restarted). */
@@ -41,7 +59,8 @@ export async function hostPage(url: string, executablePath: string, log: Log): P
   const launch = (): Promise<void> => new Promise((resolve, reject) => {
     const started = Date.now();
     const tail: string[] = [];
-    const c = spawn(executablePath, [...FLAGS, `--user-data-dir=${profile}`, url], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const flags = linuxGpuPresent() ? [...FLAGS, ...LINUX_GPU_FLAGS] : FLAGS;
+    const c = spawn(executablePath, [...flags, `--user-data-dir=${profile}`, url], { stdio: ['ignore', 'ignore', 'pipe'] });
     child = c;
     let buffered = '';
     c.stderr!.setEncoding('utf8').on('data', (text: string) => {

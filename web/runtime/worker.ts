@@ -35,7 +35,7 @@ const models = new Map<string, Loaded>();
 /** The relay lives here, beside the sessions: a query from the bridge never waits on the page's main
  *  thread (its UI), and its bytes are used where they arrive, with no hop between threads. */
 let relay: RelayClient | undefined;
-/** The last run queued (see api.run). */
+/** The last run queued (see serially). */
 let tail: Promise<unknown> = Promise.resolve();
 let announced: ModelAnnouncement[] = [];
 
@@ -89,24 +89,50 @@ interface GpuAdapterLike {
   info?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean };
 }
 
-/** Why WebGPU is no good here, or undefined when a hardware adapter is there. */
-async function webgpuMissing(): Promise<string | undefined> {
-  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<GpuAdapterLike | null> } }).gpu;
-  if (!gpu) return 'this browser has no WebGPU';
-  let adapter: GpuAdapterLike | null;
-  try {
-    adapter = await gpu.requestAdapter();
-  } catch (err) {
-    return `WebGPU adapter request failed: ${(err as Error).message}`;
+let gpuAdapter: Promise<{ adapter?: GpuAdapterLike; missing?: string }> | undefined;
+
+/** A hardware WebGPU adapter, or why there is none. Asked once per worker. A fresh headless Chromium
+ *  on Linux (Vulkan) has been seen answering null to its first request and the GPU to the next, so a
+ *  null answer is asked again before it counts. */
+function webgpuAdapter(): Promise<{ adapter?: GpuAdapterLike; missing?: string }> {
+  gpuAdapter ??= (async () => {
+    const gpu = (navigator as Navigator & { gpu?: { requestAdapter(o?: { powerPreference?: string }): Promise<GpuAdapterLike | null> } }).gpu;
+    if (!gpu) return { missing: 'this browser has no WebGPU' };
+    let adapter: GpuAdapterLike | null = null;
+    for (let attempt = 0; attempt < 3 && !adapter; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 50));
+      try {
+        adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+      } catch (err) {
+        return { missing: `WebGPU adapter request failed: ${(err as Error).message}` };
+      }
+    }
+    if (!adapter) return { missing: 'no WebGPU adapter (no GPU, or GPU access disabled)' };
+    // A software adapter (SwiftShader, llvmpipe) is many times slower than onnxruntime's WASM kernels.
+    const info = adapter.info ?? {};
+    const name = `${info.vendor ?? ''} ${info.architecture ?? ''} ${info.description ?? ''}`;
+    if (adapter.isFallbackAdapter || info.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|software/i.test(name)) {
+      return { missing: `the only WebGPU adapter is a software one (${name.trim() || 'fallback adapter'})` };
+    }
+    return { adapter };
+  })();
+  return gpuAdapter;
+}
+
+/** Zeros for every input of a session whose input shapes are all fixed; undefined when some are not. */
+function zeroFeeds(ort: typeof Ort, session: Ort.InferenceSession): Record<string, Ort.Tensor> | undefined {
+  const feeds: Record<string, Ort.Tensor> = {};
+  for (const m of session.inputMetadata) {
+    if (!m.isTensor || !m.shape.every((d) => typeof d === 'number' && d > 0)) return undefined;
+    const dims = m.shape as number[];
+    const size = dims.reduce((a, b) => a * b, 1);
+    if (m.type === 'float32') feeds[m.name] = new ort.Tensor('float32', new Float32Array(size), dims);
+    else if (m.type === 'int32') feeds[m.name] = new ort.Tensor('int32', new Int32Array(size), dims);
+    else if (m.type === 'int64') feeds[m.name] = new ort.Tensor('int64', new BigInt64Array(size), dims);
+    else if (m.type === 'uint8') feeds[m.name] = new ort.Tensor('uint8', new Uint8Array(size), dims);
+    else return undefined;
   }
-  if (!adapter) return 'no WebGPU adapter (no GPU, or GPU access disabled)';
-  // A software adapter (SwiftShader, llvmpipe) is many times slower than onnxruntime's WASM kernels.
-  const info = adapter.info ?? {};
-  const name = `${info.vendor ?? ''} ${info.architecture ?? ''} ${info.description ?? ''}`;
-  if (adapter.isFallbackAdapter || info.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|software/i.test(name)) {
-    return `the only WebGPU adapter is a software one (${name.trim() || 'fallback adapter'})`;
-  }
-  return undefined;
+  return feeds;
 }
 
 /** Creates the model's sessions (WebGPU first unless told otherwise) and makes it runnable. */
@@ -128,14 +154,28 @@ async function install(manifest: ModelManifest, adapter: Adapter, networks: [str
     }
   };
   let backend: Backend = 'wasm';
-  let fallbackReason: string | undefined = prefer === 'wasm' ? 'WASM was asked for' : await webgpuMissing();
+  const gpu = prefer === 'wasm' ? { missing: 'WASM was asked for' } : await webgpuAdapter();
+  let fallbackReason = gpu.missing;
   let sessions: Record<string, Ort.InferenceSession> | undefined;
-  if (!fallbackReason) {
+  if (gpu.adapter) {
+    // onnxruntime uses the adapter checked above, not one it asks for itself.
+    (ort.env.webgpu as { adapter?: unknown }).adapter = gpu.adapter;
     try {
       sessions = await create('webgpu');
       backend = 'webgpu';
     } catch (err) {
       fallbackReason = `WebGPU session failed: ${(err as Error).message}`;
+    }
+  }
+  if (sessions && backend === 'webgpu') {
+    // A first run on zeros compiles the shaders now rather than in the first query, and catches a
+    // graph that WebGPU's kernels load but cannot run (seen: a Cast in M-LSD); that model runs on WASM.
+    const failed = await serially(() => warmUp(ort, sessions!));
+    if (failed) {
+      await Promise.all(Object.values(sessions).map((s) => s.release()));
+      sessions = undefined;
+      backend = 'wasm';
+      fallbackReason = `WebGPU could not run it: ${failed}`;
     }
   }
   sessions ??= await create('wasm');
@@ -144,7 +184,29 @@ async function install(manifest: ModelManifest, adapter: Adapter, networks: [str
   return { backend, fallbackReason };
 }
 
-/** Runs one query now (api.run queues it behind the model's previous one). */
+/** One first run of each session on zeros (where its input shapes are fixed); the error, if one fails. */
+async function warmUp(ort: typeof Ort, sessions: Record<string, Ort.InferenceSession>): Promise<string | undefined> {
+  for (const [name, session] of Object.entries(sessions)) {
+    const feeds = zeroFeeds(ort, session);
+    if (!feeds) continue;
+    try {
+      await session.run(feeds);
+    } catch (err) {
+      return `${name}: ${(err as Error).message.split('\n')[0]}`;
+    }
+  }
+  return undefined;
+}
+
+/** Runs `work` after every run queued before it: onnxruntime-web keeps one run in progress per runtime
+ *  (a second one that starts while the first awaits fails with "Session mismatch"). */
+function serially<T>(work: () => Promise<T>): Promise<T> {
+  const run = tail.then(work);
+  tail = run.catch(() => {});
+  return run;
+}
+
+/** Runs one query now (api.run queues it behind every earlier run). */
 async function runNow(m: Loaded, inputs: Values, options: { annotate?: boolean }): Promise<Values> {
   const session = Object.values(m.sessions)[0]!;
   const imagePort = options.annotate ? m.manifest.inputs.find((p) => p.type === 'image')?.name : undefined;
@@ -198,12 +260,8 @@ const api = {
   run(id: string, inputs: Values, options: { annotate?: boolean } = {}): Promise<Values> {
     const m = models.get(id);
     if (!m) return Promise.reject(new Error(`model "${id}" is not loaded in this page`));
-    // One after another: onnxruntime-web keeps one run in progress per runtime (a second one that
-    // starts while the first awaits fails with "Session mismatch"), and queries that arrive together
-    // in one relay message would otherwise interleave.
-    const run = tail.then(() => runNow(m, inputs, options));
-    tail = run.catch(() => {});
-    return run;
+    // One after another, also when several arrive together in one relay message.
+    return serially(() => runNow(m, inputs, options));
   },
 
   /** Connects this worker to the bridge's relay; `page` answers what only the page can (programs)
