@@ -148,8 +148,10 @@ describe('HTTP (Runway) through the real page', () => {
 
   it('the page going away fails the waiting query at once; a new page serves again', async () => {
     const page = h.page;
-    // Hold the page's main thread so the query cannot be answered before the page closes.
-    void page.evaluate(() => { const end = Date.now() + 1500; while (Date.now() < end) { /* busy */ } }).catch(() => {});
+    // Hold the page's main thread so the query cannot be answered before the page closes. The loop
+    // starts as soon as this evaluate returns, so it is running before the query is sent (an
+    // unawaited evaluate could start after a fast model had already answered).
+    await page.evaluate(() => { setTimeout(() => { const end = Date.now() + 1500; while (Date.now() < end) { /* busy */ } }, 0); });
     const pending = postJson(`${h.url}/query`, { image: dataUri('astronaut.jpg', 'image/jpeg') });
     await new Promise((r) => setTimeout(r, 200));
     await page.close({ runBeforeUnload: false });
