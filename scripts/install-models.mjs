@@ -20,9 +20,12 @@ function copyOrt() {
   const dist = join(root, 'node_modules', 'onnxruntime-web', 'dist');
   const out = join(publicDir, 'ort');
   mkdirSync(out, { recursive: true });
-  // The default bundle holds both execution providers (WebGPU through JSEP, and WASM).
-  // The separate .mjs loader is what onnxruntime imports when its bundle was loaded cross-origin.
-  for (const file of ['ort.bundle.min.mjs', 'ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm']) {
+  // Two builds (web/runtime/ort-config.ts says why): the CPU-only one for WASM sessions, and the
+  // default bundle, whose WebAssembly carries WebGPU through JSEP (Asyncify: slower on the CPU), for
+  // WebGPU sessions. The separate .mjs loaders are what onnxruntime imports when its bundle was
+  // loaded cross-origin.
+  for (const file of ['ort.wasm.bundle.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm',
+    'ort.bundle.min.mjs', 'ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm']) {
     copyFileSync(join(dist, file), join(out, file));
   }
 }

@@ -148,10 +148,11 @@ describe('HTTP (Runway) through the real page', () => {
 
   it('the page going away fails the waiting query at once; a new page serves again', async () => {
     const page = h.page;
-    // Hold the runtime worker (where the relay answers) so the query cannot be answered before the page closes.
+    // Hold the runtime worker (where the relay answers) so the query cannot be answered before the page
+    // closes. The loop starts as soon as this evaluate returns, so it is running before the query is sent.
     const runtime = page.workers().find((w) => w.url().includes('worker'));
     assert.ok(runtime, `the runtime worker among ${page.workers().map((w) => w.url()).join(', ')}`);
-    void runtime.evaluate(() => { const end = Date.now() + 1500; while (Date.now() < end) { /* busy */ } }).catch(() => {});
+    await runtime.evaluate(() => { setTimeout(() => { const end = Date.now() + 1500; while (Date.now() < end) { /* busy */ } }, 0); });
     const pending = postJson(`${h.url}/query`, { image: dataUri('astronaut.jpg', 'image/jpeg') });
     await new Promise((r) => setTimeout(r, 200));
     await page.close({ runBeforeUnload: false });

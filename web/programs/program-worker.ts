@@ -7,6 +7,7 @@ import type * as Ort from 'onnxruntime-web';
 import type { FromProgram, ProgramErrorReport, ProgramRequest, ToProgram } from './messages.ts';
 import { locateError, normalizeFilename, planProgram, programStack, ProgramError, rewriteImports, RUNTIME, type ProgramFile } from './modules.ts';
 import { errorMessage, toPlain } from './values.ts';
+import { ORT_BUNDLE } from '../runtime/ort-config.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 // Taken before the program runs, so that a program replacing them cannot break the runner's messages.
@@ -63,7 +64,7 @@ function loadOrt(): Promise<typeof Ort> {
   ortPromise ??= (async () => {
     // The WebAssembly comes from the page: this worker may not fetch anything itself.
     const wasm = (await request({ what: 'ort-wasm' })) as ArrayBuffer;
-    const ort = (await import(/* @vite-ignore */ new URL('ort/ort.bundle.min.mjs', baseUrl).href)) as typeof Ort;
+    const ort = (await import(/* @vite-ignore */ new URL(ORT_BUNDLE.wasm, baseUrl).href)) as typeof Ort;
     ort.env.logLevel = 'error';
     ort.env.wasm.numThreads = 1; // threads would be nested workers, which this worker may not start
     ort.env.wasm.wasmBinary = wasm;

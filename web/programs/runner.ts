@@ -6,6 +6,7 @@ import type { ErrorCode, Values } from '../runtime/types.ts';
 import type { FromProgram, ProgramErrorReport, ProgramRequest, ToProgram } from './messages.ts';
 import { normalizeFilename, parseOnlyScript, type ProgramFile } from './modules.ts';
 import { statistics, StatsError } from './stats.ts';
+import { ORT_WASM } from '../runtime/ort-config.ts';
 
 export type SessionState = 'running' | 'finished' | 'failed' | 'stopped';
 
@@ -171,7 +172,7 @@ export class ProgramRunner {
         case 'query': return reply({ value: await this.host.query(request.model, request.inputs) });
         case 'models': return reply({ value: this.host.models() });
         case 'ort-wasm': {
-          this.ortWasm ??= fetch(new URL('ort/ort-wasm-simd-threaded.jsep.wasm', this.baseUrl)).then((r) => {
+          this.ortWasm ??= fetch(new URL(ORT_WASM.wasm, this.baseUrl)).then((r) => {
             if (!r.ok) throw new Error(`could not fetch onnxruntime's WebAssembly: HTTP ${r.status}`);
             return r.arrayBuffer();
           });

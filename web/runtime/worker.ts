@@ -9,6 +9,7 @@ import { ANNOTATED, type Backend, type ModelManifest, type Values } from './type
 import { decodeImage } from './image.ts';
 import { RelayClient, type RelayPageRemote } from '../relay/client.ts';
 import type { ModelAnnouncement } from './types.ts';
+import { ORT_BUNDLE, ortWasmThreads, sessionOptions } from './ort-config.ts';
 
 export interface LoadProgress {
   stage: 'download' | 'compile';
@@ -25,12 +26,14 @@ export interface LoadResult {
 
 interface Loaded {
   manifest: ModelManifest;
+  /** The onnxruntime build its sessions belong to (tensors must come from the same one). */
+  ort: typeof Ort;
   sessions: Record<string, Ort.InferenceSession>;
   files: Record<string, Uint8Array>;
   adapter: Adapter;
 }
 
-let ortPromise: Promise<typeof Ort> | undefined;
+const ortPromises = new Map<Backend, Promise<typeof Ort>>();
 const models = new Map<string, Loaded>();
 /** The relay lives here, beside the sessions: a query from the bridge never waits on the page's main
  *  thread (its UI), and its bytes are used where they arrive, with no hop between threads. */
@@ -39,16 +42,21 @@ let relay: RelayClient | undefined;
 let tail: Promise<unknown> = Promise.resolve();
 let announced: ModelAnnouncement[] = [];
 
-/** onnxruntime-web is loaded from the served copy (not bundled), so its threads find their script. */
-function loadOrt(baseUrl: string): Promise<typeof Ort> {
-  ortPromise ??= (async () => {
-    const ort = (await import(/* @vite-ignore */ new URL('ort/ort.bundle.min.mjs', baseUrl).href)) as typeof Ort;
-    // One thread per core (onnxruntime's own default is half of them); threads need isolation.
-    ort.env.logLevel = 'error';
-    ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 8)) : 1;
-    return ort;
-  })();
-  return ortPromise;
+/** onnxruntime-web is loaded from the served copy (not bundled), so its threads find their script.
+ *  Each backend has its own build (see ORT_BUNDLE); the WebGPU one is loaded only when WebGPU is tried. */
+function loadOrt(baseUrl: string, backend: Backend): Promise<typeof Ort> {
+  let p = ortPromises.get(backend);
+  if (!p) {
+    p = (async () => {
+      const ort = (await import(/* @vite-ignore */ new URL(ORT_BUNDLE[backend], baseUrl).href)) as typeof Ort;
+      ort.env.logLevel = 'error';
+      ort.env.wasm.numThreads = ortWasmThreads(self.crossOriginIsolated, navigator.hardwareConcurrency);
+      return ort;
+    })();
+    p.catch(() => ortPromises.delete(backend));
+    ortPromises.set(backend, p);
+  }
+  return p;
 }
 
 /** Fetches every file of a model at once, reporting the bytes received over all of them. */
@@ -137,17 +145,15 @@ function zeroFeeds(ort: typeof Ort, session: Ort.InferenceSession): Record<strin
 
 /** Creates the model's sessions (WebGPU first unless told otherwise) and makes it runnable. */
 async function install(manifest: ModelManifest, adapter: Adapter, networks: [string, Uint8Array][], files: Record<string, Uint8Array>,
-  prefer: Backend | 'auto'): Promise<{ backend: Backend; fallbackReason?: string }> {
-  const ort = await ortPromise!;
+  prefer: Backend | 'auto', baseUrl: string): Promise<{ backend: Backend; fallbackReason?: string }> {
   const create = async (ep: Backend) => {
+    const ort = await loadOrt(baseUrl, ep);
     const sessions: Record<string, Ort.InferenceSession> = {};
     try {
       for (const [name, weights] of networks) {
-        sessions[name] = await ort.InferenceSession.create(weights, {
-          executionProviders: [ep], graphOptimizationLevel: 'all', logSeverityLevel: 3,
-        });
+        sessions[name] = await ort.InferenceSession.create(weights, sessionOptions(ep));
       }
-      return sessions;
+      return { ort, sessions };
     } catch (err) {
       await Promise.all(Object.values(sessions).map((s) => s.release()));
       throw err;
@@ -156,31 +162,32 @@ async function install(manifest: ModelManifest, adapter: Adapter, networks: [str
   let backend: Backend = 'wasm';
   const gpu = prefer === 'wasm' ? { missing: 'WASM was asked for' } : await webgpuAdapter();
   let fallbackReason = gpu.missing;
-  let sessions: Record<string, Ort.InferenceSession> | undefined;
+  let created: { ort: typeof Ort; sessions: Record<string, Ort.InferenceSession> } | undefined;
   if (gpu.adapter) {
     // onnxruntime uses the adapter checked above, not one it asks for itself.
-    (ort.env.webgpu as { adapter?: unknown }).adapter = gpu.adapter;
+    (((await loadOrt(baseUrl, 'webgpu')).env.webgpu) as { adapter?: unknown }).adapter = gpu.adapter;
     try {
-      sessions = await create('webgpu');
+      created = await create('webgpu');
       backend = 'webgpu';
     } catch (err) {
       fallbackReason = `WebGPU session failed: ${(err as Error).message}`;
     }
   }
-  if (sessions && backend === 'webgpu') {
+  if (created && backend === 'webgpu') {
     // A first run on zeros compiles the shaders now rather than in the first query, and catches a
     // graph that WebGPU's kernels load but cannot run (seen: a Cast in M-LSD); that model runs on WASM.
-    const failed = await serially(() => warmUp(ort, sessions!));
+    const { ort, sessions } = created;
+    const failed = await serially(() => warmUp(ort, sessions));
     if (failed) {
       await Promise.all(Object.values(sessions).map((s) => s.release()));
-      sessions = undefined;
+      created = undefined;
       backend = 'wasm';
       fallbackReason = `WebGPU could not run it: ${failed}`;
     }
   }
-  sessions ??= await create('wasm');
+  created ??= await create('wasm');
   await api.unload(manifest.id);
-  models.set(manifest.id, { manifest, sessions, files, adapter });
+  models.set(manifest.id, { manifest, ...created, files, adapter });
   return { backend, fallbackReason };
 }
 
@@ -212,7 +219,7 @@ async function runNow(m: Loaded, inputs: Values, options: { annotate?: boolean }
   const imagePort = options.annotate ? m.manifest.inputs.find((p) => p.type === 'image')?.name : undefined;
   // Decoded before the adapter runs: adapters may take the bytes' buffer or close the bitmap.
   const picture = imagePort ? await decodeImage(inputs[imagePort], imagePort) : undefined;
-  const outputs = await m.adapter.run(inputs, { ort: await ortPromise!, session, sessions: m.sessions, files: m.files, manifest: m.manifest });
+  const outputs = await m.adapter.run(inputs, { ort: m.ort, session, sessions: m.sessions, files: m.files, manifest: m.manifest });
   if (!picture) return outputs;
   const canvas = new OffscreenCanvas(picture.width, picture.height);
   const ctx = canvas.getContext('2d')!;
@@ -229,7 +236,6 @@ const api = {
     const started = performance.now();
     const adapter = adapters[manifest.adapter];
     if (!adapter) throw new Error(`model "${manifest.id}" names adapter "${manifest.adapter}", which this runtime does not have`);
-    await loadOrt(baseUrl);
     const assets = manifest.assets ?? [{ name: 'model', file: manifest.file }];
     const bytes = await fetchFiles(assets.map((a) => new URL(`models/${manifest.id}/${a.file}`, baseUrl).href), onProgress);
     onProgress?.({ stage: 'compile' });
@@ -240,7 +246,7 @@ const api = {
       if (a.file.endsWith('.onnx')) networks.push([a.name ?? a.file, bytes[i]!]);
       else files[a.name ?? a.file] = bytes[i]!;
     });
-    const r = await install(manifest, adapter, networks, files, prefer);
+    const r = await install(manifest, adapter, networks, files, prefer, baseUrl);
     return { ...r, size: bytes.reduce((n, b) => n + b.byteLength, 0), loadMs: performance.now() - started };
   },
 
@@ -248,9 +254,8 @@ const api = {
    *  comes from the graph's inputs and outputs. */
   async loadBytes(id: string, title: string, weights: Uint8Array, baseUrl: string, prefer: Backend | 'auto' = 'auto'): Promise<LoadResult & { manifest: ModelManifest }> {
     const started = performance.now();
-    await loadOrt(baseUrl);
     const manifest: ModelManifest = { id, title, file: `${id}.onnx`, adapter: 'tensor', inputs: [], outputs: [] };
-    const r = await install(manifest, adapters.tensor!, [['model', weights]], {}, prefer);
+    const r = await install(manifest, adapters.tensor!, [['model', weights]], {}, prefer, baseUrl);
     Object.assign(manifest, infoFromGraph(Object.values(models.get(id)!.sessions)[0]!));
     return { ...r, manifest, size: weights.byteLength, loadMs: performance.now() - started };
   },
