@@ -79,10 +79,20 @@ async function adapterFacts() {
 
 onmessage = async ({ data: cfg }) => {
   try {
-    const ort = await import(new URL('/ort/ort.bundle.min.mjs', location.origin).href);
-    // As web/runtime/worker.ts does.
-    ort.env.logLevel = 'error';
-    ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 8)) : 1;
+    // As the runtime does (web/runtime/ort-config.ts): the CPU-only build for WASM sessions, the JSEP
+    // build (WebGPU) for WebGPU sessions; one WASM thread per core, up to 8.
+    const bundles = { wasm: '/ort/ort.wasm.bundle.min.mjs', webgpu: '/ort/ort.bundle.min.mjs' };
+    const orts = {};
+    const ortFor = async (ep) => {
+      if (!orts[ep]) {
+        const o = await import(new URL(bundles[ep], location.origin).href);
+        o.env.logLevel = 'error';
+        o.env.wasm.numThreads = self.crossOriginIsolated ? Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 8)) : 1;
+        orts[ep] = o;
+      }
+      return orts[ep];
+    };
+    const ort = await ortFor('webgpu');
     const result = {
       ortVersion: ort.env.versions?.web ?? ort.env.versions?.common, crossOriginIsolated: self.crossOriginIsolated,
       hardwareConcurrency: navigator.hardwareConcurrency, wasmThreads: ort.env.wasm.numThreads,
@@ -90,7 +100,6 @@ onmessage = async ({ data: cfg }) => {
     };
     log(`worker: ort ${result.ortVersion}, ${result.wasmThreads} WASM threads, adapter ${JSON.stringify(result.workerAdapter).slice(0, 300)}`);
     for (const m of cfg.models) {
-      const feeds = {};
       const row = { id: m.id, file: m.file, dims: m.dims, backends: {} };
       const outputs = {};
       for (const ep of cfg.backends) {
@@ -98,6 +107,8 @@ onmessage = async ({ data: cfg }) => {
         row.backends[ep] = r;
         let session;
         try {
+          const ort = await ortFor(ep);
+          const feeds = {};
           let t = performance.now();
           session = await ort.InferenceSession.create(new URL(m.file, location.origin).href, {
             executionProviders: [ep], graphOptimizationLevel: 'all', logSeverityLevel: 3,

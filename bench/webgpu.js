@@ -1,10 +1,10 @@
 // WebGPU against WASM, in a browser: served by bench/webgpu_serve.py beside a built dist/ (see
-// bench/WEBGPU.md). Query string: runs (default 30), warmups (3), models (ids, comma-separated),
+// bench/WEBGPU.md). Query string: runs (default 30), warmups (10: V8 optimises WebAssembly as it runs), models (ids, comma-separated),
 // backends (default wasm,webgpu), runtime=0 to skip the embed-API check, probe=1 for the adapter alone,
 // post=0 to only show results.
 const params = new URLSearchParams(location.search);
 const runs = Number(params.get('runs') ?? 30);
-const warmups = Number(params.get('warmups') ?? 3);
+const warmups = Number(params.get('warmups') ?? 10);
 const backends = (params.get('backends') ?? 'wasm,webgpu').split(',');
 const MODELS = [
   { id: 'face-detection', file: '/models/face-detection/model.onnx', dims: [1, 256, 256, 3] },

@@ -164,8 +164,10 @@ async function install(manifest: ModelManifest, adapter: Adapter, networks: [str
   let fallbackReason = gpu.missing;
   let created: { ort: typeof Ort; sessions: Record<string, Ort.InferenceSession> } | undefined;
   if (gpu.adapter) {
-    // onnxruntime uses the adapter checked above, not one it asks for itself.
-    (((await loadOrt(baseUrl, 'webgpu')).env.webgpu) as { adapter?: unknown }).adapter = gpu.adapter;
+    // onnxruntime uses the adapter checked above, not one it asks for itself. It can be set only
+    // before the first WebGPU session; after that the property is onnxruntime's, read-only.
+    const webgpu = (await loadOrt(baseUrl, 'webgpu')).env.webgpu as { adapter?: unknown };
+    if (!webgpu.adapter) webgpu.adapter = gpu.adapter;
     try {
       created = await create('webgpu');
       backend = 'webgpu';
