@@ -1,14 +1,14 @@
-// The runtime worker: owns onnxruntime-web and every model's session, driven through comlink.
+// The runtime worker: owns onnxruntime-web and every model's session. The page drives it through comlink;
+// the bridge reaches it through the relay, whose page end runs here.
 import * as Comlink from 'comlink';
 import type * as Ort from 'onnxruntime-web';
 import { adapters } from './adapters/index.ts';
 import type { Adapter } from './adapters/adapter.ts';
 import { InputError } from './errors.ts';
 import { infoFromGraph } from './adapters/tensor.ts';
-import { ANNOTATED, type Backend, type ModelManifest, type Values } from './types.ts';
+import { ANNOTATED, type Backend, type ModelAnnouncement, type ModelManifest, type Values } from './types.ts';
 import { decodeImage } from './image.ts';
 import { RelayClient, type RelayPageRemote } from '../relay/client.ts';
-import type { ModelAnnouncement } from './types.ts';
 import { ORT_BUNDLE, ortWasmThreads, sessionOptions } from './ort-config.ts';
 
 export interface LoadProgress {
