@@ -68,14 +68,15 @@ function decodeAt(data: Uint8Array, start: number): { message: unknown; end: num
   return { message: revive(h, blobs), end: offset };
 }
 
+/** Frames this large (images) are sent alone, never copied into a batch. */
+const SOLO_BYTES = 16 * 1024;
+
 /**
  * Gathers the frames one side sends during one turn of its event loop into one WebSocket message:
  * under load a single message carries many queries or answers, and each message costs a trip
  * through the browser's network process. A lone frame goes out as it is, one turn later; a large one
  * (an image) at once, never copied into a batch.
  */
-const SOLO_BYTES = 16 * 1024;
-
 export class FrameBatcher {
   private frames: Uint8Array<ArrayBuffer>[] = [];
   private bytes = 0;
