@@ -3,6 +3,7 @@
 //   --quick   shorter runs (a smoke check of the benchmark itself)
 //   --only    a comma-separated list of sections: relay, protocols, inference, images, live, memory
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +39,20 @@ async function post(url: string, body: string | Uint8Array, type = 'application/
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': type }, body: body as BodyInit });
   if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
   await res.arrayBuffer();
+}
+
+/** A POST over one kept-alive connection per address, with Node's own http client. */
+function keepAlivePost(): (url: string, body: string) => Promise<void> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  return (url, body) => new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      if (res.statusCode !== 200) reject(new Error(`HTTP ${res.statusCode}`));
+      res.resume();
+      res.on('end', () => resolve());
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /** Starts a child process and waits for the line `pattern` matches in its output. */
@@ -164,10 +179,25 @@ async function relayOverhead(h: Harness) {
   // The same at concurrency 1 from one client, to see the added milliseconds plainly.
   const raw2 = await rawServer(answer);
   try {
-    const seqBridge = summarize(await timeRuns(quick ? 100 : 500, 50, () => post(bridgeUrl, TINY_BODY)));
-    const seqRaw = summarize(await timeRuns(quick ? 100 : 500, 50, () => post(`${raw2.url}/`, TINY_BODY)));
-    results.relayAdded = { bridge: seqBridge, raw: seqRaw, addedP50Ms: seqBridge.p50 - seqRaw.p50 };
-    say(`\nOne client, back to back (fetch): bridge p50 ${ms(seqBridge.p50)} p99 ${ms(seqBridge.p99)}; raw p50 ${ms(seqRaw.p50)} p99 ${ms(seqRaw.p99)}; the relay adds ${ms(seqBridge.p50 - seqRaw.p50)} at p50.`);
+    // One request to each server in turn, so that whatever else the machine does weighs on both alike;
+    // with two clients: Node's http module (keep-alive) and fetch (undici), which costs more per request.
+    const n = quick ? 200 : 2000;
+    const added: Record<string, unknown> = {};
+    for (const [client, once] of [['node:http', keepAlivePost()], ['fetch', post]] as const) {
+      const bridge: number[] = [], raw: number[] = [];
+      for (let i = 0; i < n + 200; i++) {
+        let t = performance.now();
+        await once(`${raw2.url}/`, TINY_BODY);
+        if (i >= 200) raw.push(performance.now() - t);
+        t = performance.now();
+        await once(bridgeUrl, TINY_BODY);
+        if (i >= 200) bridge.push(performance.now() - t);
+      }
+      const b = summarize(bridge), r = summarize(raw);
+      added[client] = { bridge: b, raw: r, addedP50Ms: b.p50 - r.p50 };
+      say(`${client === 'node:http' ? '\n' : ''}One client, back to back, alternating (${client}): bridge p50 ${ms(b.p50)} p99 ${ms(b.p99)}; raw p50 ${ms(r.p50)} p99 ${ms(r.p99)}; the relay adds ${ms(b.p50 - r.p50)} at p50.`);
+    }
+    results.relayAdded = added;
   } finally {
     raw2.close();
   }
