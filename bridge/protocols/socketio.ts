@@ -2,8 +2,8 @@
 // the model's namespace, whoever caused the output. Each `query` is a live frame (latest wins in the
 // core): a frame dropped for a newer one sends nothing but its ack, `{error, dropped: true}`. Namespace
 // `/` is the default model, `/models/<id>` one model. It listens on its own port (--socketio-port) and
-// on the HTTP port. Translation only: the core
-// validates, runs and publishes; this module maps namespaces to models and events to core calls.
+// on the HTTP port. Translation only: the core validates, runs and publishes; this module maps
+// namespaces to models and events to core calls.
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server, type Namespace, type ServerOptions, type Socket } from 'socket.io';
