@@ -35,9 +35,8 @@ export class RelayClient {
   private ws: WebSocket | undefined;
   private retryMs = 500;
   private closed = false;
-  /** The bridge's largest relay frame (from its hello); a bigger answer would close the relay. */
-  private maxFrameBytes = Infinity;
-  /** This connection's outgoing messages (one per connection: a new socket starts empty). */
+  /** This connection's outgoing messages (one per connection: a new socket starts empty). Its
+   *  `maxBytes` is the bridge's largest relay frame (from its hello): more would close the relay. */
   private out: FrameBatcher | undefined;
 
   constructor(private readonly url: string, private readonly handlers: RelayHandlers) {}
@@ -62,7 +61,7 @@ export class RelayClient {
       }
       for (const msg of messages) {
         if (msg.type === 'hello') {
-          if (typeof msg.maxFrameBytes === 'number') this.maxFrameBytes = this.out!.maxBytes = msg.maxFrameBytes;
+          if (typeof msg.maxFrameBytes === 'number') this.out!.maxBytes = msg.maxFrameBytes;
           this.handlers.status?.('connected', msg);
         } else if (msg.type === 'activity') this.handlers.activity?.(msg.entries, msg.clients, msg.dropped ?? {});
         else if (msg.type === 'query') void this.answer(msg.id, () => this.handlers.query(msg.model, msg.inputs, !!msg.annotate));
@@ -100,13 +99,14 @@ export class RelayClient {
 
   private send(msg: PageMessage): void {
     if (this.ws?.readyState !== WebSocket.OPEN) return;
+    const maxBytes = this.out!.maxBytes;
     let frame = encodeFrame(msg);
-    if (frame.byteLength > this.maxFrameBytes && msg.type === 'result') {
+    if (frame.byteLength > maxBytes && msg.type === 'result') {
       // The bridge would close the relay (and fail every other request) on an oversized frame.
       frame = encodeFrame({ type: 'result', id: msg.id, error: { code: 'too_large',
-        message: `the answer is ${frame.byteLength} bytes, over the relay's limit of ${this.maxFrameBytes} bytes (--max-body)` } });
+        message: `the answer is ${frame.byteLength} bytes, over the relay's limit of ${maxBytes} bytes (--max-body)` } });
     }
-    if (frame.byteLength > this.maxFrameBytes) {
+    if (frame.byteLength > maxBytes) {
       console.warn(`pagebridge: a ${msg.type} message of ${frame.byteLength} bytes is over the relay's limit; not sent`);
       return;
     }

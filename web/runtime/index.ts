@@ -40,6 +40,14 @@ function runtime() {
   return worker;
 }
 
+/** One user of the worker (a model, the relay) is done with it; the last one ends it. */
+function releaseRuntime(w: NonNullable<typeof worker>): void {
+  if (--w.users > 0 || worker !== w) return;
+  w.remote[Comlink.releaseProxy]();
+  w.raw.terminate();
+  worker = undefined;
+}
+
 /** The page's end of the bridge's relay, running in the runtime worker (see RelayClient). */
 export interface PageRelay {
   /** Tells the bridge which models this page has (call again whenever that changes). */
@@ -81,7 +89,7 @@ export function connectRelay(url: string, models: () => ModelAnnouncement[], pag
       if (closed) return;
       closed = true;
       void w.remote.relayClose();
-      w.users--;
+      releaseRuntime(w);
     },
   };
 }
@@ -210,11 +218,7 @@ export class Model {
     const w = worker;
     if (!w) return;
     await w.remote.unload(this.id);
-    if (--w.users === 0) {
-      w.remote[Comlink.releaseProxy]();
-      w.raw.terminate();
-      worker = undefined;
-    }
+    releaseRuntime(w);
   }
 }
 
@@ -252,7 +256,7 @@ async function withRuntime(load: (remote: Comlink.Remote<RuntimeWorker>) => Prom
   try {
     return await load(w.remote);
   } catch (err) {
-    w.users--;
+    releaseRuntime(w);
     throw err;
   }
 }
