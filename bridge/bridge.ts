@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import fastifyStatic from '@fastify/static';
 import fastifyCors from '@fastify/cors';
-import type { ModelManifest } from '../web/runtime/types.ts';
+import type { ModelManifest } from '../web/contract/index.ts';
 import { BridgeCore } from './core/core.ts';
 import { createAccess } from './access.ts';
 import { attachRelay } from './relay/server.ts';

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BridgeCore, type DroppedEvent, type FailureEvent, type OutputEvent, type PageLink, type QueryContext } from '../bridge/core/core.ts';
 import { BridgeError } from '../bridge/core/errors.ts';
-import type { ModelAnnouncement, Values } from '../web/runtime/types.ts';
+import type { ModelAnnouncement, Values } from '../web/contract/index.ts';
 
 const announce = (id: string): ModelAnnouncement => ({
   id, title: id, state: 'ready',

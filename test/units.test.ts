@@ -1,8 +1,8 @@
 // Pure parts of the bridge: the relay frame codec, value codecs, input checks, access rules.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeFrame, decodeFrames, encodeFrame, FrameBatcher } from '../web/relay/frame.ts';
-import { decodeDataUri, sniffImage, toDataUri, toJson } from '../bridge/core/values.ts';
+import { decodeDataUri, decodeFrame, decodeFrames, encodeFrame, FrameBatcher } from '../web/contract/index.ts';
+import { sniffImage, toDataUri, toJson } from '../bridge/core/values.ts';
 import { compileInputChecker } from '../bridge/core/validate.ts';
 import { BridgeError } from '../bridge/core/errors.ts';
 import { createAccess } from '../bridge/access.ts';
@@ -86,10 +86,10 @@ describe('image values', () => {
 
   it('decodes data URIs and bare base64, refuses other text', () => {
     assert.deepEqual(decodeDataUri(`data:image/png;base64,${PNG.toString('base64')}`), PNG);
-    assert.deepEqual(decodeDataUri(PNG.toString('base64')), PNG);
-    assert.equal(decodeDataUri('data:image/png,rawtext'), undefined);
-    assert.equal(decodeDataUri('not base64!'), undefined);
-    assert.equal(decodeDataUri(''), undefined);
+    assert.deepEqual(decodeDataUri(PNG.toString('base64'), { bare: true }), PNG);
+    assert.equal(decodeDataUri('data:image/png,rawtext', { bare: true }), undefined);
+    assert.equal(decodeDataUri('not base64!', { bare: true }), undefined);
+    assert.equal(decodeDataUri('', { bare: true }), undefined);
   });
 
   it('turns output bytes into data URIs for JSON protocols', () => {

@@ -1,10 +1,4 @@
-import type { ErrorCode as RelayErrorCode } from '../../web/runtime/types.ts';
-
-/**
- * The codes that cross the relay, and `dropped`: a live frame that a newer frame from the same client
- * replaced while it waited (latest wins). Only the bridge's core gives that one; no page ever does.
- */
-export type ErrorCode = RelayErrorCode | 'dropped';
+import type { ErrorCode } from '../../web/contract/index.ts';
 
 /** An error every protocol knows how to show in its own shape. */
 export class BridgeError extends Error {

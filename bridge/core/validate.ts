@@ -1,9 +1,9 @@
 // Checks a query against a model's info before it reaches the page, so that a bad query is
 // answered at once with the input's name, and images travel on as bytes.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import type { ModelInfo, Port, Values } from '../../web/runtime/types.ts';
+import { decodeDataUri, type ModelInfo, type Port, type Values } from '../../web/contract/index.ts';
 import { BridgeError } from './errors.ts';
-import { decodeDataUri, sniffImage } from './values.ts';
+import { sniffImage } from './values.ts';
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 
@@ -97,7 +97,7 @@ function checkImage(name: string, value: unknown): Uint8Array {
   let bytes: Uint8Array | undefined;
   if (value instanceof Uint8Array) bytes = value;
   else if (typeof value === 'string') {
-    bytes = decodeDataUri(value);
+    bytes = decodeDataUri(value, { bare: true });
     if (!bytes) throw new BridgeError('bad_request', `input "${name}" is not a base64 data URI: expected an image (data:image/jpeg;base64,… or data:image/png;base64,…)`);
   } else {
     throw new BridgeError('bad_request', `input "${name}" must be a string: expected an image (a JPEG or PNG data URI, or base64)`);
@@ -109,7 +109,7 @@ function checkImage(name: string, value: unknown): Uint8Array {
 }
 
 function checkWav(name: string, value: unknown): Uint8Array {
-  const bytes = value instanceof Uint8Array ? value : typeof value === 'string' ? decodeDataUri(value) : undefined;
+  const bytes = value instanceof Uint8Array ? value : typeof value === 'string' ? decodeDataUri(value, { bare: true }) : undefined;
   if (!bytes) throw new BridgeError('bad_request', `input "${name}" must be a WAV data URI (data:audio/wav;base64,…) or an array of PCM samples`);
   const tag = (at: number) => Buffer.from(bytes.buffer, bytes.byteOffset + at, 4).toString('latin1');
   if (bytes.byteLength < 12 || tag(0) !== 'RIFF' || tag(8) !== 'WAVE') {

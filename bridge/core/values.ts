@@ -1,5 +1,6 @@
-// Image values: data URIs (JSON protocols) ⇄ bytes (binary protocols, the relay).
-import type { Values } from '../../web/runtime/types.ts';
+// Image values: bytes (binary protocols, the relay) → data URIs (JSON protocols). The other way is the
+// contract's decodeDataUri.
+import type { Values } from '../../web/contract/index.ts';
 
 /** The image type of some bytes by their signature, or undefined if they are no image we know. */
 export function sniffImage(bytes: Uint8Array): string | undefined {
@@ -10,20 +11,6 @@ export function sniffImage(bytes: Uint8Array): string | undefined {
   if (b.length >= 12 && b[0] === 0x52 && b[1] === 0x49 && b[8] === 0x57 && b[9] === 0x45) return 'image/webp';
   if (b.length >= 2 && b[0] === 0x42 && b[1] === 0x4d) return 'image/bmp';
   return undefined;
-}
-
-const BASE64 = /^[A-Za-z0-9+/\s]*={0,2}\s*$/;
-
-/** A data URI (`data:image/png;base64,…`) or bare base64 → bytes; undefined if it is neither. */
-export function decodeDataUri(text: string): Buffer | undefined {
-  let payload = text;
-  if (text.startsWith('data:')) {
-    const comma = text.indexOf(',');
-    if (comma < 0 || !text.slice(0, comma).endsWith(';base64')) return undefined;
-    payload = text.slice(comma + 1);
-  }
-  if (payload.length === 0 || !BASE64.test(payload)) return undefined;
-  return Buffer.from(payload, 'base64');
 }
 
 export function toDataUri(bytes: Uint8Array): string {

@@ -2,9 +2,9 @@
 // and /health. Translation only: every decision is the core's.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BridgeCore } from '../core/core.ts';
-import { BridgeError, toBridgeError, type ErrorCode } from '../core/errors.ts';
+import { BridgeError, toBridgeError } from '../core/errors.ts';
 import { toJson } from '../core/values.ts';
-import type { Values } from '../../web/runtime/types.ts';
+import type { ErrorCode, Values } from '../../web/contract/index.ts';
 
 const STATUS: Record<ErrorCode, number> = {
   bad_request: 400, not_found: 404, too_large: 413, unavailable: 503, busy: 503, timeout: 504, model_failed: 500,

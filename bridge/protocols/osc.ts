@@ -6,7 +6,7 @@
 import dgram, { type RemoteInfo } from 'node:dgram';
 import { isIP } from 'node:net';
 import osc, { type Argument, type OscMessage } from 'osc';
-import type { Values } from '../../web/runtime/types.ts';
+import type { Values } from '../../web/contract/index.ts';
 import type { FailureEvent, OutputEvent } from '../core/core.ts';
 import { toBridgeError } from '../core/errors.ts';
 import { toJson } from '../core/values.ts';

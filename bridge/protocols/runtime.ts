@@ -6,11 +6,11 @@ import { resolve } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { RawData, WebSocket } from 'ws';
 import { listenWebSocket } from './websocket-listener.ts';
-import type { Values } from '../../web/runtime/types.ts';
+import { normalizeFilename, type CallPayload, type CallResult, type PageCall, type Values } from '../../web/contract/index.ts';
+import type { PageEvent } from '../core/core.ts';
 import { BridgeError, toBridgeError } from '../core/errors.ts';
 import { toJson } from '../core/values.ts';
 import { readDataFile } from '../data-dir.ts';
-import { normalizeFilename } from '../../web/programs/modules.ts';
 import type { StartProtocol } from './protocol.ts';
 
 /** Simple-ML's `type` tags. */
@@ -175,9 +175,9 @@ export const runtimeProtocol: StartProtocol = async (ctx) => {
   }
 
   /** Calls the page that runs session `s`. */
-  async function callSession(s: SessionRecord, kind: string, payload: Values): Promise<Values> {
+  async function callSession<K extends PageCall>(s: SessionRecord, kind: K, payload: Omit<CallPayload<K>, 'sessionId'>): Promise<CallResult<K>> {
     if (s.lost) throw new BridgeError('unavailable', `the page that ran session ${s.id} went away (${s.lost}): its placeholders and models are gone`);
-    return (await core.callPage(kind, { sessionId: s.id, ...payload }, { source: 'runtime', page: s.page })).result;
+    return (await core.callPage(kind, { sessionId: s.id, ...payload } as CallPayload<K>, { source: 'runtime', page: s.page })).result;
   }
 
   function pushFinished(s: SessionRecord, report: Values): void {
@@ -270,13 +270,13 @@ export const runtimeProtocol: StartProtocol = async (ctx) => {
   };
 
   // ── what pages report ─────────────────────────────────────────────────────────────────────
-  const onPageEvent = ({ page, kind, payload }: { page: string; kind: string; payload: Values }) => {
+  const onPageEvent = ({ page, kind, payload }: PageEvent) => {
     if (kind !== 'program.ended') return;
     const s = sessions.get(String(payload.sessionId));
     if (!s || (s.page && s.page !== page)) return;
     s.page ||= page;
-    s.final = payload;
-    pushFinished(s, payload);
+    s.final = { ...payload };
+    pushFinished(s, s.final);
   };
   const onPageRemoved = ({ page, why }: { page: string; why: string }) => {
     for (const s of sessions.values()) {

@@ -7,7 +7,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server, type Namespace, type ServerOptions, type Socket } from 'socket.io';
-import type { Values } from '../../web/runtime/types.ts';
+import type { Values } from '../../web/contract/index.ts';
 import type { FailureEvent, OutputEvent } from '../core/core.ts';
 import { toBridgeError } from '../core/errors.ts';
 import { toJson } from '../core/values.ts';

@@ -3,12 +3,15 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ModelAnnouncement, ErrorCode, Values } from '../../web/runtime/types.ts';
-import { decodeFrames, encodeFrame, FrameBatcher } from '../../web/relay/frame.ts';
-import type { PageMessage, BridgeMessage, ActivityEntry } from '../../web/relay/messages.ts';
-import type { BridgeCore, FailureEvent, OutputEvent, PageLink, QueryOptions } from '../core/core.ts';
+import {
+  decodeFrames, encodeFrame, FrameBatcher, isErrorCode,
+  type ActivityEntry, type BridgeMessage, type CallPayload, type Hello, type ModelAnnouncement, type PageCall, type PageMessage,
+  type QueryOptions, type Values,
+} from '../../web/contract/index.ts';
+import type { BridgeCore, FailureEvent, OutputEvent, PageLink } from '../core/core.ts';
 import { BridgeError } from '../core/errors.ts';
 import type { Log } from '../log.ts';
+import { checkPageMessage } from './checks.ts';
 
 export interface RelayOptions {
   token: string;
@@ -17,10 +20,8 @@ export interface RelayOptions {
   hostAllowed: (host: string | undefined) => boolean;
   maxFrameBytes: number;
   /** What the bridge tells each page about itself (its addresses, for the page's network panel). */
-  hello: () => Record<string, unknown>;
+  hello: () => Hello;
 }
-
-const CODES = new Set<ErrorCode>(['bad_request', 'not_found', 'unavailable', 'busy', 'timeout', 'too_large', 'model_failed']);
 let pageSerial = 0;
 
 class PageConnection implements PageLink {
@@ -41,9 +42,9 @@ class PageConnection implements PageLink {
     this.send({ type: 'query', id, model, inputs, ...options });
   }
 
-  sendCall(id: number, kind: string, payload: Values): void {
+  sendCall<K extends PageCall>(id: number, kind: K, payload: CallPayload<K>): void {
     if (this.ws.readyState !== this.ws.OPEN) throw new Error('the page connection is closing');
-    this.send({ type: 'call', id, kind, payload });
+    this.send({ type: 'call', id, kind, payload } as BridgeMessage);
   }
 }
 
@@ -91,21 +92,26 @@ export function attachRelay(server: Server, core: BridgeCore, log: Log, options:
     page.send({ type: 'hello', ...options.hello() });
 
     ws.on('message', (data, isBinary) => {
-      let messages: PageMessage[];
+      let messages: unknown[];
       try {
         if (!isBinary) throw new Error('text frame');
-        messages = decodeFrames(toBytes(data)) as PageMessage[];
+        messages = decodeFrames(toBytes(data));
       } catch (err) {
-        log.warn(`relay: ${page.id} sent a frame that does not decode (${(err as Error).message}); ignored`);
+        refuse(page, `a frame that does not decode (${(err as Error).message})`);
         return;
       }
-      for (const msg of messages) {
-        try {
-          handle(page, msg);
-        } catch (err) {
-          // A malformed message (wrong field types) must not take the bridge down.
-          log.warn(`relay: ${page.id} sent a malformed ${JSON.stringify(msg?.type)} message (${(err as Error).message}); ignored`);
+      for (const raw of messages) {
+        const checked = checkPageMessage(raw);
+        if ('why' in checked) {
+          refuse(page, checked.why);
+          // A malformed answer still answers its request: with an error now, not a timeout later.
+          const id = (raw as { type?: unknown; id?: unknown } | null);
+          if (id?.type === 'result' && Number.isInteger(id.id)) {
+            core.settle(page, id.id as number, { error: new BridgeError('model_failed', `the page sent a malformed answer (${checked.why})`) });
+          }
+          continue;
         }
+        handle(page, checked.message);
       }
     });
     ws.on('close', (code) => {
@@ -115,26 +121,30 @@ export function attachRelay(server: Server, core: BridgeCore, log: Log, options:
     ws.on('error', (err) => log.warn(`relay: ${page.id}: ${err.message}`));
   }
 
+  /** Logs a message the page should not have sent, and tells the page why it was not taken. */
+  function refuse(page: PageConnection, why: string) {
+    log.warn(`relay: ${page.id} sent ${why}; ignored`);
+    page.send({ type: 'rejected', why });
+  }
+
   function handle(page: PageConnection, msg: PageMessage) {
-    switch (msg?.type) {
+    switch (msg.type) {
       case 'models':
-        page.models = new Map(msg.models.filter((m) => typeof m?.id === 'string' && m.info).map((m) => [m.id, m]));
+        page.models = new Map(msg.models.map((m) => [m.id, m]));
         core.pageChanged();
         return;
       case 'result':
         if (msg.error) {
-          const code = CODES.has(msg.error.code) ? msg.error.code : 'model_failed';
+          const code = isErrorCode(msg.error.code) && msg.error.code !== 'dropped' ? msg.error.code : 'model_failed';
           core.settle(page, msg.id, { error: new BridgeError(code, msg.error.message) });
-        } else core.settle(page, msg.id, { outputs: msg.outputs ?? {} });
+        } else core.settle(page, msg.id, { outputs: msg.outputs ?? {}, annotated: msg.annotated });
         return;
       case 'output':
         if (page.models.has(msg.model)) core.publish(msg.model, msg.outputs, msg.source ?? 'page');
         return;
       case 'event':
-        if (typeof msg.kind === 'string' && msg.payload && typeof msg.payload === 'object') core.pageEvent(page, msg.kind, msg.payload);
+        core.pageEvent(page, msg.kind, msg.payload);
         return;
-      default:
-        log.warn(`relay: ${page.id} sent an unknown message type ${JSON.stringify((msg as { type?: unknown })?.type)}; ignored`);
     }
   }
 

@@ -1,21 +1,5 @@
 // Messages between the page's program runner and one program's worker (postMessage, structured clone).
-import type { ProgramFile } from './modules.ts';
-
-/** An error of a program, as status reports it. */
-export interface ProgramErrorReport {
-  name: string;
-  message: string;
-  /** Where it was thrown (or the syntax error is): a file of the program, 1-based line. */
-  file?: string;
-  line?: number;
-  column?: number;
-  /** "file:line", for showing. */
-  location?: string;
-  /** The stack in the program's file names, frames outside the program left out. */
-  stack?: string;
-  /** A syntax error: the runner finds its line by parsing the file on its own. */
-  syntax?: boolean;
-}
+import type { ProgramErrorReport, ProgramFile } from '../contract/index.ts';
 
 /** Runner → worker. */
 export type ToProgram =

@@ -2,10 +2,7 @@
 // made (a module's URL must exist before the text that imports it), in what order they evaluate, and
 // where in the program an error happened. Pure: the program worker uses it, and the unit tests.
 
-export interface ProgramFile {
-  filename: string;
-  content: string;
-}
+import { normalizeFilename, type ProgramFile } from '../contract/index.ts';
 
 /** The in-program API's specifier (see docs/runtime.md). */
 export const RUNTIME_SPECIFIER = 'pagebridge:runtime';
@@ -90,17 +87,6 @@ export function findImports(source: string): ImportSite[] {
     sites.push({ start: quoteAt + 1, end: quoteAt + 1 + specifier.length, specifier, dynamic: true });
   }
   return sites.sort((a, b) => a.start - b.start);
-}
-
-/** A filename as a path inside the program: "./lib/x.js" and "lib//x.js" are "lib/x.js". */
-export function normalizeFilename(filename: string): string {
-  const parts: string[] = [];
-  for (const part of filename.replace(/\\/g, '/').split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') parts.pop();
-    else parts.push(part);
-  }
-  return parts.join('/');
 }
 
 /**

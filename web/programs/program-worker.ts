@@ -4,8 +4,9 @@
 // The bridge serves this script with a Content-Security-Policy that forbids any network access and
 // nested workers (see bridge/bridge.ts), so a program reaches nothing but this worker's messages.
 import type * as Ort from 'onnxruntime-web';
-import type { FromProgram, ProgramErrorReport, ProgramRequest, ToProgram } from './messages.ts';
-import { locateError, normalizeFilename, planProgram, programStack, ProgramError, rewriteImports, RUNTIME, type ProgramFile } from './modules.ts';
+import type { FromProgram, ProgramRequest, ToProgram } from './messages.ts';
+import { locateError, planProgram, programStack, ProgramError, rewriteImports, RUNTIME } from './modules.ts';
+import { decodeDataUri, normalizeFilename, type ProgramErrorReport, type ProgramFile } from '../contract/index.ts';
 import { errorMessage, toPlain } from './values.ts';
 import { ORT_BUNDLE } from '../runtime/ort-config.ts';
 
@@ -51,8 +52,7 @@ for (const level of ['log', 'info', 'debug', 'warn', 'error'] as const) {
 function decodeDataUris(inputs: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(inputs ?? {})) {
-    const m = typeof v === 'string' ? /^data:[^,]*;base64,(.*)$/s.exec(v) : null;
-    out[k] = m ? Uint8Array.from(atob(m[1]!), (c) => c.charCodeAt(0)) : v;
+    out[k] = (typeof v === 'string' && decodeDataUri(v)) || v;
   }
   return out;
 }

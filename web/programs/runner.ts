@@ -2,27 +2,13 @@
 // (program-worker.ts), keeps its status, log and placeholders here on the page's side (so that they
 // can be read while the program is busy, and after its worker is gone), relays the program's model
 // queries to the page's runtime, and answers the bridge's `program.*` calls.
-import type { ErrorCode, Values } from '../runtime/types.ts';
-import type { FromProgram, ProgramErrorReport, ProgramRequest, ToProgram } from './messages.ts';
-import { normalizeFilename, parseOnlyScript, type ProgramFile } from './modules.ts';
+import {
+  normalizeFilename, type ErrorCode, type ProgramErrorReport, type ProgramFile, type RunLimits, type SessionReport, type SessionState, type Values,
+} from '../contract/index.ts';
+import type { FromProgram, ProgramRequest, ToProgram } from './messages.ts';
+import { parseOnlyScript } from './modules.ts';
 import { statistics, StatsError } from './stats.ts';
 import { ORT_WASM } from '../runtime/ort-config.ts';
-
-export type SessionState = 'running' | 'finished' | 'failed' | 'stopped';
-
-/** What `status` answers, and what the page reports when a program ends. */
-export type SessionReport = {
-  sessionId: number;
-  status: SessionState;
-  startedAt: string;
-  endedAt: string | null;
-  log: string[];
-  /** Log lines dropped from the front (only the last MAX_LOG_LINES are kept). */
-  logDropped: number;
-  error?: ProgramErrorReport;
-  placeholders: string[];
-  models: string[];
-};
 
 export interface ProgramHost {
   /** Runs one of the page's models. */
@@ -31,13 +17,6 @@ export interface ProgramHost {
   models(): unknown[];
   /** A program ended (finished, failed or stopped). */
   ended(report: SessionReport): void;
-}
-
-export interface RunLimits {
-  /** Programs that may run at once on this page. */
-  maxPrograms: number;
-  /** Wall-clock limit of one program, in ms. */
-  timeoutMs: number;
 }
 
 /** An error for the bridge, with the code it maps to every protocol's error. */

@@ -1,25 +1,50 @@
 // The page's end of the relay: connects to the bridge, announces the page's models, answers each
-// query exactly once, and reconnects when the bridge restarts. It runs in the runtime worker.
-import { decodeFrames, encodeFrame, FrameBatcher } from './frame.ts';
-import type { ActivityEntry, BridgeMessage, PageMessage } from './messages.ts';
-import type { ErrorCode, ModelAnnouncement, Values } from '../runtime/types.ts';
+// query exactly once, and reconnects when the bridge restarts. It runs in the runtime worker (and, in
+// tests, in Node with the `ws` package's WebSocket).
+import {
+  decodeFrames, encodeFrame, FrameBatcher, isErrorCode,
+  type ActivityEntry, type BridgeMessage, type CallPayload, type CallResult, type ErrorCode, type Hello, type ModelAnnouncement,
+  type PageCall, type PageEventKind, type PageEvents, type PageMessage, type Values,
+} from '../contract/index.ts';
+
+export type RelayState = 'connecting' | 'connected' | 'disconnected';
+
+/** A query's answer: its outputs, and with `annotate` the input image with them drawn on it (JPEG). */
+export interface QueryAnswer {
+  outputs: Values;
+  annotated?: Uint8Array;
+}
 
 export interface RelayHandlers {
   models(): ModelAnnouncement[];
-  query(model: string, inputs: Values, annotate: boolean): Promise<Values>;
-  /** A non-query call from the bridge (`program.run`, …). An error may carry an ErrorCode as `code`. */
-  call?(kind: string, payload: Values): Promise<Values>;
+  query(model: string, inputs: Values, annotate: boolean): Promise<QueryAnswer>;
+  /** A page call from the bridge (`program.run`, …). An error may carry an ErrorCode as `code`. */
+  call?<K extends PageCall>(kind: K, payload: CallPayload<K>): Promise<CallResult<K>>;
   /** Connection state changes, and the bridge's hello (its listeners). */
-  status?(state: 'connecting' | 'connected' | 'disconnected', hello?: Record<string, unknown>): void;
+  status?(state: RelayState, hello?: Hello): void;
   /** What the bridge saw (requests from every protocol, clients connected, stale live frames dropped per
    *  model), a few times a second. */
   activity?(entries: ActivityEntry[], clients: Record<string, number>, dropped: Record<string, number>): void;
 }
 
+/** The little of a WebSocket the client uses: the browser's, or a compatible one (the `ws` package). */
+interface SocketLike {
+  binaryType: string;
+  readonly readyState: number;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: unknown) => void) | null;
+  send(data: Uint8Array<ArrayBuffer>): void;
+  close(): void;
+}
+export type SocketConstructor = new (url: string) => SocketLike;
+
+const OPEN = 1;
+
 /** What the page's main thread handles for a relay that runs in the runtime worker. */
 export interface RelayPageHandlers {
-  call(kind: string, payload: Values): Promise<Values>;
-  status(state: 'connecting' | 'connected' | 'disconnected', hello?: Record<string, unknown>): void;
+  call<K extends PageCall>(kind: K, payload: CallPayload<K>): Promise<CallResult<K>>;
+  status(state: RelayState, hello?: Hello): void;
   activity(entries: ActivityEntry[], clients: Record<string, number>, dropped: Record<string, number>): void;
 }
 
@@ -28,45 +53,40 @@ export type CallAnswer = { outputs: Values; error?: undefined } | { error: { cod
 
 /** RelayPageHandlers as the worker reaches them. */
 export interface RelayPageRemote extends Omit<RelayPageHandlers, 'call'> {
-  call(kind: string, payload: Values): Promise<CallAnswer>;
+  call(kind: PageCall, payload: Values): Promise<CallAnswer>;
 }
 
 export class RelayClient {
-  private ws: WebSocket | undefined;
+  private ws: SocketLike | undefined;
   private retryMs = 500;
   private closed = false;
   /** This connection's outgoing messages (one per connection: a new socket starts empty). Its
    *  `maxBytes` is the bridge's largest relay frame (from its hello): more would close the relay. */
   private out: FrameBatcher | undefined;
 
-  constructor(private readonly url: string, private readonly handlers: RelayHandlers) {}
+  constructor(private readonly url: string, private readonly handlers: RelayHandlers,
+    private readonly Socket: SocketConstructor = WebSocket as unknown as SocketConstructor) {}
 
   connect(): void {
     this.handlers.status?.('connecting');
-    const ws = new WebSocket(this.url);
+    const ws = new this.Socket(this.url);
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     ws.onopen = () => {
       this.retryMs = 500;
       this.announce();
     };
-    this.out = new FrameBatcher((message) => { if (ws.readyState === WebSocket.OPEN) ws.send(message); }, nextTask);
+    this.out = new FrameBatcher((message) => { if (ws.readyState === OPEN) ws.send(message); }, nextTask);
     ws.onmessage = (ev) => {
       let messages: BridgeMessage[];
       try {
+        // The bridge is this page's own (it holds the pairing token): its messages are its word.
         messages = decodeFrames(new Uint8Array(ev.data as ArrayBuffer)) as BridgeMessage[];
       } catch (err) {
         console.warn('pagebridge: undecodable relay frame', err);
         return;
       }
-      for (const msg of messages) {
-        if (msg.type === 'hello') {
-          if (typeof msg.maxFrameBytes === 'number') this.out!.maxBytes = msg.maxFrameBytes;
-          this.handlers.status?.('connected', msg);
-        } else if (msg.type === 'activity') this.handlers.activity?.(msg.entries, msg.clients, msg.dropped ?? {});
-        else if (msg.type === 'query') void this.answer(msg.id, () => this.handlers.query(msg.model, msg.inputs, !!msg.annotate));
-        else if (msg.type === 'call') void this.answer(msg.id, () => this.call(msg.kind, msg.payload));
-      }
+      for (const msg of messages) this.receive(msg);
     };
     ws.onclose = () => {
       if (this.ws !== ws) return;
@@ -83,8 +103,8 @@ export class RelayClient {
   }
 
   /** Something the page reports on its own (a program ended): the bridge core emits it as a pageEvent. */
-  event(kind: string, payload: Values): void {
-    this.send({ type: 'event', kind, payload });
+  event<K extends PageEventKind>(kind: K, payload: PageEvents[K]): void {
+    this.send({ type: 'event', kind, payload } as PageMessage);
   }
 
   /** An output the page made on its own (its UI): the bridge passes it on like any other. */
@@ -97,14 +117,38 @@ export class RelayClient {
     this.ws?.close();
   }
 
+  private receive(msg: BridgeMessage): void {
+    switch (msg.type) {
+      case 'hello':
+        if (typeof msg.maxFrameBytes === 'number') this.out!.maxBytes = msg.maxFrameBytes;
+        this.handlers.status?.('connected', msg);
+        return;
+      case 'activity':
+        this.handlers.activity?.(msg.entries, msg.clients, msg.dropped ?? {});
+        return;
+      case 'query':
+        void this.answer(msg.id, async () => {
+          const { outputs, annotated } = await this.handlers.query(msg.model, msg.inputs, !!msg.annotate);
+          return annotated ? { outputs, annotated } : { outputs };
+        });
+        return;
+      case 'call':
+        void this.answer(msg.id, async () => ({ outputs: await this.call(msg.kind, msg.payload) as Values }));
+        return;
+      case 'rejected':
+        console.warn(`pagebridge: the bridge refused a message of this page: ${msg.why}`);
+        return;
+    }
+  }
+
   private send(msg: PageMessage): void {
-    if (this.ws?.readyState !== WebSocket.OPEN) return;
+    if (this.ws?.readyState !== OPEN) return;
     const maxBytes = this.out!.maxBytes;
     let frame = encodeFrame(msg);
     if (frame.byteLength > maxBytes && msg.type === 'result') {
       // The bridge would close the relay (and fail every other request) on an oversized frame.
       frame = encodeFrame({ type: 'result', id: msg.id, error: { code: 'too_large',
-        message: `the answer is ${frame.byteLength} bytes, over the relay's limit of ${maxBytes} bytes (--max-body)` } });
+        message: `the answer is ${frame.byteLength} bytes, over the relay's limit of ${maxBytes} bytes (--max-body)` } } satisfies PageMessage);
     }
     if (frame.byteLength > maxBytes) {
       console.warn(`pagebridge: a ${msg.type} message of ${frame.byteLength} bytes is over the relay's limit; not sent`);
@@ -113,15 +157,15 @@ export class RelayClient {
     this.out!.push(frame);
   }
 
-  private call(kind: string, payload: Values): Promise<Values> {
+  private call<K extends PageCall>(kind: K, payload: CallPayload<K>): Promise<CallResult<K>> {
     if (!this.handlers.call) return Promise.reject(new Error(`this page does not handle "${kind}"`));
     return this.handlers.call(kind, payload);
   }
 
   /** Answers request `id` exactly once, with what `work` resolves to or the error it throws. */
-  private async answer(id: number, work: () => Promise<Values>): Promise<void> {
+  private async answer(id: number, work: () => Promise<{ outputs: Values; annotated?: Uint8Array }>): Promise<void> {
     try {
-      this.send({ type: 'result', id, outputs: await work() });
+      this.send({ type: 'result', id, ...(await work()) });
     } catch (err) {
       const e = err as Error & { code?: unknown };
       const code: ErrorCode = isErrorCode(e.code) ? e.code : e.name === 'InputError' ? 'bad_request' : 'model_failed';
@@ -140,9 +184,4 @@ function nextTask(f: () => void): void {
   }
   tasks.push(f);
   if (tasks.length === 1) channel.port2.postMessage(null);
-}
-
-const CODES: readonly ErrorCode[] = ['bad_request', 'not_found', 'unavailable', 'busy', 'timeout', 'too_large', 'model_failed'];
-function isErrorCode(code: unknown): code is ErrorCode {
-  return CODES.includes(code as ErrorCode);
 }

@@ -4,7 +4,7 @@
 import * as Comlink from 'comlink';
 import workerUrl from './worker.ts?worker&url';
 import type { RuntimeWorker, LoadProgress } from './worker.ts';
-import type { Backend, ModelAnnouncement, ModelInfo, ModelManifest, Values } from './types.ts';
+import type { Backend, ModelAnnouncement, ModelInfo, ModelManifest, PageEventKind, PageEvents, Values } from '../contract/index.ts';
 import type { RelayPageHandlers, RelayPageRemote } from '../relay/client.ts';
 import { adapters } from './adapters/index.ts';
 
@@ -55,7 +55,7 @@ export interface PageRelay {
   /** An output the page made on its own (its UI): the bridge passes it on like any other. */
   publish(model: string, outputs: Values, source?: string): void;
   /** Something the page reports on its own (a program ended). */
-  event(kind: string, payload: Values): void;
+  event<K extends PageEventKind>(kind: K, payload: PageEvents[K]): void;
   close(): void;
 }
 
@@ -72,7 +72,7 @@ export function connectRelay(url: string, models: () => ModelAnnouncement[], pag
     activity: (entries, clients, dropped) => page.activity(entries, clients, dropped),
     call: async (kind, payload) => {
       try {
-        return { outputs: await page.call(kind, payload) };
+        return { outputs: await page.call(kind, payload as never) as Values };
       } catch (err) {
         const e = err as Error & { code?: unknown };
         return { error: { code: e.code, name: e.name, message: e.message } };
@@ -135,7 +135,7 @@ export class Model {
    * bitmap). With `transfer`, byte arrays are handed to the worker (their buffers detach here) rather
    * than copied: for bytes the caller owns and needs no more (a file just read, a network message).
    */
-  async query(inputs: Values, options: { transfer?: boolean; annotate?: boolean } = {}): Promise<Values> {
+  async query(inputs: Values, options: { transfer?: boolean } = {}): Promise<Values> {
     if (this.disposed) throw new Error(`model "${this.id}" was disposed`);
     const prepared: Values = {};
     const transfer = new Set<Transferable>();
@@ -153,7 +153,7 @@ export class Model {
         if (options.transfer && value instanceof Uint8Array && value.buffer instanceof ArrayBuffer) transfer.add(value.buffer);
       }
     }
-    return runtime().remote.run(this.id, Comlink.transfer(prepared, [...transfer]), { annotate: options.annotate });
+    return (await runtime().remote.run(this.id, Comlink.transfer(prepared, [...transfer]))).outputs;
   }
 
   /**

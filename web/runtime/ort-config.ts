@@ -2,7 +2,7 @@
 // options. The runtime worker reads these, and so does the benchmark, so that it measures what the
 // product runs. Plain data and pure functions only (the benchmark passes them into a page).
 import type * as Ort from 'onnxruntime-web';
-import type { Backend } from './types.ts';
+import type { Backend } from '../contract/index.ts';
 
 /**
  * The onnxruntime-web bundle (under the served `ort/` folder) for each backend.

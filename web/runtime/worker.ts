@@ -6,9 +6,9 @@ import { adapters } from './adapters/index.ts';
 import type { Adapter } from './adapters/adapter.ts';
 import { InputError } from './errors.ts';
 import { infoFromGraph } from './adapters/tensor.ts';
-import { ANNOTATED, type Backend, type ModelAnnouncement, type ModelManifest, type Values } from './types.ts';
+import { type Backend, type PageEventKind, type PageEvents, type ModelAnnouncement, type ModelManifest, type Values } from '../contract/index.ts';
 import { decodeImage } from './image.ts';
-import { RelayClient, type RelayPageRemote } from '../relay/client.ts';
+import { RelayClient, type QueryAnswer, type RelayPageRemote } from '../relay/client.ts';
 import { ORT_BUNDLE, ortWasmThreads, sessionOptions } from './ort-config.ts';
 
 export interface LoadProgress {
@@ -216,20 +216,20 @@ function serially<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /** Runs one query now (api.run queues it behind every earlier run). */
-async function runNow(m: Loaded, inputs: Values, options: { annotate?: boolean }): Promise<Values> {
+async function runNow(m: Loaded, inputs: Values, options: { annotate?: boolean }): Promise<QueryAnswer> {
   const session = Object.values(m.sessions)[0]!;
   const imagePort = options.annotate ? m.manifest.inputs.find((p) => p.type === 'image')?.name : undefined;
   // Decoded before the adapter runs: adapters may take the bytes' buffer or close the bitmap.
   const picture = imagePort ? await decodeImage(inputs[imagePort], imagePort) : undefined;
   const outputs = await m.adapter.run(inputs, { ort: m.ort, session, sessions: m.sessions, files: m.files, manifest: m.manifest });
-  if (!picture) return outputs;
+  if (!picture) return { outputs };
   const canvas = new OffscreenCanvas(picture.width, picture.height);
   const ctx = canvas.getContext('2d')!;
   ctx.drawImage(picture, 0, 0);
   picture.close();
   m.adapter.draw?.(ctx, outputs, canvas.width, canvas.height);
   const jpeg = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.9 })).arrayBuffer());
-  return Comlink.transfer({ ...outputs, [ANNOTATED]: jpeg }, [jpeg.buffer]);
+  return Comlink.transfer({ outputs, annotated: jpeg }, [jpeg.buffer]);
 }
 
 const api = {
@@ -263,8 +263,8 @@ const api = {
   },
 
   /** Runs a model. With `annotate`, the answer also holds the image input with the output drawn on
-   *  it, as JPEG, under ANNOTATED (for clients that want a picture back, such as TCP's). */
-  run(id: string, inputs: Values, options: { annotate?: boolean } = {}): Promise<Values> {
+   *  it, as JPEG (for clients that want a picture back, such as TCP's). */
+  run(id: string, inputs: Values, options: { annotate?: boolean } = {}): Promise<QueryAnswer> {
     const m = models.get(id);
     if (!m) return Promise.reject(new Error(`model "${id}" is not loaded in this page`));
     // One after another, also when several arrive together in one relay message.
@@ -279,9 +279,9 @@ const api = {
       models: () => announced,
       query: (id, inputs, annotate) => api.run(id, inputs, { annotate }),
       call: async (kind, payload) => {
-        const answer = await page.call(kind, payload);
+        const answer = await page.call(kind, payload as Values);
         if (answer.error) throw Object.assign(new Error(answer.error.message), { name: answer.error.name, code: answer.error.code });
-        return answer.outputs;
+        return answer.outputs as never;
       },
       status: (state, hello) => void page.status(state, hello),
       activity: (entries, clients, dropped) => void page.activity(entries, clients, dropped),
@@ -299,7 +299,7 @@ const api = {
     relay?.publish(model, outputs, source);
   },
 
-  relayEvent(kind: string, payload: Values): void {
+  relayEvent<K extends PageEventKind>(kind: K, payload: PageEvents[K]): void {
     relay?.event(kind, payload);
   },
 

@@ -1,5 +1,5 @@
 // The Activity panel: clients connected per protocol, and a live log of recent requests.
-import type { ActivityEntry } from '../relay/messages.ts';
+import type { ActivityEntry } from '../contract/index.ts';
 import { el } from './dom.ts';
 
 const MAX_ROWS = 100;

@@ -1,6 +1,6 @@
 // The Network panel: for each protocol, where the bridge listens, its endpoints, the selected model's
 // schema, and client code to paste. The addresses are the bridge's own (its hello), never defaults.
-import type { ModelInfo } from '../runtime/types.ts';
+import type { ModelInfo } from '../contract/index.ts';
 import { protocolPanels, type Listeners } from './snippets.ts';
 import { copyButton, el } from './dom.ts';
 

@@ -1,5 +1,5 @@
 // Ready-to-paste client code for each protocol, from the bridge's real addresses and a model's info.
-import type { ModelInfo, Port } from '../runtime/types.ts';
+import type { ModelInfo, Port } from '../contract/index.ts';
 
 export interface Listeners { http?: string; socketio?: string; osc?: string; labgraph?: string; tcp?: string; runtime?: string; [k: string]: string | undefined }
 

@@ -1,5 +1,5 @@
 import type * as Ort from 'onnxruntime-web';
-import type { ModelManifest, Values } from '../types.ts';
+import type { ModelManifest, Values } from '../../contract/index.ts';
 
 export interface AdapterContext {
   ort: typeof Ort;

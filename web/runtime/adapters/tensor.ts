@@ -2,7 +2,7 @@
 // A model without a model.json of its own (a dropped .onnx) gets its info from the graph.
 import type * as Ort from 'onnxruntime-web';
 import type { Adapter } from './adapter.ts';
-import type { ModelInfo, Port } from '../types.ts';
+import type { ModelInfo, Port } from '../../contract/index.ts';
 import { InputError } from '../errors.ts';
 
 export interface TensorValue {

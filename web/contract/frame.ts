@@ -10,6 +10,16 @@
 
 const BIN = '$bin';
 
+// Both sides have TextEncoder and TextDecoder (browsers, workers, Node); this module is typed without
+// DOM or Node types, so it names the little it uses.
+interface TextCodecs {
+  TextEncoder: new () => { encode(text: string): Uint8Array<ArrayBuffer> };
+  TextDecoder: new () => { decode(bytes: Uint8Array): string };
+}
+const codecs = globalThis as unknown as TextCodecs;
+const encoder = new codecs.TextEncoder();
+const decoder = new codecs.TextDecoder();
+
 export function encodeFrame(message: unknown): Uint8Array<ArrayBuffer> {
   const blobs: Uint8Array[] = [];
   // The replacer reads the holder's own property: JSON.stringify has already turned a Node Buffer
@@ -22,7 +32,7 @@ export function encodeFrame(message: unknown): Uint8Array<ArrayBuffer> {
     }
     return value;
   });
-  const json = new TextEncoder().encode(`{"h":${header},"$bins":${JSON.stringify(blobs.map((b) => b.byteLength))}}`);
+  const json = encoder.encode(`{"h":${header},"$bins":${JSON.stringify(blobs.map((b) => b.byteLength))}}`);
   let total = 4 + json.byteLength;
   for (const b of blobs) total += b.byteLength;
   const out = new Uint8Array(total);
@@ -57,7 +67,7 @@ function decodeAt(data: Uint8Array, start: number): { message: unknown; end: num
   const n = new DataView(data.buffer, data.byteOffset + start, 4).getUint32(0, true);
   let offset = start + 4 + n;
   if (offset > data.byteLength) throw new Error('relay frame header runs past the frame');
-  const { h, $bins } = JSON.parse(new TextDecoder().decode(data.subarray(start + 4, offset))) as { h: unknown; $bins: number[] };
+  const { h, $bins } = JSON.parse(decoder.decode(data.subarray(start + 4, offset))) as { h: unknown; $bins: number[] };
   const blobs: Uint8Array[] = [];
   for (const len of $bins) {
     if (offset + len > data.byteLength) throw new Error('relay frame blob runs past the frame');

@@ -1,4 +1,4 @@
-// Shapes shared by the page, the worker and the bridge.
+// Models and values as the page, the runtime worker and the bridge all see them.
 
 /** One input or output of a model, in Runway's shape. */
 export interface Port {
@@ -22,6 +22,8 @@ export interface ModelManifest extends ModelInfo {
   license?: string;
   source?: string;
   file: string;
+  /** The inference engine that runs its networks (web/runtime/engines); default: by the file's extension. */
+  engine?: string;
   adapter: string;
   params?: Record<string, unknown>;
   /** Models of several files (e.g. two networks and a character list); default: just `file`. */
@@ -58,17 +60,3 @@ export interface ModelAnnouncement {
 
 /** Input or output values: JSON, with images as raw bytes. */
 export type Values = Record<string, unknown>;
-
-/** Where an answer asked for with `annotate` carries the input image with the output drawn on it
- *  (JPEG bytes). The bridge core takes it out before the outputs go anywhere else. */
-export const ANNOTATED = '$annotated';
-
-/** Error codes that cross the relay; the bridge maps each to every protocol's own error shape. */
-export type ErrorCode =
-  | 'bad_request'   // the query itself is malformed (wrong type, missing input, undecodable image)
-  | 'not_found'     // no such model
-  | 'unavailable'   // no page holds the model, or the page went away
-  | 'busy'          // a queue is full
-  | 'timeout'       // the model did not answer in time
-  | 'too_large'     // over a size limit
-  | 'model_failed'; // the model ran and failed

@@ -1,0 +1,52 @@
+// Messages on the relay, both ways (frame.ts says how they are framed; schema.ts how the bridge checks
+// what a page sends).
+import type { ModelAnnouncement, Values } from './models.ts';
+import type { ErrorCode } from './errors.ts';
+import type { CallPayload, PageCall, PageEventKind, PageEvents } from './calls.ts';
+
+/** How a page answers a request it could not serve. */
+export interface ErrorAnswer { code: ErrorCode; message: string }
+
+/** Page → bridge. */
+export type PageMessage =
+  | { type: 'models'; models: ModelAnnouncement[] }
+  /** The answer to query or call `id`: outputs (a call's result) or an error. `annotated`: the query's image
+   *  with its outputs drawn on it (JPEG), when the query asked for it. */
+  | { type: 'result'; id: number; outputs?: Values; annotated?: Uint8Array; error?: ErrorAnswer }
+  /** An output the page made on its own (its UI, a webcam): the bridge publishes it like any other. */
+  | { type: 'output'; model: string; outputs: Values; source?: string }
+  /** Something the page reports on its own (see PageEvents). */
+  | PageEventMessage;
+
+export type PageEventMessage = { [K in PageEventKind]: { type: 'event'; kind: K; payload: PageEvents[K] } }[PageEventKind];
+
+/** One request the bridge saw, for the page's activity log. */
+export interface ActivityEntry { at: number; source: string; model: string; ms?: number; error?: string }
+
+/** What the bridge tells a page when it connects. */
+export interface Hello {
+  /** Every listener's address, by name (`http`, `socketio`, `osc`, …), for the page's Network panel. */
+  listeners: Record<string, string>;
+  /** The model the single-model addresses serve; null until one is known. */
+  defaultModel: string | null;
+  /** The largest relay message the bridge takes: a page sends nothing bigger. */
+  maxFrameBytes: number;
+}
+
+export interface QueryOptions {
+  /** Also return the input image with the outputs drawn on it (`annotated`, JPEG). */
+  annotate?: boolean;
+}
+
+/** Bridge → page. */
+export type BridgeMessage =
+  | ({ type: 'hello' } & Hello)
+  /** `dropped`: live frames each model dropped so far for newer ones from the same client (latest wins). */
+  | { type: 'activity'; entries: ActivityEntry[]; clients: Record<string, number>; dropped: Record<string, number> }
+  | ({ type: 'query'; id: number; model: string; inputs: Values } & QueryOptions)
+  /** A page call (see calls.ts); answered with a `result` of the same id, like a query. */
+  | CallMessage
+  /** The bridge refused a message of the page's (it did not decode, or did not match its schema). */
+  | { type: 'rejected'; why: string };
+
+export type CallMessage = { [K in PageCall]: { type: 'call'; id: number; kind: K; payload: CallPayload<K> } }[PageCall];
