@@ -2,38 +2,9 @@
 // it) shows exactly which frames reach the page, which are dropped, and that nothing queues.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { BridgeCore, type DroppedEvent, type FailureEvent, type OutputEvent, type PageLink, type QueryContext } from '../bridge/core/core.ts';
+import { BridgeCore, type DroppedEvent, type FailureEvent, type OutputEvent, type QueryContext } from '../bridge/core/core.ts';
 import { BridgeError } from '../bridge/core/errors.ts';
-import type { ModelAnnouncement, Values } from '../web/contract/index.ts';
-
-const announce = (id: string): ModelAnnouncement => ({
-  id, title: id, state: 'ready',
-  info: { inputs: [{ name: 'x', type: 'number' }], outputs: [{ name: 'y', type: 'number' }] },
-});
-
-/** A page that keeps every query it is sent until the test answers it. */
-class FakePage implements PageLink {
-  readonly models = new Map<string, ModelAnnouncement>();
-  readonly sent: { id: number; model: string; x: number }[] = [];
-  constructor(readonly id: string, models: string[]) {
-    for (const m of models) this.models.set(m, announce(m));
-  }
-  sendQuery(id: number, model: string, inputs: Values): void {
-    this.sent.push({ id, model, x: inputs.x as number });
-  }
-  sendCall(): void { throw new Error('no calls here'); }
-  /** Answers the oldest query it holds with y = x (or an error). */
-  answer(core: BridgeCore, error?: BridgeError): number {
-    const q = this.sent.shift();
-    assert.ok(q, 'the page holds no query to answer');
-    core.settle(this, q.id, error ? { error } : { outputs: { y: q.x } });
-    return q.x;
-  }
-}
-
-/** Settles a query into what its asker would see: the answer's y, or the error's code. */
-const outcome = (p: Promise<Values>) => p.then((v) => v.y as number, (e: BridgeError) => e.code);
-const tick = () => new Promise((r) => setImmediate(r));
+import { FakePage, outcome, tick } from './helpers/page-link.ts';
 
 function setup(options: ConstructorParameters<typeof BridgeCore>[0] = {}) {
   const core = new BridgeCore(options);
