@@ -92,7 +92,8 @@ export class RelayClient {
       if (this.ws !== ws) return;
       this.handlers.status?.('disconnected');
       if (this.closed) return;
-      setTimeout(() => this.connect(), this.retryMs);
+      // close() may come while this waits: then it stays closed.
+      setTimeout(() => { if (!this.closed) this.connect(); }, this.retryMs);
       this.retryMs = Math.min(this.retryMs * 2, 5000);
     };
   }
