@@ -13,7 +13,7 @@ import type { BridgeOptions } from '../../bridge/options.ts';
 import type { BridgeCore } from '../../bridge/core/core.ts';
 import { RelayClient, type QueryAnswer, type RelayState, type SocketConstructor } from '../../web/relay/client.ts';
 import {
-  decodeFrames, encodeFrame, type ActivityEntry, type CallPayload, type CallResult, type Hello, type ModelAnnouncement, type ModelManifest, type PageCall,
+  decodeFrames, encodeFrame, normalizeFilename, type ActivityEntry, type CallPayload, type CallResult, type Hello, type ModelAnnouncement, type ModelManifest, type PageCall,
   type SessionReport, type Values,
 } from '../../web/contract/index.ts';
 import { fixture } from './fixtures.ts';
@@ -226,7 +226,7 @@ export class FakePage {
     const p = payload as Values & { sessionId: number; name?: string; data?: { x: number } };
     if (kind === 'program.run') {
       const run = payload as CallPayload<'program.run'>;
-      const main = run.files.find((f) => f.filename === run.mainfile)!;
+      const main = run.files.find((f) => normalizeFilename(f.filename) === normalizeFilename(run.mainfile))!;
       const program = JSON.parse(main.content) as FakeProgram;
       const session: Session = { program, report: {
         sessionId: run.sessionId, status: 'running', startedAt: new Date().toISOString(), endedAt: null, log: [], logDropped: 0,
