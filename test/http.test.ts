@@ -3,20 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dataUri, fixture, health, postJson, startHarness, until, type Harness } from './helpers/page.ts';
-
-// The astronaut's face in astronaut.png (512×512) is centred near (225, 125) px.
-const FACE_CENTRE = [225 / 512, 125 / 512];
-
-function assertFace(out: any) {
-  assert.ok(Array.isArray(out.faces), `faces missing in ${JSON.stringify(out)}`);
-  const face = out.faces.find((f: any) => f.score > 0.5);
-  assert.ok(face, `no face with score > 0.5 in ${JSON.stringify(out)}`);
-  const [x, y, w, h] = face.box;
-  assert.ok(x < FACE_CENTRE[0]! && FACE_CENTRE[0]! < x + w && y < FACE_CENTRE[1]! && FACE_CENTRE[1]! < y + h,
-    `box ${face.box} does not contain the face centre ${FACE_CENTRE}`);
-  assert.equal(face.keypoints.length, 6);
-  return face;
-}
+import { assertFaces } from './helpers/assertions.ts';
 
 describe('HTTP (Runway) through the real page', () => {
   let h: Harness;
@@ -49,7 +36,7 @@ describe('HTTP (Runway) through the real page', () => {
   it('finds the face in a PNG data URI, and /data returns the same output', async () => {
     const res = await postJson(`${h.url}/query`, { image: dataUri('astronaut.png', 'image/png') });
     assert.equal(res.status, 200);
-    assertFace(res.body);
+    assertFaces(res.body);
     assert.deepEqual(await (await fetch(`${h.url}/data`)).json(), res.body);
     assert.deepEqual(await (await fetch(`${h.url}/models/face-detection/data`)).json(), res.body);
   });
@@ -58,18 +45,18 @@ describe('HTTP (Runway) through the real page', () => {
     const res = await fetch(`${h.url}/query`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: fixture('astronaut.jpg') });
     assert.equal(res.status, 200);
     const out = await res.json();
-    assertFace(out);
+    assertFaces(out);
     assert.deepEqual(await (await fetch(`${h.url}/data`)).json(), out);
     const bare = await postJson(`${h.url}/models/face-detection/query`, { image: fixture('astronaut.jpg').toString('base64') });
     assert.equal(bare.status, 200);
-    assertFace(bare.body);
+    assertFaces(bare.body);
   });
 
   describe('bad input gets its status and a message naming the problem; good queries still work', () => {
     const good = async () => {
       const res = await postJson(`${h.url}/query`, { image: dataUri('astronaut.jpg', 'image/jpeg') });
       assert.equal(res.status, 200);
-      assertFace(res.body);
+      assertFaces(res.body);
     };
 
     it('invalid JSON → 400', async () => {
@@ -174,6 +161,6 @@ describe('HTTP (Runway) through the real page', () => {
     await h.openPage();
     const again = await postJson(`${h.url}/query`, { image: dataUri('astronaut.jpg', 'image/jpeg') });
     assert.equal(again.status, 200);
-    assertFace(again.body);
+    assertFaces(again.body);
   });
 });

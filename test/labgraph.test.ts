@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { dataUri, postJson, startHarness, type Harness } from './helpers/page.ts';
+import { assertFaces } from './helpers/assertions.ts';
 
 const FACE = { image: dataUri('astronaut.jpg', 'image/jpeg') };
 
@@ -80,7 +81,7 @@ describe('LabGraph WebSocket API through the real page', () => {
       const body = b.stream_batch['face-detection/data'];
       nums.push(body.batch_num);
       assert.equal(body.samples.length, 1);
-      assert.ok(body.samples[0].data.faces[0].score > 0.5);
+      assertFaces(body.samples[0].data);
       assert.equal(typeof body.samples[0].timestamp_s, 'number');
     }
     assert.deepEqual(nums, Array.from({ length: 30 }, (_, i) => i));
@@ -140,7 +141,7 @@ describe('LabGraph WebSocket API through the real page', () => {
     // Still working afterwards.
     s.send({ api_version: '0.1', stream_batch: { stream_id: 'q', 'face-detection/query': { samples: [FACE], batch_num: 2 } } });
     const out = await s.batches('dup');
-    assert.ok(out.stream_batch['face-detection/data'].samples[0].data.faces.length >= 1);
+    assertFaces(out.stream_batch['face-detection/data'].samples[0].data);
     assert.equal(s.ws.readyState, WebSocket.OPEN);
     s.ws.close();
   });

@@ -9,6 +9,7 @@ import { io, type Socket } from 'socket.io-client';
 import { dataUri, startHarness, until, type Harness } from './helpers/page.ts';
 import { affineModel } from './helpers/onnx.ts';
 import { OscClient } from './helpers/osc.ts';
+import { assertFaces } from './helpers/assertions.ts';
 
 const FACE = { image: dataUri('astronaut.jpg', 'image/jpeg') };
 const FACE_256 = { image: dataUri('astronaut-256.jpg', 'image/jpeg') };
@@ -17,9 +18,6 @@ const AFFINE = 'affine';
 const frame = (n: number) => ({ x: { dtype: 'float32', dims: [1, 4], data: [n, 0, 0, 0] } });
 const frameOf = (out: any): number => (out.y.data[0] - 1) / 2;
 
-function assertFace(out: any) {
-  assert.ok(out?.faces?.some((f: any) => f.score > 0.5), `no face with score > 0.5 in ${JSON.stringify(out)?.slice(0, 300)}`);
-}
 
 /** Asserts the numbers only grow, start at `first` and end at `last`. */
 function assertNewest(answered: number[], first: number, last: number, what: string) {
@@ -94,7 +92,7 @@ describe('live input: latest wins, through the real page', () => {
     const stale = acks.filter((a) => a.reply.dropped === true);
     // Every frame was answered or dropped, nothing else.
     assert.equal(answered.length + stale.length, N, JSON.stringify(acks.map((a) => a.reply.error ?? 'ok')));
-    for (const a of answered) assertFace(a.reply);
+    for (const a of answered) assertFaces(a.reply);
     for (const a of stale) assert.match(a.reply.error, /^dropped: a newer frame from this client replaced it while "face-detection" was busy/);
     assert.ok(stale.length > 0, 'some frames were dropped');
     assertNewest(answered.map((a) => a.n), 0, N - 1, 'socket.io');
@@ -128,7 +126,7 @@ describe('live input: latest wins, through the real page', () => {
     const outputs = lg.data.length;
     // The first and the last sample are always answered; those between only while the model was free.
     assert.ok(outputs >= 2 && outputs < N, `${outputs} outputs for ${N} samples`);
-    for (const out of lg.data) assertFace(out);
+    for (const out of lg.data) assertFaces(out);
     assert.equal(lg.data.length + (await dropped('face-detection')) - droppedBefore, N, 'nothing answered late');
     assert.deepEqual(lg.errors, []);
     assert.deepEqual(await lastError('face-detection'), { error: null });

@@ -9,15 +9,12 @@ import osc from 'osc';
 import { MAX_DATAGRAM_BYTES, encodeReply, parseAddress, replyPort } from '../bridge/protocols/osc.ts';
 import { dataUri, startHarness, until, type Harness } from './helpers/page.ts';
 import { OscClient } from './helpers/osc.ts';
+import { assertFaces } from './helpers/assertions.ts';
 
 // 256×256 JPEG of the astronaut: its data URI (~25 KB) fits in one datagram, as an OSC query must.
 const FACE_JSON = JSON.stringify({ image: dataUri('astronaut-256.jpg', 'image/jpeg') });
 const MAX_BODY = 60_000;
 
-function assertFace(out: any) {
-  assert.ok(Array.isArray(out?.faces), `faces missing in ${JSON.stringify(out)?.slice(0, 300)}`);
-  assert.ok(out.faces.some((f: any) => f.score > 0.5), `no face with score > 0.5 in ${JSON.stringify(out)}`);
-}
 
 const decode = (bytes: Uint8Array) => osc.readPacket(bytes, { metadata: false }) as { address: string; args: unknown[] };
 
@@ -106,7 +103,7 @@ describe('OSC through the real page', () => {
     const other = await connected();
     asker.send('/query', FACE_JSON);
     const out = await asker.nextJson('/data');
-    assertFace(out);
+    assertFaces(out);
     assert.deepEqual(await other.nextJson('/data'), out);
     assert.deepEqual(await (await fetch(`${h.url}/data`)).json(), out);
   });
@@ -117,7 +114,7 @@ describe('OSC through the real page', () => {
     sender.send('/server/connect', { type: 'i', value: listener.port });
     sender.send('/query', FACE_JSON);
     const direct = await sender.nextJson('/data');
-    assertFace(direct);
+    assertFaces(direct);
     assert.deepEqual(await listener.nextJson('/data'), direct);
 
     sender.send('/query', JSON.stringify({ image: 42 }));
@@ -132,7 +129,7 @@ describe('OSC through the real page', () => {
     leaves.send('/info');
     await leaves.nextJson('/info');
     stays.send('/query', FACE_JSON);
-    assertFace(await stays.nextJson('/data'));
+    assertFaces(await stays.nextJson('/data'));
     // Every reply to `leaves` would have been sent before this /info is even read: the next is the /info.
     leaves.send('/info');
     await leaves.nextJson('/info');
@@ -144,7 +141,7 @@ describe('OSC through the real page', () => {
     const byDefault = await connected();
     one.send('/models/face-detection/query', FACE_JSON);
     const out = await one.nextJson('/models/face-detection/data');
-    assertFace(out);
+    assertFaces(out);
     assert.deepEqual(await byDefault.nextJson('/data'), out);
 
     one.send('/models/nope/server/connect');
@@ -166,7 +163,7 @@ describe('OSC through the real page', () => {
     }, { metadata: false });
     c.sendRaw(bundle);
     assert.ok((await c.nextJson('/info')).inputs);
-    assertFace(await c.nextJson('/data'));
+    assertFaces(await c.nextJson('/data'));
   });
 
   it('drops garbage datagrams and keeps serving: every good query is answered, a bad /query gets /error', async () => {
@@ -203,7 +200,7 @@ describe('OSC through the real page', () => {
     const data = replies.filter((r) => r.address === '/data');
     const errors = replies.filter((r) => r.address === '/error').map((r) => r.value.error as string);
     assert.equal(data.length, good, JSON.stringify(replies).slice(0, 500));
-    for (const d of data) assertFace(d.value);
+    for (const d of data) assertFaces(d.value);
     assert.equal(errors.filter((e) => /the argument of \/query is not JSON/.test(e)).length, good + 1, errors.join('\n'));
     assert.equal(errors.filter((e) => /\/query takes one string argument, the input JSON \(got 1 argument of type number\)/.test(e)).length, 1, errors.join('\n'));
     c.send('/info');
@@ -216,7 +213,7 @@ describe('OSC through the real page', () => {
     c.send('/info');
     assert.ok((await c.nextJson('/info')).inputs);
     c.send('/query', FACE_JSON);
-    assertFace(await c.nextJson('/data'));
+    assertFaces(await c.nextJson('/data'));
   });
 
   it('an output larger than a datagram reaches OSC clients as an /error naming HTTP and TCP, not truncated', async () => {
@@ -263,7 +260,7 @@ describe('OSC through the real page', () => {
       await oscsend('/query', 's', FACE_JSON);
       const dataLine = (await until(() => line('/data'), 30_000, 'oscdump to print /data'))!;
       const output = JSON.parse(/ \/data s "(.*)"$/.exec(dataLine)![1]!);
-      assertFace(output);
+      assertFaces(output);
       assert.deepEqual(output, await (await fetch(`${h.url}/data`)).json());
       await oscsend('/server/disconnect', 'i', String(dumpPort));
     } finally {

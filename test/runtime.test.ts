@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { dataUri, postJson, startHarness, until, type Harness } from './helpers/page.ts';
 import { RuntimeClient, type Message } from './helpers/runtime-client.ts';
 import { addBiasModel } from './helpers/onnx.ts';
+import { assertFaces } from './helpers/assertions.ts';
 
 const PROGRAM_TIMEOUT_S = 8;
 const MAX_PROGRAMS = 3;
@@ -16,10 +17,6 @@ type Files = { filename: string; content: string }[];
 const program = (files: Files, mainfile = files[0]!.filename) =>
   ({ action: 'run', javascript: { number: files.length, files, mainfile } });
 
-function assertFace(output: any) {
-  assert.ok(Array.isArray(output?.faces), `no faces in ${JSON.stringify(output)}`);
-  assert.ok(output.faces.some((f: any) => f.score > 0.5), `no face with score > 0.5 in ${JSON.stringify(output)}`);
-}
 
 // ── the two-file program: training data and a line fitted to it ────────────────────────────────
 const DATA_JS = `// y = 3x + 2, with a little noise
@@ -173,9 +170,9 @@ describe('runtime WebSocket through the real page', () => {
   it('run_model with no sessionId queries a page model (face-detection), from data or a --data-dir image', async () => {
     const out = await c.request({ action: 'run_model', model: { name: 'face-detection', is_data: true, data: { image: dataUri('astronaut.jpg', 'image/jpeg') } } });
     assert.equal(out.name, 'face-detection');
-    assertFace(out.output);
+    assertFaces(out.output);
     const fromFile = await c.request({ action: 'run_model', model: { name: 'face-detection', is_data: false, data: 'astronaut.jpg' } });
-    assertFace(fromFile.output);
+    assertFaces(fromFile.output);
   });
 
   it('a program queries page models, and registers an ONNX model from bytes', async () => {
@@ -253,7 +250,7 @@ export const socket = await attempt(() => new Promise((ok, fail) => { const ws =
     // The page and the bridge go on: a face query over HTTP, and status from another client.
     const face = await postJson(`${h.url}/query`, { image: dataUri('astronaut.jpg', 'image/jpeg') });
     assert.equal(face.status, 200);
-    assertFace(face.body);
+    assertFaces(face.body);
     const other = await RuntimeClient.connect(h.bridge.listeners.runtime!);
     try {
       assert.equal((await other.request({ action: 'status', sessionId: run.sessionId })).status, 'running');
@@ -294,7 +291,7 @@ export const socket = await attempt(() => new Promise((ok, fail) => { const ws =
   describe('bad requests get an error naming the problem; the connection stays usable', () => {
     const stillUsable = async () => {
       const reply = await c.request({ action: 'run_model', model: { name: 'face-detection', data: { image: dataUri('astronaut.jpg', 'image/jpeg') } } });
-      assertFace(reply.output);
+      assertFaces(reply.output);
     };
     const expectError = async (message: Message | string, pattern: RegExp, action: string | null = typeof message === 'string' ? null : message.action) => {
       const reply = typeof message === 'string' ? await c.sendRaw(message) : await c.request(message);

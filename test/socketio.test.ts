@@ -7,14 +7,11 @@ import ioV2 from 'socket.io-client-v2';
 import { namespaceModel } from '../bridge/protocols/socketio.ts';
 import { dataUri, postJson, startHarness, type Harness } from './helpers/page.ts';
 import { OscClient } from './helpers/osc.ts';
+import { assertFaces } from './helpers/assertions.ts';
 
 const FACE = { image: dataUri('astronaut.jpg', 'image/jpeg') };
 const WAIT_MS = 30_000;
 
-function assertFace(out: any) {
-  assert.ok(Array.isArray(out?.faces), `faces missing in ${JSON.stringify(out)?.slice(0, 300)}`);
-  assert.ok(out.faces.some((f: any) => f.score > 0.5), `no face with score > 0.5 in ${JSON.stringify(out)}`);
-}
 
 /** Resolves with the next `event` on a socket (v4 or v2), or fails after a while. */
 function nextEvent(socket: { on(e: string, f: (...a: any[]) => void): unknown; off?(e: string, f: (...a: any[]) => void): unknown }, event: string): Promise<any> {
@@ -74,14 +71,14 @@ describe('Socket.IO through the real page', () => {
     const data = nextEvent(asker.socket, 'data');
     const passiveData = nextEvent(passive.socket, 'data');
     const ack = await asker.socket.timeout(WAIT_MS).emitWithAck('query', FACE);
-    assertFace(ack);
+    assertFaces(ack);
     assert.deepEqual(await data, ack);
     assert.deepEqual(await passiveData, ack);
     assert.deepEqual(await (await fetch(`${h.url}/data`)).json(), ack);
 
     // A second query, then count: still the one info from the connection.
     const again = await asker.socket.timeout(WAIT_MS).emitWithAck('query', FACE);
-    assertFace(again);
+    assertFaces(again);
     assert.equal(asker.events.filter((e) => e.event === 'info').length, 1);
     assert.equal(passive.events.filter((e) => e.event === 'info').length, 1);
   });
@@ -90,7 +87,7 @@ describe('Socket.IO through the real page', () => {
     const { socket } = await open(url);
     const data = nextEvent(socket, 'data');
     socket.emit('query', FACE);
-    assertFace(await data);
+    assertFaces(await data);
   });
 
   it('a bad query gives an error naming the input, to the asker and the passive; nobody is disconnected', async () => {
@@ -113,7 +110,7 @@ describe('Socket.IO through the real page', () => {
     assert.match((await notJson).error, /must be a JSON object of inputs \("image"\)/);
 
     assert.ok(asker.socket.connected && passive.socket.connected);
-    assertFace(await asker.socket.timeout(WAIT_MS).emitWithAck('query', FACE));
+    assertFaces(await asker.socket.timeout(WAIT_MS).emitWithAck('query', FACE));
   });
 
   it('serves one model at /models/<id>; outputs reach both its namespace and the default one', async () => {
@@ -122,7 +119,7 @@ describe('Socket.IO through the real page', () => {
     assert.deepEqual(one.info, await (await fetch(`${h.url}/models/face-detection/info`)).json());
     const defaultData = nextEvent(byDefault.socket, 'data');
     const out = await one.socket.timeout(WAIT_MS).emitWithAck('query', FACE);
-    assertFace(out);
+    assertFaces(out);
     assert.deepEqual(await defaultData, out);
   });
 
@@ -142,9 +139,9 @@ describe('Socket.IO through the real page', () => {
   it('works on the HTTP port too, beside the page relay', async () => {
     const onHttp = await open(h.url);
     assert.deepEqual(onHttp.info, await (await fetch(`${h.url}/info`)).json());
-    assertFace(await onHttp.socket.timeout(WAIT_MS).emitWithAck('query', FACE));
+    assertFaces(await onHttp.socket.timeout(WAIT_MS).emitWithAck('query', FACE));
     const one = await open(`${h.url}/models/face-detection`, { transports: ['websocket'] });
-    assertFace(await one.socket.timeout(WAIT_MS).emitWithAck('query', FACE));
+    assertFaces(await one.socket.timeout(WAIT_MS).emitWithAck('query', FACE));
     // The bridge still serves its page and API on that port.
     assert.equal((await fetch(`${h.url}/health`)).status, 200);
   });
@@ -195,7 +192,7 @@ describe('Socket.IO through the real page', () => {
       assert.deepEqual(info, await (await fetch(`${h.url}/info`)).json());
       const data = nextEvent(socket, 'data');
       const acked = new Promise((resolve) => socket.emit('query', FACE, resolve));
-      assertFace(await data);
+      assertFaces(await data);
       assert.deepEqual(await acked, await data);
       const error = nextEvent(socket, 'error');
       socket.emit('query', {});
@@ -215,7 +212,7 @@ describe('Socket.IO through the real page', () => {
       const data = nextEvent(passive.socket, 'data');
       const res = await postJson(`${h.url}/query`, { image: dataUri('astronaut-256.jpg', 'image/jpeg') });
       assert.equal(res.status, 200);
-      assertFace(res.body);
+      assertFaces(res.body);
       assert.deepEqual(await data, res.body);
       assert.deepEqual(await oscClient.nextJson('/data'), res.body);
     } finally {

@@ -72,3 +72,14 @@ export class Fuzzer {
 
 /** The seed for this run: FUZZ_SEED when set (to replay one), else fresh; printed by the caller. */
 export const fuzzSeed = (): number => Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
+
+/**
+ * How many rounds each fuzz test runs: FUZZ_ROUNDS when set, else `fallback`. Anything but a positive
+ * integer is refused: a loop bounded by NaN would silently run no rounds at all.
+ */
+export function fuzzRounds(fallback: number): number {
+  const given = process.env.FUZZ_ROUNDS;
+  const rounds = given === undefined || given === '' ? fallback : Number(given);
+  if (!Number.isInteger(rounds) || rounds <= 0) throw new Error(`FUZZ_ROUNDS must be a positive integer, not ${JSON.stringify(given)}`);
+  return rounds;
+}

@@ -1,12 +1,16 @@
 // Test harness: the real bridge (in this process), a real headless Chromium page running the real
 // runtime, connected over the real relay. Every server binds 127.0.0.1 on a free port.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startBridge, type Bridge } from '../../bridge/bridge.ts';
 import { silentLog } from '../../bridge/log.ts';
 import type { BridgeOptions } from '../../bridge/options.ts';
+import { until } from './wait.ts';
+
+export { until } from './wait.ts';
+export { dataUri, fixture } from './fixtures.ts';
 
 export const CHROMIUM = process.env.PAGEBRIDGE_BROWSER ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -16,8 +20,6 @@ export const CHROMIUM_ARGS = [
   '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
 ];
 
-export const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
-export const dataUri = (name: string, type: string) => `data:${type};base64,${fixture(name).toString('base64')}`;
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
@@ -39,19 +41,6 @@ export interface Harness {
   /** Opens a page on the bridge and waits until the bridge reports its models ready. */
   openPage(): Promise<Page>;
   close(): Promise<void>;
-}
-
-/** Waits until `check` returns a truthy value (polling), or fails after `ms`. */
-type Falsy = undefined | null | false | 0 | '';
-
-export async function until<T>(check: () => T | Promise<T>, ms = 20_000, what = 'condition'): Promise<Exclude<T, Falsy>> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v as Exclude<T, Falsy>;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 export async function health(url: string): Promise<{ status: string; pages: number; models: { id: string; state: string }[]; [k: string]: unknown }> {

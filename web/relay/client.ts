@@ -92,7 +92,8 @@ export class RelayClient {
       if (this.ws !== ws) return;
       this.handlers.status?.('disconnected');
       if (this.closed) return;
-      setTimeout(() => this.connect(), this.retryMs);
+      // close() may come while this waits: then it stays closed.
+      setTimeout(() => { if (!this.closed) this.connect(); }, this.retryMs);
       this.retryMs = Math.min(this.retryMs * 2, 5000);
     };
   }
@@ -181,6 +182,9 @@ function nextTask(f: () => void): void {
   if (!channel) {
     channel = new MessageChannel();
     channel.port1.onmessage = () => { for (const t of tasks.splice(0)) t(); };
+    // In Node (tests, tools) a port with a listener would keep the process alive after close();
+    // while the relay is open, its socket does that.
+    (channel.port1 as { unref?: () => void }).unref?.();
   }
   tasks.push(f);
   if (tasks.length === 1) channel.port2.postMessage(null);

@@ -1,0 +1,222 @@
+// OSC over UDP against the real bridge and a fake page (no browser), with the `osc` package as client:
+// addresses, reply ports and address spaces, every error as `/error` to its sender, dropped frames that
+// send nothing, the datagram and body limits, timeouts and a page leaving.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ECHO, FAKE_MODELS, PICTURE, startFakeBridge, type FakeBridge } from './helpers/fake-page.ts';
+import { fixture } from './helpers/fixtures.ts';
+import { OscClient } from './helpers/osc.ts';
+import { until } from './helpers/wait.ts';
+
+const MAX_BODY = 48 * 1024;
+const WAIT_MS = 10_000;
+const int = (value: number) => ({ type: 'i' as const, value });
+
+describe('OSC against a fake page', () => {
+  let f: FakeBridge;
+  const clients: OscClient[] = [];
+  const client = async () => {
+    const c = await OscClient.open(f.listeners.osc!);
+    clients.push(c);
+    return c;
+  };
+  /** A client connected to an address space ('' or '/models/<id>'), its connect handled. */
+  const connected = async (prefix = '') => {
+    const c = await client();
+    c.send(`${prefix}/server/connect`);
+    c.send(`${prefix}/info`);
+    await c.nextJson(`${prefix}/info`, WAIT_MS);
+    return c;
+  };
+  /** Nothing else came before: the next reply is the answer to an /info sent now. */
+  const nothingElse = async (c: OscClient) => {
+    c.send('/info');
+    const m = await c.next('/info', WAIT_MS);
+    assert.equal(m.address, '/info', `expected nothing before /info, got ${m.address} ${JSON.stringify(m.args).slice(0, 200)}`);
+  };
+  // --model names the default model: one only a page holds would stop being the default while no page
+  // has it, and the default address space would not hear of the failures its page's leaving caused.
+  before(async () => { f = await startFakeBridge({ maxBody: MAX_BODY, timeout: 1, model: 'echo' }); });
+  after(async () => {
+    for (const c of clients) c.close();
+    await f?.close();
+  });
+
+  it('/info answers the sender with the default model’s info as one JSON string; /models/<id>/info with its prefix; i <port> elsewhere', async () => {
+    const c = await client();
+    const other = await client();
+    c.send('/info');
+    const m = await c.next('/info', WAIT_MS);
+    assert.deepEqual(m, { address: '/info', args: [JSON.stringify(ECHO.info)] });
+    c.send('/models/picture/info');
+    assert.deepEqual(await c.nextJson('/models/picture/info', WAIT_MS), PICTURE.info);
+    c.send('/info', int(other.port));
+    assert.deepEqual(await other.nextJson('/info', WAIT_MS), ECHO.info);
+    await nothingElse(c);
+  });
+
+  it('/query: an unconnected sender gets its own /data; connected clients of the model’s spaces get every output, once', async () => {
+    const asker = await client();
+    asker.send('/query', JSON.stringify({ x: 1 }));
+    assert.deepEqual(await asker.nextJson('/data', WAIT_MS), { y: 1 });
+
+    const byDefault = await connected();
+    const echo = await connected('/models/echo');
+    const mirror = await connected('/models/mirror');
+    byDefault.send('/query', JSON.stringify({ x: 2 }));
+    assert.deepEqual(await byDefault.nextJson('/data', WAIT_MS), { y: 2 });
+    assert.deepEqual(await echo.nextJson('/models/echo/data', WAIT_MS), { y: 2 });
+    echo.send('/models/echo/query', JSON.stringify({ x: 3 }));
+    assert.deepEqual(await echo.nextJson('/models/echo/data', WAIT_MS), { y: 3 });
+    assert.deepEqual(await byDefault.nextJson('/data', WAIT_MS), { y: 3 });
+    // An HTTP query's output reaches them too.
+    await fetch(`${f.url}/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"x": 4}' });
+    assert.deepEqual(await byDefault.nextJson('/data', WAIT_MS), { y: 4 });
+    assert.deepEqual(await echo.nextJson('/models/echo/data', WAIT_MS), { y: 4 });
+    for (const c of [asker, byDefault, echo, mirror]) await nothingElse(c);
+
+    // /server/disconnect stops them; the sender then hears its own query's answer only.
+    byDefault.send('/server/disconnect');
+    byDefault.send('/query', JSON.stringify({ x: 5 }));
+    assert.deepEqual(await byDefault.nextJson('/data', WAIT_MS), { y: 5 });
+    assert.deepEqual(await echo.nextJson('/models/echo/data', WAIT_MS), { y: 5 });
+    echo.send('/models/echo/server/disconnect');
+    await nothingElse(byDefault);
+    await fetch(`${f.url}/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"x": 6}' });
+    await nothingElse(echo);
+  });
+
+  it('/server/connect i <port> sends to that port (as oscsend and oscdump need)', async () => {
+    const sender = await client();
+    const listener = await client();
+    sender.send('/server/connect', int(listener.port));
+    sender.send('/info', int(listener.port));
+    await listener.nextJson('/info', WAIT_MS);
+    sender.send('/query', JSON.stringify({ x: 7 }));
+    assert.deepEqual(await listener.nextJson('/data', WAIT_MS), { y: 7 });
+    // The sender's own port is no client: it hears its own query's answer.
+    assert.deepEqual(await sender.nextJson('/data', WAIT_MS), { y: 7 });
+    sender.send('/server/disconnect', int(listener.port));
+    sender.send('/query', JSON.stringify({ x: 8 }));
+    assert.deepEqual(await sender.nextJson('/data', WAIT_MS), { y: 8 });
+    await nothingElse(listener);
+  });
+
+  it('image outputs are data URIs in the /data JSON', async () => {
+    const c = await client();
+    const jpeg = fixture('astronaut-256.jpg');
+    c.send('/models/mirror/query', JSON.stringify({ image: jpeg.toString('base64') }));
+    assert.deepEqual(await c.nextJson('/models/mirror/data', WAIT_MS), { image: `data:image/jpeg;base64,${jpeg.toString('base64')}` });
+  });
+
+  it('errors go to the sender as <prefix>/error {error}: arguments, JSON, inputs, models, addresses, reply ports', async () => {
+    const c = await client();
+    const ids = FAKE_MODELS.map((m) => m.id).join(', ');
+    const cases: [() => void, string, string][] = [
+      [() => c.send('/query'), '/error', '/query takes one string argument, the input JSON (got 0 arguments)'],
+      [() => c.send('/query', 42), '/error', '/query takes one string argument, the input JSON (got 1 argument of type number)'],
+      [() => c.send('/query', '{"x": 1}', '{"x": 2}'), '/error', '/query takes one string argument, the input JSON (got 2 arguments of type string)'],
+      [() => c.send('/models/echo/query', '{"x": '), '/models/echo/error', 'the argument of /models/echo/query is not JSON ('],
+      [() => c.send('/query', '{"x": "one"}'), '/error', 'input "x" must be number: expected a number'],
+      [() => c.send('/query', '[1]'), '/error', 'the query must be a JSON object of inputs ("x")'],
+      [() => c.send('/models/nope/query', '{"x": 1}'), '/models/nope/error', `no model "nope" (models: ${ids})`],
+      [() => c.send('/models/nope/server/connect'), '/models/nope/error', `no model "nope" (models: ${ids})`],
+      [() => c.send('/models/nope/info'), '/models/nope/error', `no model "nope" (models: ${ids})`],
+      [() => c.send('/models/loading/query', '{"x": 1}'), '/models/loading/error', '"loading" is not ready on any page (loading)'],
+      [() => c.send('/data'), '/error', 'unknown OSC address /data: use /server/connect, /server/disconnect, /query, /info, or the same under /models/<id>/'],
+      [() => c.send('/models/echo/other'), '/error', 'unknown OSC address /models/echo/other: use /server/connect, /server/disconnect, /query, /info, or the same under /models/<id>/'],
+      [() => c.send('/info', '57200'), '/error', '/info: the optional argument is the port to reply to, an int 1-65535 (got "57200")'],
+      [() => c.send('/server/connect', int(70_000)), '/error', '/server/connect: the optional argument is the port to reply to, an int 1-65535 (got 70000)'],
+    ];
+    for (const [send, address, error] of cases) {
+      send();
+      const got = await c.nextJson(address, WAIT_MS);
+      assert.ok(typeof got.error === 'string' && got.error.startsWith(error), `${address}: ${got.error} should start with ${error}`);
+      if (!error.endsWith('(')) assert.equal(got.error, error);
+    }
+    await nothingElse(c);
+  });
+
+  it('a failure reaches the connected clients as /error; a page’s error code, a timeout and a page leaving keep their messages', async () => {
+    const watcher = await connected();
+    const c = await client();
+    for (const code of ['bad_request', 'model_failed', 'busy', 'dropped']) {
+      c.send('/query', JSON.stringify({ x: 1, act: 'fail', code, message: `page: ${code}` }));
+      assert.deepEqual(await c.nextJson('/error', WAIT_MS), { error: `page: ${code}` });
+      assert.deepEqual(await watcher.nextJson('/error', WAIT_MS), { error: `page: ${code}` });
+    }
+    c.send('/query', JSON.stringify({ x: 1, act: 'never' }));
+    assert.deepEqual(await c.nextJson('/error', WAIT_MS), { error: '"echo" did not answer within 1 s (--timeout)' });
+    assert.deepEqual(await watcher.nextJson('/error', WAIT_MS), { error: '"echo" did not answer within 1 s (--timeout)' });
+    c.send('/query', JSON.stringify({ x: 1, act: 'leave' }));
+    assert.match((await c.nextJson('/error', WAIT_MS)).error, /^the page running "echo" went away before answering/);
+    assert.match((await watcher.nextJson('/error', WAIT_MS)).error, /^the page running "echo" went away before answering/);
+    await f.page.ready(f.bridge.core);
+    await nothingElse(watcher);
+  });
+
+  it('latest wins: a /query replaced while the model is busy gets no reply at all', async () => {
+    const c = await client();
+    for (const x of [1, 2, 3]) c.send('/query', JSON.stringify({ x, act: 'hold' }));
+    await until(() => f.page.held.length === 1, WAIT_MS, 'the first frame with the page');
+    // Wait until the bridge has read all three (it counts the drop), then let the page answer.
+    await until(async () => ((await (await fetch(`${f.url}/health`)).json()) as any).models.find((m: any) => m.id === 'echo').dropped >= 1, WAIT_MS, 'the drop');
+    f.page.release();
+    await until(() => f.page.held.length === 1, WAIT_MS, 'the newest frame with the page');
+    assert.equal(f.page.held[0]!.inputs.x, 3);
+    f.page.release();
+    assert.deepEqual(await c.nextJson('/data', WAIT_MS), { y: 1 });
+    assert.deepEqual(await c.nextJson('/data', WAIT_MS), { y: 3 });
+    await nothingElse(c);
+    assert.deepEqual(await (await fetch(`${f.url}/error`)).json(), { error: null });
+  });
+
+  it(`a datagram over --max-body (${MAX_BODY} bytes) or one that is no OSC is dropped unanswered, and logged`, async () => {
+    const c = await client();
+    c.send('/query', JSON.stringify({ x: 1, pad: 'a'.repeat(MAX_BODY) }));
+    c.sendRaw(Buffer.from('this is no OSC packet'));
+    await nothingElse(c);
+    await until(() => f.log.warnings.some((w) => /^osc: dropped a malformed datagram from 127\.0\.0\.1:\d+: /.test(w)), WAIT_MS, 'the malformed datagram logged');
+    assert.ok(f.log.warnings.some((w) => new RegExp(`^osc: dropped a datagram of \\d+ bytes from 127\\.0\\.0\\.1:${c.port}, over the limit of ${MAX_BODY} \\(--max-body\\)$`).test(w)),
+      f.log.warnings.join('\n'));
+    assert.equal(f.page.queries.filter((q) => q.inputs.pad !== undefined).length, 0, 'the page never saw it');
+  });
+
+  it('an output larger than one datagram is an /error naming HTTP and TCP, to the asker and the connected, never truncated', async () => {
+    const watcher = await connected();
+    const c = await client();
+    c.send('/query', JSON.stringify({ x: 1, act: 'big', bytes: 66_000 }));
+    for (const [who, what] of [[c, 'the asker'], [watcher, 'a connected client']] as const) {
+      const { error } = await who.nextJson('/error', WAIT_MS);
+      assert.match(error, /^the output is \d+ bytes, too large for OSC \(one UDP datagram holds at most 65000\); use HTTP \(POST \/query, GET \/data\) or TCP for outputs this large$/, what);
+      assert.ok(Number(/is (\d+) bytes/.exec(error)![1]) > 66_000);
+    }
+    // It was an output, not a failure: HTTP has it.
+    assert.equal(((await (await fetch(`${f.url}/data`)).json()) as any).pad.length, 66_000);
+  });
+
+  it('at most 256 clients in one address space; the next gets /error until one leaves', async () => {
+    const c = await client();
+    const before = ((await (await fetch(`${f.url}/health`)).json()) as any).clients.osc ?? 0;
+    // Reply ports stand for clients: 256 of them, from one socket, 32 at a time (a burst of datagrams
+    // past the socket's receive buffer would be lost on the way).
+    const each = async (from: number, to: number, address: string) => {
+      for (let port = from; port < to; port++) {
+        c.send(address, int(port));
+        if (port % 32 === 31) { c.send('/models/broken/info'); await c.nextJson('/models/broken/info', WAIT_MS); }
+      }
+    };
+    await each(40_000, 40_256, '/models/broken/server/connect');
+    c.send('/models/broken/server/connect');
+    const { error } = await c.nextJson('/models/broken/error', WAIT_MS);
+    assert.equal(error, '256 OSC clients are connected to /models/broken already, the most allowed; send /server/disconnect from one first');
+    assert.equal(((await (await fetch(`${f.url}/health`)).json()) as any).clients.osc, before + 256);
+    c.send('/models/broken/server/disconnect', int(40_000));
+    c.send('/models/broken/server/connect');
+    c.send('/models/broken/info');
+    assert.deepEqual(await c.nextJson('/models/broken/info', WAIT_MS), FAKE_MODELS.find((m) => m.id === 'broken')!.info);
+    await each(40_001, 40_256, '/models/broken/server/disconnect');
+    c.send('/models/broken/server/disconnect');
+    await until(async () => (((await (await fetch(`${f.url}/health`)).json()) as any).clients.osc ?? 0) === before, WAIT_MS, 'every client gone');
+  });
+});
