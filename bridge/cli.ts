@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm start` / `pagebridge`: parses the command line of DESIGN.md and runs the bridge.
+// `npm start` / `pagebridge`: parses the command line (README, "Command line") and runs the bridge.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import open from 'open';
 import { startBridge } from './bridge.ts';

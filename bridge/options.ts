@@ -1,4 +1,4 @@
-/** Everything the bridge can be told, with the defaults of DESIGN.md. */
+/** Everything the bridge can be told, with its defaults (the README's command-line table). */
 export interface BridgeOptions {
   host: string;
   httpPort: number;

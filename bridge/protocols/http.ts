@@ -21,7 +21,7 @@ export function sendError(reply: FastifyReply, err: unknown): FastifyReply {
 interface ModelParams { id: string }
 
 export function httpProtocol(app: FastifyInstance, core: BridgeCore, health: () => Record<string, unknown>): void {
-  // JSON or an image, nothing else (PROTOCOLS.md: anything else is a 415).
+  // JSON or an image, nothing else: anything else is a 415 (docs/protocols.md).
   app.removeContentTypeParser('text/plain');
   // An image body is the model's image input as it is: no base64 on the way in.
   app.addContentTypeParser(/^image\//, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));

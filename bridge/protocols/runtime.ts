@@ -1,4 +1,4 @@
-// The runtime WebSocket (PROTOCOLS.md, "Runtime WebSocket"; Simple-ML's runtime server messages):
+// The runtime WebSocket (docs/runtime.md; Simple-ML's runtime server messages):
 // JSON messages with an `action`, each answered to the asking client only. Programs run in the page:
 // every action becomes a `program.*` call to the page that runs the session (core.callPage), or a
 // model query (core.query). This module keeps only which page runs which session, and who asked.
