@@ -14,6 +14,7 @@ import { httpProtocol, sendError } from './protocols/http.ts';
 import { BridgeError } from './core/errors.ts';
 import { hostPage, type HostedPage } from './browser.ts';
 import { consoleLog, type Log } from './log.ts';
+import { urlOf } from './listener.ts';
 import { defaults, type BridgeOptions } from './options.ts';
 import type { Listener, StartProtocol } from './protocols/protocol.ts';
 import { runtimeProtocol } from './protocols/runtime.ts';
@@ -132,9 +133,7 @@ export async function startBridge(given: Partial<BridgeOptions> = {}, log: Log =
     await app.close();
     throw listenError(err, '--http-port', options.httpPort);
   }
-  const { port } = app.server.address() as AddressInfo;
-  const hostForUrl = options.host.includes(':') ? `[${options.host}]` : options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
-  const httpUrl = `http://${hostForUrl}:${port}`;
+  const httpUrl = urlOf('http', options.host, (app.server.address() as AddressInfo).port);
   const pageUrl = `${httpUrl}/#token=${token}`;
   listeners.http = httpUrl;
 

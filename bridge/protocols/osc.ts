@@ -11,6 +11,8 @@ import type { FailureEvent, OutputEvent } from '../core/core.ts';
 import { toBridgeError } from '../core/errors.ts';
 import { toJson } from '../core/values.ts';
 import type { Listener, StartProtocol } from './protocol.ts';
+import { urlOf } from '../listener.ts';
+import { addressedAs } from './addressed.ts';
 
 const SOURCE = 'osc';
 
@@ -38,13 +40,16 @@ const ACTIONS = new Map<string, OscAction>([
   ['/query', 'query'], ['/info', 'info'], ['/server/connect', 'connect'], ['/server/disconnect', 'disconnect'],
 ]);
 
+/** What the addresses of a model start with: '' for the default model, else '/models/<id>'. */
+const prefixOf = (model: string | undefined) => (model === undefined ? '' : `/models/${model}`);
+
 /** `/query` → the default model's query; `/models/<id>/query` → model id's; undefined for anything else. */
 export function parseAddress(address: string): OscTarget | undefined {
   const m = /^\/models\/([^/]+)(\/.*)$/.exec(address);
   const model = m?.[1];
   const action = ACTIONS.get(m ? m[2]! : address);
   if (!action) return undefined;
-  return { model, prefix: model === undefined ? '' : `/models/${model}`, action };
+  return { model, prefix: prefixOf(model), action };
 }
 
 /**
@@ -213,10 +218,9 @@ export const startOsc: StartProtocol = async (ctx): Promise<Listener> => {
 
   /** Sends one reply to every client of the model's address spaces: its own, and `/` while it is the default. */
   function broadcast(model: string, kind: 'data' | 'error', value: () => unknown) {
-    const prefixes = [`/models/${model}`];
-    if (model === core.defaultModel) prefixes.push('');
     let json: unknown;
-    for (const prefix of prefixes) {
+    for (const id of addressedAs(model, core.defaultModel)) {
+      const prefix = prefixOf(id);
       const clients = spaces.get(prefix);
       if (!clients?.size) continue;
       json ??= value();
@@ -229,9 +233,8 @@ export const startOsc: StartProtocol = async (ctx): Promise<Listener> => {
   core.on('output', onOutput);
   core.on('failure', onFailure);
 
-  const { address, port } = socket.address();
   return {
-    url: `udp://${address.includes(':') ? `[${address}]` : address === '0.0.0.0' ? '127.0.0.1' : address}:${port}`,
+    url: urlOf('udp', ctx.host, socket.address().port),
     async close() {
       core.off('output', onOutput);
       core.off('failure', onFailure);

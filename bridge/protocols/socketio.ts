@@ -5,13 +5,14 @@
 // on the HTTP port. Translation only: the core validates, runs and publishes; this module maps
 // namespaces to models and events to core calls.
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Server, type Namespace, type ServerOptions, type Socket } from 'socket.io';
 import type { Values } from '../../web/contract/index.ts';
 import type { FailureEvent, OutputEvent } from '../core/core.ts';
 import { toBridgeError } from '../core/errors.ts';
 import { toJson } from '../core/values.ts';
 import type { Listener, ProtocolContext, StartProtocol } from './protocol.ts';
+import { listen, urlOf } from '../listener.ts';
+import { addressedAs } from './addressed.ts';
 
 const SOURCE = 'socketio';
 
@@ -110,13 +111,9 @@ function serve(io: Server, ctx: ProtocolContext): () => void {
   // Every other namespace is accepted so that a wrong one hears why, then is disconnected.
   io.of((_name, _auth, next) => next(null, true)).on('connection', onConnection);
 
-  const namespacesOf = (model: string): Namespace[] => {
-    const out: Namespace[] = [];
-    if (model === core.defaultModel) out.push(io.sockets);
-    const nsp = modelNamespaces.get(model);
-    if (nsp) out.push(nsp);
-    return out.filter((n) => n.sockets.size > 0);
-  };
+  const namespacesOf = (model: string): Namespace[] => addressedAs(model, core.defaultModel)
+    .map((id) => (id === undefined ? io.sockets : modelNamespaces.get(id)))
+    .filter((n): n is Namespace => n !== undefined && n.sockets.size > 0);
   const onOutput = ({ model, outputs }: OutputEvent) => {
     for (const nsp of namespacesOf(model)) nsp.emit('data', outputJson(outputs));
   };
@@ -141,14 +138,9 @@ export const startSocketIo: StartProtocol = async (ctx): Promise<Listener> => {
   });
   const ownIo = new Server(own, options);
   const unserveOwn = serve(ownIo, ctx);
+  let port: number;
   try {
-    await new Promise<void>((resolve, reject) => {
-      own.once('error', reject);
-      own.listen(ctx.port, ctx.host, () => {
-        own.off('error', reject);
-        resolve();
-      });
-    });
+    port = await listen(own, ctx.host, ctx.port);
   } catch (err) {
     unserveOwn();
     await ownIo.close();
@@ -159,10 +151,8 @@ export const startSocketIo: StartProtocol = async (ctx): Promise<Listener> => {
   const httpIo = new Server(ctx.httpServer, { ...options, destroyUpgrade: false });
   const unserveHttp = serve(httpIo, ctx);
 
-  const { port } = own.address() as AddressInfo;
-  const host = ctx.host.includes(':') ? `[${ctx.host}]` : ctx.host === '0.0.0.0' ? '127.0.0.1' : ctx.host;
   return {
-    url: `http://${host}:${port}`,
+    url: urlOf('http', ctx.host, port),
     async close() {
       unserveOwn();
       unserveHttp();

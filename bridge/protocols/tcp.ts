@@ -2,8 +2,8 @@
 // same connection. A JPEG or PNG gets back that image with the default model's output drawn on it; a
 // JSON object (first byte `{`) gets the JSON output; errors are `{"error": "…"}` frames.
 import { createServer, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import type { Listener, ProtocolContext } from './protocol.ts';
+import { listen, urlOf } from '../listener.ts';
 import { FrameDecoder, FrameError, encodeFrame } from './framing.ts';
 import { toBridgeError } from '../core/errors.ts';
 import { sniffImage, toJson } from '../core/values.ts';
@@ -87,14 +87,10 @@ export async function startTcp(ctx: ProtocolContext): Promise<Listener> {
   }
 
   const server = createServer(onConnection);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(ctx.port, ctx.host, () => { server.off('error', reject); resolve(); });
-  });
+  const port = await listen(server, ctx.host, ctx.port);
   server.on('error', (err) => log.warn(`tcp: ${err.message}`));
-  const { address, port } = server.address() as AddressInfo;
   return {
-    url: `tcp://${address.includes(':') ? `[${address}]` : address}:${port}`,
+    url: urlOf('tcp', ctx.host, port),
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
       // close() waits for connections to end; the bridge is stopping, so end them.

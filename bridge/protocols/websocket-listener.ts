@@ -1,9 +1,9 @@
 // A WebSocket listener on a port of its own, with the checks every such protocol needs: the Host
 // header (DNS rebinding) and the Origin (foreign web pages) on each upgrade, and a message size limit.
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ProtocolContext } from './protocol.ts';
+import { listen, urlOf } from '../listener.ts';
 
 export interface WebSocketListener {
   url: string;
@@ -33,17 +33,9 @@ export async function listenWebSocket(ctx: ProtocolContext, name: string, hint: 
     if (!access.originAllowed(req.headers.origin)) return refuse('Origin not allowed');
     wss.handleUpgrade(req, socket, head, onClient);
   });
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(ctx.port, ctx.host, () => {
-      server.off('error', fail);
-      ok();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const host = ctx.host.includes(':') ? `[${ctx.host}]` : ctx.host === '0.0.0.0' ? '127.0.0.1' : ctx.host;
+  const port = await listen(server, ctx.host, ctx.port);
   return {
-    url: `ws://${host}:${port}`,
+    url: urlOf('ws', ctx.host, port),
     wss,
     async close() {
       for (const ws of wss.clients) ws.close(1001, 'bridge shutting down');
