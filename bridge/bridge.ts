@@ -15,7 +15,7 @@ import { BridgeError } from './core/errors.ts';
 import { hostPage, type HostedPage } from './browser.ts';
 import { consoleLog, type Log } from './log.ts';
 import { urlOf } from './listener.ts';
-import { defaults, type BridgeOptions } from './options.ts';
+import { resolveOptions, type BridgeOptions } from './options.ts';
 import type { Listener, StartProtocol } from './protocols/protocol.ts';
 import { runtimeProtocol } from './protocols/runtime.ts';
 import { startSocketIo } from './protocols/socketio.ts';
@@ -64,7 +64,7 @@ function listenError(err: unknown, flag: string, port: number): Error {
 }
 
 export async function startBridge(given: Partial<BridgeOptions> = {}, log: Log = consoleLog(given.quiet)): Promise<Bridge> {
-  const options: BridgeOptions = { ...defaults, ...given };
+  const options = resolveOptions(given);
   if (!existsSync(join(options.staticDir, 'index.html'))) {
     throw new Error(`no built page in ${options.staticDir}: run "npm run build" first`);
   }

@@ -4,48 +4,33 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import open from 'open';
 import { startBridge } from './bridge.ts';
 import { consoleLog } from './log.ts';
-import { defaults } from './options.ts';
+import { checkOption, defaults, OPTION_SPECS } from './options.ts';
 import { isLoopbackName } from './access.ts';
 
-const port = (flag: string) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`${flag} must be a port number 0-65535 (0 picks a free one)`);
-  return n;
-};
-const positive = (flag: string) => (value: string) => {
-  const n = Number(value);
-  if (!(n > 0)) throw new InvalidArgumentError(`${flag} must be a positive number`);
-  return n;
-};
 const hasDesktop = () => process.platform !== 'linux' || !!(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
 
 const program = new Command('pagebridge')
   .description('Serve the models of a web page (onnxruntime-web, WebGPU or WASM) to creative tools on localhost.')
-  .addOption(new Option('--host <address>', 'interface for every listener').default(defaults.host))
-  .addOption(new Option('--http-port <port>', 'page, Runway HTTP API, /runtime relay, Socket.IO').default(defaults.httpPort).argParser(port('--http-port')))
-  .addOption(new Option('--socketio-port <port>', 'Socket.IO on its own port').default(defaults.socketioPort).argParser(port('--socketio-port')))
-  .addOption(new Option('--osc-port <port>', 'OSC over UDP').default(defaults.oscPort).argParser(port('--osc-port')))
-  .addOption(new Option('--labgraph-port <port>', 'LabGraph WebSocket API').default(defaults.labgraphPort).argParser(port('--labgraph-port')))
-  .addOption(new Option('--tcp-port <port>', 'length-prefixed TCP').default(defaults.tcpPort).argParser(port('--tcp-port')))
-  .addOption(new Option('--runtime-port <port>', 'runtime WebSocket (action messages)').default(defaults.runtimePort).argParser(port('--runtime-port')))
-  .addOption(new Option('--model <id>', 'the model the single-model endpoints serve (default: the first model)'))
-  .addOption(new Option('--headless', 'host the page in a headless Chromium (the default when there is no desktop)'))
-  .addOption(new Option('--no-headless', 'never launch a headless page; wait for a browser to open the page'))
-  .addOption(new Option('--browser <path>', 'Chromium for --headless').default(defaults.browser))
-  .addOption(new Option('--open', "open the page in the desktop's browser").default(false))
-  .addOption(new Option('--allow-origin <origin...>', 'browser origins allowed besides localhost (e.g. https://editor.p5js.org)').default([]))
-  .addOption(new Option('--timeout <seconds>', 'how long a query may take').default(defaults.timeout).argParser(positive('--timeout')))
-  .addOption(new Option('--max-queue <n>', 'queries that may wait on one model').default(defaults.maxQueue).argParser(positive('--max-queue')))
-  .addOption(new Option('--max-client-queue <n>', 'queries one client may have waiting').default(defaults.maxClientQueue).argParser(positive('--max-client-queue')))
-  .addOption(new Option('--no-latest-wins', 'answer every live frame (Socket.IO, OSC, LabGraph) in turn instead of dropping stale ones while the model is busy'))
-  .addOption(new Option('--max-body <bytes>', 'largest request body, frame or message').default(defaults.maxBody).argParser(positive('--max-body')))
-  .addOption(new Option('--data-dir <dir>', 'runtime WebSocket: the folder run_model may read data files from (is_data: false)').default(defaults.dataDir))
-  .addOption(new Option('--program-timeout <seconds>', 'runtime WebSocket: wall-clock limit of one program').default(defaults.programTimeout).argParser(positive('--program-timeout')))
-  .addOption(new Option('--max-programs <n>', 'runtime WebSocket: programs that may run at once on one page').default(defaults.maxPrograms).argParser(positive('--max-programs')))
-  .addOption(new Option('--static-dir <dir>', 'the built page to serve').default(defaults.staticDir))
-  .addOption(new Option('--token <token>', 'pairing token for the page (default: random)'))
-  .addOption(new Option('--quiet', 'log only warnings').default(false))
   .showHelpAfterError();
+for (const spec of OPTION_SPECS) {
+  const option = new Option(spec.flag, spec.help);
+  const fallback = defaults[spec.key];
+  if (fallback !== undefined) option.default(fallback);
+  if (spec.kind === 'port' || spec.kind === 'positive') {
+    option.argParser((value: string) => {
+      try { return checkOption(spec, value); } catch (err) { throw new InvalidArgumentError((err as Error).message); }
+    });
+  }
+  program.addOption(option);
+  // The pair of --headless: its default depends on the desktop (below).
+  if (spec.key === 'browser') {
+    program.addOption(new Option('--headless', 'host the page in a headless Chromium (the default when there is no desktop)'));
+    program.addOption(new Option('--no-headless', 'never launch a headless page; wait for a browser to open the page'));
+  }
+  if (spec.key === 'maxClientQueue') {
+    program.addOption(new Option('--no-latest-wins', 'answer every live frame (Socket.IO, OSC, LabGraph) in turn instead of dropping stale ones while the model is busy'));
+  }
+}
 
 program.parse();
 const opts = program.opts();

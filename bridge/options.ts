@@ -64,3 +64,92 @@ export const defaults: BridgeOptions = {
   staticDir: new URL('../dist', import.meta.url).pathname,
   quiet: false,
 };
+
+/** How an option's value is checked (and, on the command line, parsed). */
+export type OptionKind = 'port' | 'positive' | 'text' | 'list' | 'switch';
+
+export interface OptionSpec {
+  key: keyof BridgeOptions;
+  /** The command-line flag, with its argument: `--tcp-port <port>`. */
+  flag: string;
+  kind: OptionKind;
+  help: string;
+}
+
+/**
+ * The options with a flag of their own, in the order `--help` lists them: the command line is built
+ * from this table and resolveOptions checks against it, so the two cannot drift. (`--headless` /
+ * `--no-headless` and `--no-latest-wins` are the CLI's own: see bridge/cli.ts.)
+ */
+export const OPTION_SPECS: readonly OptionSpec[] = [
+  { key: 'host', flag: '--host <address>', kind: 'text', help: 'interface for every listener' },
+  { key: 'httpPort', flag: '--http-port <port>', kind: 'port', help: 'page, Runway HTTP API, /runtime relay, Socket.IO' },
+  { key: 'socketioPort', flag: '--socketio-port <port>', kind: 'port', help: 'Socket.IO on its own port' },
+  { key: 'oscPort', flag: '--osc-port <port>', kind: 'port', help: 'OSC over UDP' },
+  { key: 'labgraphPort', flag: '--labgraph-port <port>', kind: 'port', help: 'LabGraph WebSocket API' },
+  { key: 'tcpPort', flag: '--tcp-port <port>', kind: 'port', help: 'length-prefixed TCP' },
+  { key: 'runtimePort', flag: '--runtime-port <port>', kind: 'port', help: 'runtime WebSocket (action messages)' },
+  { key: 'model', flag: '--model <id>', kind: 'text', help: 'the model the single-model endpoints serve (default: the first model)' },
+  { key: 'browser', flag: '--browser <path>', kind: 'text', help: 'Chromium for --headless' },
+  { key: 'open', flag: '--open', kind: 'switch', help: "open the page in the desktop's browser" },
+  { key: 'allowOrigin', flag: '--allow-origin <origin...>', kind: 'list', help: 'browser origins allowed besides localhost (e.g. https://editor.p5js.org)' },
+  { key: 'timeout', flag: '--timeout <seconds>', kind: 'positive', help: 'how long a query may take' },
+  { key: 'maxQueue', flag: '--max-queue <n>', kind: 'positive', help: 'queries that may wait on one model' },
+  { key: 'maxClientQueue', flag: '--max-client-queue <n>', kind: 'positive', help: 'queries one client may have waiting' },
+  { key: 'maxBody', flag: '--max-body <bytes>', kind: 'positive', help: 'largest request body, frame or message' },
+  { key: 'dataDir', flag: '--data-dir <dir>', kind: 'text', help: 'runtime WebSocket: the folder run_model may read data files from (is_data: false)' },
+  { key: 'programTimeout', flag: '--program-timeout <seconds>', kind: 'positive', help: 'runtime WebSocket: wall-clock limit of one program' },
+  { key: 'maxPrograms', flag: '--max-programs <n>', kind: 'positive', help: 'runtime WebSocket: programs that may run at once on one page' },
+  { key: 'staticDir', flag: '--static-dir <dir>', kind: 'text', help: 'the built page to serve' },
+  { key: 'token', flag: '--token <token>', kind: 'text', help: 'pairing token for the page (default: random)' },
+  { key: 'quiet', flag: '--quiet', kind: 'switch', help: 'log only warnings' },
+];
+
+/** The flag's name alone: `--tcp-port <port>` → `--tcp-port`. */
+export const flagName = (spec: OptionSpec): string => spec.flag.split(' ')[0]!;
+
+/** A value for the option, as the kind wants it (numbers from text too), or an Error naming the flag. */
+export function checkOption(spec: OptionSpec, value: unknown): unknown {
+  const flag = flagName(spec);
+  const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  switch (spec.kind) {
+    case 'port':
+      if (typeof number !== 'number' || !Number.isInteger(number) || number < 0 || number > 65535) {
+        throw new Error(`${flag} must be a port number 0-65535 (0 picks a free one)`);
+      }
+      return number;
+    case 'positive':
+      if (typeof number !== 'number' || !(number > 0) || !Number.isFinite(number)) throw new Error(`${flag} must be a positive number`);
+      return number;
+    case 'text':
+      if (typeof value !== 'string' || value === '') throw new Error(`${flag} must be a non-empty string`);
+      return value;
+    case 'list':
+      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v !== '')) throw new Error(`${flag} must be a list of strings`);
+      return value;
+    case 'switch':
+      if (typeof value !== 'boolean') throw new Error(`${flag} is on or off (true or false)`);
+      return value;
+  }
+}
+
+const SWITCHES_WITHOUT_FLAG: (keyof BridgeOptions)[] = ['headless', 'latestWins'];
+
+/**
+ * The options the bridge runs with: `given` over the defaults, every value checked. The command line and
+ * `startBridge()` both go through here; an unknown option or a bad value is an Error naming it.
+ */
+export function resolveOptions(given: Partial<BridgeOptions> = {}): BridgeOptions {
+  const specs = new Map(OPTION_SPECS.map((s) => [s.key, s]));
+  const out: Record<string, unknown> = { ...defaults };
+  for (const [key, value] of Object.entries(given)) {
+    if (value === undefined) continue;
+    const spec = specs.get(key as keyof BridgeOptions);
+    if (spec) out[key] = checkOption(spec, value);
+    else if (SWITCHES_WITHOUT_FLAG.includes(key as keyof BridgeOptions)) {
+      if (typeof value !== 'boolean') throw new Error(`option "${key}" is true or false`);
+      out[key] = value;
+    } else throw new Error(`unknown option "${key}" (options: ${[...specs.keys(), ...SWITCHES_WITHOUT_FLAG].join(', ')})`);
+  }
+  return out as unknown as BridgeOptions;
+}

@@ -1,8 +1,10 @@
-// The pure parts every listener shares: the address it prints, and who hears the default model.
+// The pure parts every listener shares (the address it prints, who hears the default model), and the
+// one check of the bridge's options.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { urlOf } from '../bridge/listener.ts';
 import { addressedAs } from '../bridge/protocols/addressed.ts';
+import { checkOption, OPTION_SPECS, resolveOptions } from '../bridge/options.ts';
 
 describe('listener addresses', () => {
   it('prints the address a client on this machine writes', () => {
@@ -17,5 +19,31 @@ describe('listener addresses', () => {
     assert.deepEqual(addressedAs('face', 'face'), ['face', undefined]);
     assert.deepEqual(addressedAs('ocr', 'face'), ['ocr']);
     assert.deepEqual(addressedAs('ocr', undefined), ['ocr']);
+  });
+});
+
+describe('options: one check for the command line and startBridge()', () => {
+  it('fills in the defaults and keeps what is given', () => {
+    const o = resolveOptions({ tcpPort: 0, allowOrigin: ['https://editor.p5js.org'], latestWins: false });
+    assert.deepEqual([o.host, o.httpPort, o.tcpPort, o.timeout, o.allowOrigin, o.latestWins], ['127.0.0.1', 8000, 0, 30, ['https://editor.p5js.org'], false]);
+    assert.equal(resolveOptions({ timeout: undefined }).timeout, 30);
+  });
+
+  it('refuses a bad value naming its flag, and an option that does not exist', () => {
+    assert.throws(() => resolveOptions({ tcpPort: 70000 }), /--tcp-port must be a port number 0-65535/);
+    assert.throws(() => resolveOptions({ httpPort: 1.5 }), /--http-port must be a port number/);
+    assert.throws(() => resolveOptions({ maxQueue: 0 }), /--max-queue must be a positive number/);
+    assert.throws(() => resolveOptions({ timeout: Number.NaN }), /--timeout must be a positive number/);
+    assert.throws(() => resolveOptions({ host: '' }), /--host must be a non-empty string/);
+    assert.throws(() => resolveOptions({ allowOrigin: 'https://x' as never }), /--allow-origin must be a list/);
+    assert.throws(() => resolveOptions({ quiet: 'yes' as never }), /--quiet is on or off/);
+    assert.throws(() => resolveOptions({ headless: 1 as never }), /"headless" is true or false/);
+    assert.throws(() => resolveOptions({ tcpport: 1 } as never), /unknown option "tcpport"/);
+  });
+
+  it('takes numbers as the command line gives them, as text', () => {
+    const spec = OPTION_SPECS.find((s) => s.key === 'oscPort')!;
+    assert.equal(checkOption(spec, '57100'), 57100);
+    assert.throws(() => checkOption(spec, 'abc'), /--osc-port must be a port number/);
   });
 });
