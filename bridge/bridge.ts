@@ -17,7 +17,7 @@ import { consoleLog, type Log } from './log.ts';
 import { urlOf } from './listener.ts';
 import { resolveOptions, type BridgeOptions } from './options.ts';
 import type { Listener, StartProtocol } from './protocols/protocol.ts';
-import { runtimeProtocol } from './protocols/runtime.ts';
+import { runtimeProtocol } from './protocols/runtime/index.ts';
 import { startSocketIo } from './protocols/socketio.ts';
 import { startOsc } from './protocols/osc.ts';
 import { startTcp } from './protocols/tcp.ts';

@@ -1,119 +1,28 @@
 // The runtime WebSocket (docs/runtime.md; Simple-ML's runtime server messages):
 // JSON messages with an `action`, each answered to the asking client only. Programs run in the page:
 // every action becomes a `program.*` call to the page that runs the session (core.callPage), or a
-// model query (core.query). This module keeps only which page runs which session, and who asked.
+// model query (core.query). Sessions (which page runs which, who asked) are sessions.ts; the
+// actions' schemas and tags are schemas.ts.
 import { resolve } from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { RawData, WebSocket } from 'ws';
-import { listenWebSocket } from './websocket-listener.ts';
-import { normalizeFilename, type CallPayload, type CallResult, type PageCall, type Values } from '../../web/contract/index.ts';
-import type { PageEvent } from '../core/core.ts';
-import { BridgeError, toBridgeError } from '../core/errors.ts';
-import { toJson } from '../core/values.ts';
-import { readDataFile } from '../data-dir.ts';
-import type { StartProtocol } from './protocol.ts';
-
-/** Simple-ML's `type` tags. */
-const TYPE = {
-  started: '[status]:EXECUTION_STARTED',
-  finished: '[state]:EXECUTION_FINISHED',
-  value: '[placeholder]:VALUE',
-  stats: '[placeholder]:STATS',
-} as const;
-
-const DESCRIPTION: Record<string, string> = {
-  finished: 'execution finished: all placeholders are ready',
-  failed: 'execution failed: see "error"',
-  stopped: 'execution stopped',
-};
-
-const ACTIONS = ['run', 'status', 'get_placeholder', 'get_stats', 'run_model', 'stop'] as const;
-type Action = (typeof ACTIONS)[number];
-
-// ── message schemas ───────────────────────────────────────────────────────────────────────────
-const sessionId = { type: ['integer', 'string'], minLength: 1 };
-const placeholderRef = {
-  type: 'object', required: ['placeholder'],
-  properties: { placeholder: { type: 'object', required: ['sessionId', 'name'], properties: { sessionId, name: { type: 'string', minLength: 1 } } } },
-};
-const SCHEMAS: Record<Action, object> = {
-  run: {
-    type: 'object', required: ['javascript'],
-    properties: {
-      javascript: {
-        type: 'object', required: ['files', 'mainfile'],
-        properties: {
-          number: { type: 'integer', minimum: 1 },
-          files: {
-            type: 'array', minItems: 1,
-            items: { type: 'object', required: ['filename', 'content'], properties: { filename: { type: 'string', minLength: 1 }, content: { type: 'string' } } },
-          },
-          mainfile: { type: 'string', minLength: 1 },
-        },
-      },
-    },
-  },
-  status: { type: 'object', required: ['sessionId'], properties: { sessionId } },
-  get_placeholder: placeholderRef,
-  get_stats: placeholderRef,
-  run_model: {
-    type: 'object', required: ['model'],
-    properties: {
-      model: {
-        type: 'object', required: ['name', 'data'],
-        properties: { sessionId, name: { type: 'string', minLength: 1 }, is_data: { type: 'boolean' } },
-      },
-    },
-  },
-  stop: { type: 'object', required: ['sessionId'], properties: { sessionId } },
-};
-const ajv = new Ajv({ allErrors: false, strict: false });
-const validators = Object.fromEntries(ACTIONS.map((a) => [a, ajv.compile(SCHEMAS[a])])) as Record<Action, ValidateFunction>;
-
-/** An ajv error as a sentence naming the attribute: `missing attribute "javascript.mainfile"`. */
-function schemaMessage(errors: ErrorObject[] | null | undefined): string {
-  const e = errors?.[0];
-  if (!e) return 'the message is not valid';
-  const path = e.instancePath.split('/').slice(1).map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '');
-  if (e.keyword === 'required') {
-    const missing = (e.params as { missingProperty: string }).missingProperty;
-    return `missing attribute "${path ? `${path}.` : ''}${missing}"`;
-  }
-  if (e.keyword === 'type') return `attribute "${path}" must be ${(e.params as { type: string | string[] }).type.toString().replace(',', ' or ')}`;
-  return `attribute "${path}" ${e.message ?? 'is not valid'}`;
-}
-
-// ── state ─────────────────────────────────────────────────────────────────────────────────────
-interface SessionRecord {
-  id: number;
-  /** The page running it ('' until the page has taken it). */
-  page: string;
-  /** The client that ran it: it gets EXECUTION_FINISHED. Sessions outlive their client's connection. */
-  client: WebSocket | undefined;
-  runRequestId: unknown;
-  /** The run reply went out; an end that comes before it waits, so the client sees them in order. */
-  replied: boolean;
-  heldPush: Values | undefined;
-  /** The page's last report of it (when it ended). */
-  final: Values | undefined;
-  /** Why its page went away, if it did. */
-  lost: string | undefined;
-}
-
-/** Sessions remembered (oldest forgotten first). */
-const MAX_SESSIONS = 10_000;
+import { listenWebSocket } from '../websocket-listener.ts';
+import { ACTIONS, TYPE, schemaMessage, validators, type Action } from './schemas.ts';
+import { normalizeFilename, type CallPayload, type CallResult, type PageCall, type Values } from '../../../web/contract/index.ts';
+import type { PageEvent } from '../../core/core.ts';
+import { BridgeError, toBridgeError } from '../../core/errors.ts';
+import { toJson } from '../../core/values.ts';
+import { readDataFile } from '../../data-dir.ts';
+import type { StartProtocol } from '../protocol.ts';
+import { Sessions, type Session } from './sessions.ts';
 
 export const runtimeProtocol: StartProtocol = async (ctx) => {
   const { core, log } = ctx;
   const dataDir = resolve(ctx.options.dataDir);
   const limits = { maxPrograms: ctx.options.maxPrograms, timeoutMs: ctx.options.programTimeout * 1000 };
-  const sessions = new Map<string, SessionRecord>();
-  // Numbers like Simple-ML's (123123123123), unlikely to repeat across bridge restarts.
-  let nextSession = Date.now();
-
-  function send(ws: WebSocket | undefined, body: Values): void {
+  const send = (ws: WebSocket | undefined, body: Values): void => {
     if (ws && ws.readyState === ws.OPEN) ws.send(JSON.stringify(body));
-  }
+  };
+  const sessions = new Sessions(send);
 
   /** Each connection's name as a client of the core, for the per-client queue cap (--max-client-queue). */
   const clientIds = new WeakMap<WebSocket, string>();
@@ -126,7 +35,7 @@ export const runtimeProtocol: StartProtocol = async (ctx) => {
     ws.on('error', (err) => log.warn(`runtime: ${err.message}`));
     ws.on('close', () => {
       core.clientChange('runtime', -1);
-      for (const s of sessions.values()) if (s.client === ws) s.client = undefined;
+      sessions.clientGone(ws);
     });
   }
 
@@ -168,25 +77,10 @@ export const runtimeProtocol: StartProtocol = async (ctx) => {
   }
 
   // ── actions ────────────────────────────────────────────────────────────────────────────────
-  function record(id: unknown): SessionRecord {
-    const s = sessions.get(String(id));
-    if (!s) throw new BridgeError('not_found', `no session ${JSON.stringify(id)}: start one with "run"`);
-    return s;
-  }
-
   /** Calls the page that runs session `s`. */
-  async function callSession<K extends PageCall>(s: SessionRecord, kind: K, payload: Omit<CallPayload<K>, 'sessionId'>): Promise<CallResult<K>> {
+  async function callSession<K extends PageCall>(s: Session, kind: K, payload: Omit<CallPayload<K>, 'sessionId'>): Promise<CallResult<K>> {
     if (s.lost) throw new BridgeError('unavailable', `the page that ran session ${s.id} went away (${s.lost}): its placeholders and models are gone`);
     return (await core.callPage(kind, { sessionId: s.id, ...payload } as CallPayload<K>, { source: 'runtime', page: s.page })).result;
-  }
-
-  function pushFinished(s: SessionRecord, report: Values): void {
-    const push = {
-      action: 'run', ...(s.runRequestId !== undefined ? { id: s.runRequestId } : {}), type: TYPE.finished, sessionId: s.id,
-      status: report.status, description: DESCRIPTION[report.status as string] ?? 'execution ended', ...(report.error ? { error: report.error } : {}),
-    };
-    if (s.replied) send(s.client, push);
-    else s.heldPush = push;
   }
 
   const handlers: Record<Action, (m: Values, ws: WebSocket, respond: (body: Values) => void) => Promise<Values | undefined>> = {
@@ -198,28 +92,24 @@ export const runtimeProtocol: StartProtocol = async (ctx) => {
       if (!js.files.some((f) => normalizeFilename(f.filename) === normalizeFilename(js.mainfile))) {
         throw new BridgeError('bad_request', `run: the mainfile "${js.mainfile}" is not among the files (${js.files.map((f) => f.filename).join(', ')})`);
       }
-      const id = nextSession++;
-      const runRequestId = typeof m.id === 'string' || typeof m.id === 'number' ? m.id : undefined;
-      const s: SessionRecord = { id, page: '', client: ws, runRequestId, replied: false, heldPush: undefined, final: undefined, lost: undefined };
-      sessions.set(String(id), s);
-      if (sessions.size > MAX_SESSIONS) sessions.delete(sessions.keys().next().value!);
+      const s = sessions.open(ws, typeof m.id === 'string' || typeof m.id === 'number' ? m.id : undefined);
+      const id = s.id;
       try {
         const files = js.files.map((f) => ({ filename: f.filename, content: f.content }));
         const { page } = await core.callPage('program.run', { sessionId: id, files, mainfile: js.mainfile, limits }, { source: 'runtime' });
         s.page ||= page;
       } catch (err) {
-        sessions.delete(String(id));
+        sessions.forget(s);
         throw err;
       }
       log.info(`runtime: session ${id} (${js.files.length} file${js.files.length === 1 ? '' : 's'}) runs on ${s.page}`);
       respond({ type: TYPE.started, sessionId: id, status: 'running', message: 'Execution started' });
-      s.replied = true;
-      if (s.heldPush) send(s.client, s.heldPush);
+      sessions.replied(s);
       return undefined;
     },
 
     async status(m) {
-      const s = record(m.sessionId);
+      const s = sessions.get(m.sessionId);
       if (s.lost) {
         return { ...(s.final ?? { sessionId: s.id, status: 'failed', error: { name: 'Error', message: `the page running the program went away (${s.lost})` } }), pageGone: s.lost };
       }
@@ -228,14 +118,14 @@ export const runtimeProtocol: StartProtocol = async (ctx) => {
 
     async get_placeholder(m) {
       const ref = m.placeholder as { sessionId: unknown; name: string };
-      const s = record(ref.sessionId);
+      const s = sessions.get(ref.sessionId);
       const { value } = await callSession(s, 'program.placeholder', { name: ref.name });
       return { type: TYPE.value, sessionId: s.id, name: ref.name, value };
     },
 
     async get_stats(m) {
       const ref = m.placeholder as { sessionId: unknown; name: string };
-      const s = record(ref.sessionId);
+      const s = sessions.get(ref.sessionId);
       const stats = await callSession(s, 'program.stats', { name: ref.name });
       return { type: TYPE.stats, sessionId: s.id, name: ref.name, ...stats };
     },
@@ -244,7 +134,7 @@ export const runtimeProtocol: StartProtocol = async (ctx) => {
       const model = m.model as { sessionId?: unknown; name: string; is_data?: boolean; data: unknown };
       const file = model.is_data === false ? await readDataFile(dataDir, model.data, ctx.maxBytes) : undefined;
       if (model.sessionId !== undefined) {
-        const s = record(model.sessionId);
+        const s = sessions.get(model.sessionId);
         const { output } = await callSession(s, 'program.predict', { name: model.name, data: file ? file.value : model.data });
         return { sessionId: s.id, name: model.name, output };
       }
@@ -262,7 +152,7 @@ export const runtimeProtocol: StartProtocol = async (ctx) => {
     },
 
     async stop(m) {
-      const s = record(m.sessionId);
+      const s = sessions.get(m.sessionId);
       if (s.lost) throw new BridgeError('unavailable', `the page that ran session ${s.id} went away (${s.lost}): nothing runs there any more`);
       const report = await callSession(s, 'program.stop', {});
       return { sessionId: s.id, status: report.status, endedAt: report.endedAt };
@@ -271,23 +161,9 @@ export const runtimeProtocol: StartProtocol = async (ctx) => {
 
   // ── what pages report ─────────────────────────────────────────────────────────────────────
   const onPageEvent = ({ page, kind, payload }: PageEvent) => {
-    if (kind !== 'program.ended') return;
-    const s = sessions.get(String(payload.sessionId));
-    if (!s || (s.page && s.page !== page)) return;
-    s.page ||= page;
-    s.final = { ...payload };
-    pushFinished(s, s.final);
+    if (kind === 'program.ended') sessions.ended(page, payload);
   };
-  const onPageRemoved = ({ page, why }: { page: string; why: string }) => {
-    for (const s of sessions.values()) {
-      if (s.page !== page || s.lost) continue;
-      s.lost = why;
-      if (!s.final) {
-        s.final = { sessionId: s.id, status: 'failed', error: { name: 'Error', message: `the page running the program went away (${why})` } };
-        pushFinished(s, s.final);
-      }
-    }
-  };
+  const onPageRemoved = ({ page, why }: { page: string; why: string }) => sessions.pageGone(page, why);
 
   // Bigger messages than maxBytes get an error reply; only those past twice that close the socket.
   // A browser page from a foreign origin may neither run programs nor read what others ran.
