@@ -105,13 +105,18 @@ export function attachRelay(server: Server, core: BridgeCore, log: Log, options:
         if ('why' in checked) {
           refuse(page, checked.why);
           // A malformed answer still answers its request: with an error now, not a timeout later.
-          const id = (raw as { type?: unknown; id?: unknown } | null);
-          if (id?.type === 'result' && Number.isInteger(id.id)) {
-            core.settle(page, id.id as number, { error: new BridgeError('model_failed', `the page sent a malformed answer (${checked.why})`) });
+          const claim = raw as { type?: unknown; id?: unknown } | null;
+          if (claim?.type === 'result' && Number.isInteger(claim.id)) {
+            core.settle(page, claim.id as number, { error: new BridgeError('model_failed', `the page sent a malformed answer (${checked.why})`) });
           }
           continue;
         }
-        handle(page, checked.message);
+        try {
+          handle(page, checked.message);
+        } catch (err) {
+          // Whatever a listener of the core does with it, one page message must not take the bridge down.
+          log.warn(`relay: ${page.id}'s "${checked.message.type}" message failed (${(err as Error).message})`);
+        }
       }
     });
     ws.on('close', (code) => {
