@@ -234,9 +234,9 @@ async function protocols(h: Harness) {
 
 /** Median session.run in the page and in onnxruntime-node. The page side runs as the product does:
  *  in a module worker, with the runtime's onnxruntime build, threads and session options
- *  (web/runtime/ort-config.ts); onnxruntime-node gets the same session options and one thread per core. */
+ *  (web/runtime/engines/onnx/config.ts); onnxruntime-node gets the same session options and one thread per core. */
 async function inference(h: DrivenHarness) {
-  const { ORT_BUNDLE, ortWasmThreads, sessionOptions } = await import('../web/runtime/ort-config.ts');
+  const { ORT_BUNDLE, ortWasmThreads, sessionOptions } = await import('../web/runtime/engines/onnx/config.ts');
   const ortNode = await load('onnxruntime-node');
   const threads = cpus().length;
   const models: { id: string; file: string; dims: number[] }[] = [

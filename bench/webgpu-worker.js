@@ -79,7 +79,7 @@ async function adapterFacts() {
 
 onmessage = async ({ data: cfg }) => {
   try {
-    // As the runtime does (web/runtime/ort-config.ts): the CPU-only build for WASM sessions, the JSEP
+    // As the runtime does (web/runtime/engines/onnx/config.ts): the CPU-only build for WASM sessions, the JSEP
     // build (WebGPU) for WebGPU sessions; one WASM thread per core, up to 8.
     const bundles = { wasm: '/ort/ort.wasm.bundle.min.mjs', webgpu: '/ort/ort.bundle.min.mjs' };
     const orts = {};

@@ -1,6 +1,7 @@
 // The page: loads the catalogue's models into the runtime, lets a person try them (image, camera,
 // audio, JSON), and serves them to the bridge over the relay when opened from the bridge's link.
-import { connectRelay, fetchManifest, loadModel, loadOnnx, type Model, type Stream } from './runtime/index.ts';
+import { fetchManifest, loadModel, loadOnnx, type Model, type Stream } from './runtime/index.ts';
+import { connectRelay } from './relay/page.ts';
 import type { ModelAnnouncement, ModelManifest, Values } from './contract/index.ts';
 import { $, copyButton, el } from './ui/dom.ts';
 import { renderNetwork } from './ui/network.ts';

@@ -11,9 +11,9 @@ import { startBridge, type Bridge } from '../../bridge/bridge.ts';
 import type { Log } from '../../bridge/log.ts';
 import type { BridgeOptions } from '../../bridge/options.ts';
 import type { BridgeCore } from '../../bridge/core/core.ts';
-import { RelayClient, type QueryAnswer, type RelayState, type SocketConstructor } from '../../web/relay/client.ts';
+import { RelayClient, type RelayState, type SocketConstructor } from '../../web/relay/client.ts';
 import {
-  decodeFrames, encodeFrame, normalizeFilename, type ActivityEntry, type CallPayload, type CallResult, type Hello, type ModelAnnouncement, type ModelManifest, type PageCall,
+  decodeFrames, encodeFrame, normalizeFilename, type ActivityEntry, type CallPayload, type CallResult, type Hello, type ModelAnnouncement, type ModelManifest, type PageCall, type QueryAnswer,
   type SessionReport, type Values,
 } from '../../web/contract/index.ts';
 import { fixture } from './fixtures.ts';

@@ -33,6 +33,12 @@ export interface Hello {
   maxFrameBytes: number;
 }
 
+/** A page's answer to a query: its outputs, and with `annotate` the input image with them drawn on it (JPEG). */
+export interface QueryAnswer {
+  outputs: Values;
+  annotated?: Uint8Array;
+}
+
 export interface QueryOptions {
   /** Also return the input image with the outputs drawn on it (`annotated`, JPEG). */
   annotate?: boolean;

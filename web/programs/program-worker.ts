@@ -3,12 +3,13 @@
 // main module's exports as placeholders and the models the program defined, and answers `predict`.
 // The bridge serves this script with a Content-Security-Policy that forbids any network access and
 // nested workers (see bridge/bridge.ts), so a program reaches nothing but this worker's messages.
-import type * as Ort from 'onnxruntime-web';
 import type { FromProgram, ProgramRequest, ToProgram } from './messages.ts';
 import { locateError, planProgram, programStack, ProgramError, rewriteImports, RUNTIME } from './modules.ts';
 import { decodeDataUri, normalizeFilename, type ProgramErrorReport, type ProgramFile } from '../contract/index.ts';
 import { errorMessage, toPlain } from './values.ts';
-import { ORT_BUNDLE } from '../runtime/ort-config.ts';
+import { importOrt, type OrtModule } from '../runtime/engines/onnx/loader.ts';
+import { OnnxNetwork } from '../runtime/engines/onnx/network.ts';
+import { tensorFromJson, type Tensor } from '../runtime/engines/tensor.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 // Taken before the program runs, so that a program replacing them cannot break the runner's messages.
@@ -58,57 +59,45 @@ function decodeDataUris(inputs: Record<string, unknown>): Record<string, unknown
 }
 
 // ── ONNX models a program registers ───────────────────────────────────────────────────────────
-let ortPromise: Promise<typeof Ort> | undefined;
+let ortPromise: Promise<OrtModule> | undefined;
 
-function loadOrt(): Promise<typeof Ort> {
+function loadOrt(): Promise<OrtModule> {
   ortPromise ??= (async () => {
-    // The WebAssembly comes from the page: this worker may not fetch anything itself.
-    const wasm = (await request({ what: 'ort-wasm' })) as ArrayBuffer;
-    const ort = (await import(/* @vite-ignore */ new URL(ORT_BUNDLE.wasm, baseUrl).href)) as typeof Ort;
-    ort.env.logLevel = 'error';
-    ort.env.wasm.numThreads = 1; // threads would be nested workers, which this worker may not start
-    ort.env.wasm.wasmBinary = wasm;
-    return ort;
+    // The WebAssembly comes from the page: this worker may not fetch anything itself. Threads would be
+    // nested workers, which this worker may not start.
+    const wasmBinary = (await request({ what: 'ort-wasm' })) as ArrayBuffer;
+    return importOrt(baseUrl, 'wasm', { threads: 1, wasmBinary });
   })();
   return ortPromise;
 }
 
-type TensorLike = { dims: number[]; data: ArrayLike<number | bigint | boolean>; dtype?: string };
+type TensorLike = { dims: number[]; data: ArrayLike<unknown>; dtype?: string };
 const isTensorLike = (v: unknown): v is TensorLike =>
   typeof v === 'object' && v !== null && Array.isArray((v as TensorLike).dims) && typeof (v as TensorLike).data === 'object';
 
-function toTensor(ort: typeof Ort, value: unknown, name: string): Ort.Tensor {
-  if (value instanceof ort.Tensor) return value;
-  if (isTensorLike(value)) {
-    const dtype = (value.dtype ?? 'float32') as Ort.Tensor.Type;
-    const items = Array.from(value.data as ArrayLike<number | bigint | boolean>);
-    const typed = dtype === 'int64' ? BigInt64Array.from(items, (v) => BigInt(v as number))
-      : dtype === 'int32' ? Int32Array.from(items as number[])
-      : dtype === 'uint8' || dtype === 'bool' ? Uint8Array.from(items as number[], Number)
-      : dtype === 'float64' ? Float64Array.from(items as number[])
-      : Float32Array.from(items as number[]);
-    return new ort.Tensor(dtype, typed as never, value.dims);
-  }
+/** A program's input: a tensor ({dims, data, dtype?}) or a (nested) array of numbers, taken as float32. */
+function toTensor(value: unknown, name: string, dtypeHint?: string): Tensor {
+  if (isTensorLike(value)) return tensorFromJson(name, value, dtypeHint);
   if (Array.isArray(value)) {
     const dims: number[] = [];
     for (let v: unknown = value; Array.isArray(v); v = v[0]) dims.push(v.length);
-    return new ort.Tensor('float32', Float32Array.from(value.flat(Infinity) as number[]), dims);
+    return tensorFromJson(name, { dtype: 'float32', dims, data: value.flat(Infinity) });
   }
   throw new TypeError(`input "${name}" must be a tensor ({"dims": […], "data": […], "dtype"?}) or a (nested) array of numbers`);
 }
 
 async function onnxPredictor(bytes: Uint8Array): Promise<Predict> {
-  const ort = await loadOrt();
-  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+  const network = await OnnxNetwork.create(await loadOrt(), bytes, { executionProviders: ['wasm'] });
+  const names = network.inputs.map((m) => m.name);
   return async (data) => {
-    const feeds: Record<string, Ort.Tensor> = {};
-    const single = session.inputNames.length === 1 && (isTensorLike(data) || Array.isArray(data));
-    for (const name of session.inputNames) {
-      const value = single ? data : (data as Record<string, unknown> | null)?.[name];
-      if (value === undefined) throw new TypeError(`missing input "${name}" (the model takes ${session.inputNames.join(', ')})`);
-      feeds[name] = toTensor(ort, value, name);
+    const feeds: Record<string, Tensor> = {};
+    const single = names.length === 1 && (isTensorLike(data) || Array.isArray(data));
+    for (const m of network.inputs) {
+      const value = single ? data : (data as Record<string, unknown> | null)?.[m.name];
+      if (value === undefined) throw new TypeError(`missing input "${m.name}" (the model takes ${names.join(', ')})`);
+      feeds[m.name] = toTensor(value, m.name, m.type);
     }
-    const results = await session.run(feeds);
+    const results = await network.run(feeds);
     const out: Record<string, unknown> = {};
     for (const [name, t] of Object.entries(results)) out[name] = { dims: t.dims, dtype: t.type, data: toPlain(t.data) };
     return out;

@@ -8,7 +8,7 @@ import {
 import type { FromProgram, ProgramRequest, ToProgram } from './messages.ts';
 import { parseOnlyScript } from './modules.ts';
 import { statistics, StatsError } from './stats.ts';
-import { ORT_WASM } from '../runtime/ort-config.ts';
+import { ORT_WASM } from '../runtime/engines/onnx/config.ts';
 
 export interface ProgramHost {
   /** Runs one of the page's models. */

@@ -4,16 +4,10 @@
 import {
   decodeFrames, encodeFrame, FrameBatcher, isErrorCode,
   type ActivityEntry, type BridgeMessage, type CallPayload, type CallResult, type ErrorCode, type Hello, type ModelAnnouncement,
-  type PageCall, type PageEventKind, type PageEvents, type PageMessage, type Values,
+  type PageCall, type PageEventKind, type QueryAnswer, type PageEvents, type PageMessage, type Values,
 } from '../contract/index.ts';
 
 export type RelayState = 'connecting' | 'connected' | 'disconnected';
-
-/** A query's answer: its outputs, and with `annotate` the input image with them drawn on it (JPEG). */
-export interface QueryAnswer {
-  outputs: Values;
-  annotated?: Uint8Array;
-}
 
 export interface RelayHandlers {
   models(): ModelAnnouncement[];
@@ -164,7 +158,7 @@ export class RelayClient {
   }
 
   /** Answers request `id` exactly once, with what `work` resolves to or the error it throws. */
-  private async answer(id: number, work: () => Promise<{ outputs: Values; annotated?: Uint8Array }>): Promise<void> {
+  private async answer(id: number, work: () => Promise<QueryAnswer>): Promise<void> {
     try {
       this.send({ type: 'result', id, ...(await work()) });
     } catch (err) {

@@ -2,10 +2,9 @@
 //   const model = await loadModel('face-detection', { baseUrl: 'http://127.0.0.1:8000/' });
 //   const { faces } = await model.query({ image: blob });
 import * as Comlink from 'comlink';
-import workerUrl from './worker.ts?worker&url';
-import type { RuntimeWorker, LoadProgress } from './worker.ts';
-import type { Backend, ModelAnnouncement, ModelInfo, ModelManifest, PageEventKind, PageEvents, Values } from '../contract/index.ts';
-import type { RelayPageHandlers, RelayPageRemote } from '../relay/client.ts';
+import type { LoadProgress } from './worker.ts';
+import type { Backend, ModelInfo, ModelManifest, Values } from '../contract/index.ts';
+import { acquireRuntime, releaseRuntime, type RuntimeHandle } from './worker-handle.ts';
 import { adapters } from './adapters/index.ts';
 
 export type { LoadProgress, Backend, ModelInfo, ModelManifest, Values };
@@ -18,80 +17,11 @@ export interface LoadOptions {
   onProgress?: (p: LoadProgress) => void;
 }
 
-let worker: { remote: Comlink.Remote<RuntimeWorker>; raw: Worker; users: number } | undefined;
-
 let defaultBaseUrl: string | undefined;
 
 /** Sets where models and onnxruntime are fetched from when `loadModel` is given no `baseUrl`. */
 export function setDefaultBaseUrl(url: string): void {
   defaultBaseUrl = new URL(url, location.href).href;
-}
-
-function runtime() {
-  if (!worker) {
-    const url = new URL(workerUrl, import.meta.url);
-    // A page may load this runtime from another origin (the bridge's port), but a worker script must
-    // be same-origin: start it from a same-origin blob that imports the real one (served with CORS).
-    const script = url.origin === location.origin ? url.href
-      : URL.createObjectURL(new Blob([`import ${JSON.stringify(url.href)};`], { type: 'text/javascript' }));
-    const raw = new Worker(script, { type: 'module', name: 'pagebridge-runtime' });
-    worker = { remote: Comlink.wrap<RuntimeWorker>(raw), raw, users: 0 };
-  }
-  return worker;
-}
-
-/** One user of the worker (a model, the relay) is done with it; the last one ends it. */
-function releaseRuntime(w: NonNullable<typeof worker>): void {
-  if (--w.users > 0 || worker !== w) return;
-  w.remote[Comlink.releaseProxy]();
-  w.raw.terminate();
-  worker = undefined;
-}
-
-/** The page's end of the bridge's relay, running in the runtime worker (see RelayClient). */
-export interface PageRelay {
-  /** Tells the bridge which models this page has (call again whenever that changes). */
-  announce(): void;
-  /** An output the page made on its own (its UI): the bridge passes it on like any other. */
-  publish(model: string, outputs: Values, source?: string): void;
-  /** Something the page reports on its own (a program ended). */
-  event<K extends PageEventKind>(kind: K, payload: PageEvents[K]): void;
-  close(): void;
-}
-
-/**
- * Connects the runtime worker to a bridge's relay: queries from the bridge run in the worker and are
- * answered from there. `page` handles what needs the page (programs) and hears state and activity;
- * `models` says what to announce.
- */
-export function connectRelay(url: string, models: () => ModelAnnouncement[], page: RelayPageHandlers): PageRelay {
-  const w = runtime();
-  w.users++; // the worker lives while the relay does
-  const remote: RelayPageRemote = {
-    status: (state, hello) => page.status(state, hello),
-    activity: (entries, clients, dropped) => page.activity(entries, clients, dropped),
-    call: async (kind, payload) => {
-      try {
-        return { outputs: await page.call(kind, payload as never) as Values };
-      } catch (err) {
-        const e = err as Error & { code?: unknown };
-        return { error: { code: e.code, name: e.name, message: e.message } };
-      }
-    },
-  };
-  void w.remote.relayConnect(url, Comlink.proxy(remote));
-  let closed = false;
-  return {
-    announce: () => void w.remote.relayAnnounce(models()),
-    publish: (model, outputs, source = 'page') => void w.remote.relayPublish(model, outputs, source),
-    event: (kind, payload) => void w.remote.relayEvent(kind, payload),
-    close: () => {
-      if (closed) return;
-      closed = true;
-      void w.remote.relayClose();
-      releaseRuntime(w);
-    },
-  };
 }
 
 export interface StreamOptions {
@@ -125,7 +55,7 @@ export class Model {
   private disposed = false;
 
   constructor(readonly manifest: ModelManifest, readonly backend: Backend, readonly fallbackReason: string | undefined,
-    readonly size: number, readonly loadMs: number) {}
+    readonly size: number, readonly loadMs: number, private readonly runtime: RuntimeHandle) {}
 
   get id(): string { return this.manifest.id; }
   get info(): ModelInfo { return { inputs: this.manifest.inputs, outputs: this.manifest.outputs }; }
@@ -153,7 +83,7 @@ export class Model {
         if (options.transfer && value instanceof Uint8Array && value.buffer instanceof ArrayBuffer) transfer.add(value.buffer);
       }
     }
-    return (await runtime().remote.run(this.id, Comlink.transfer(prepared, [...transfer]))).outputs;
+    return (await this.runtime.remote.run(this.id, Comlink.transfer(prepared, [...transfer]))).outputs;
   }
 
   /**
@@ -215,10 +145,8 @@ export class Model {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    const w = worker;
-    if (!w) return;
-    await w.remote.unload(this.id);
-    releaseRuntime(w);
+    await this.runtime.remote.unload(this.id);
+    releaseRuntime(this.runtime);
   }
 }
 
@@ -243,18 +171,17 @@ export async function fetchManifest(id: string, baseUrl: string): Promise<ModelM
  */
 export async function loadOnnx(bytes: Uint8Array, options: { id: string; title?: string; baseUrl?: string; backend?: Backend | 'auto' }): Promise<Model> {
   const baseUrl = new URL(options.baseUrl ?? defaultBaseUrl ?? './', location.href).href;
-  return withRuntime(async (remote) => {
-    const r = await remote.loadBytes(options.id, options.title ?? options.id, bytes, baseUrl, options.backend ?? 'auto');
-    return new Model(r.manifest, r.backend, r.fallbackReason, r.size, r.loadMs);
+  return withRuntime(async (w) => {
+    const r = await w.remote.loadBytes(options.id, options.title ?? options.id, bytes, baseUrl, options.backend ?? 'auto');
+    return new Model(r.manifest, r.backend, r.fallbackReason, r.size, r.loadMs, w);
   });
 }
 
 /** Counts a model as a user of the worker (it ends with its last user), unless loading fails. */
-async function withRuntime(load: (remote: Comlink.Remote<RuntimeWorker>) => Promise<Model>): Promise<Model> {
-  const w = runtime();
-  w.users++;
+async function withRuntime(load: (w: RuntimeHandle) => Promise<Model>): Promise<Model> {
+  const w = acquireRuntime();
   try {
-    return await load(w.remote);
+    return await load(w);
   } catch (err) {
     releaseRuntime(w);
     throw err;
@@ -265,9 +192,9 @@ async function withRuntime(load: (remote: Comlink.Remote<RuntimeWorker>) => Prom
 export async function loadModel(id: string, options: LoadOptions = {}): Promise<Model> {
   const baseUrl = new URL(options.baseUrl ?? defaultBaseUrl ?? './', location.href).href;
   const manifest = await fetchManifest(id, baseUrl);
-  return withRuntime(async (remote) => {
-    const r = await remote.load(manifest, baseUrl, options.backend ?? 'auto',
+  return withRuntime(async (w) => {
+    const r = await w.remote.load(manifest, baseUrl, options.backend ?? 'auto',
       options.onProgress ? Comlink.proxy(options.onProgress) : undefined);
-    return new Model(manifest, r.backend, r.fallbackReason, r.size, r.loadMs);
+    return new Model(manifest, r.backend, r.fallbackReason, r.size, r.loadMs, w);
   });
 }

@@ -1,18 +1,18 @@
-import type * as Ort from 'onnxruntime-web';
 import type { ModelManifest, Values } from '../../contract/index.ts';
+import type { Network } from '../engines/engine.ts';
 
 export interface AdapterContext {
-  ort: typeof Ort;
   /** The model's first (usually only) network. */
-  session: Ort.InferenceSession;
+  network: Network;
   /** Every network by its asset name, for models of several. */
-  sessions: Record<string, Ort.InferenceSession>;
+  networks: Record<string, Network>;
   /** Files of the model that are no network (e.g. a character list), by asset name. */
   files: Record<string, Uint8Array>;
   manifest: ModelManifest;
 }
 
-/** Turns a model family's input values into feeds, and its fetches into output values. */
+/** Turns a model family's input values into feeds, and its fetches into output values. Adapters see
+ *  plain tensors (web/runtime/engines/tensor.ts), never an engine's own objects. */
 export interface Adapter {
   run(inputs: Values, ctx: AdapterContext): Promise<Values>;
   /** Draws outputs over the image they came from (the page's view, and annotated images). */

@@ -114,29 +114,24 @@ const anchorsLo = anchorGrid(8, 6);
 interface Params { size: number; scoreThreshold: number; iouThreshold: number; maxFaces: number }
 
 export const faceDetector: Adapter = {
-  async run(inputs, { ort, session, manifest }) {
+  async run(inputs, { network, manifest }) {
     const p = { size: 256, scoreThreshold: 0.5, iouThreshold: 0.3, maxFaces: 20, ...manifest.params } as Params;
     const bitmap = await decodeImage(inputs.image, 'image');
     const { pixels, box } = letterbox(bitmap, p.size);
     bitmap.close();
-    const input = new ort.Tensor('float32', rgbaToNhwc(pixels, 1 / 127.5, -1), [1, p.size, p.size, 3]);
-    const out = await session.run({ [session.inputNames[0]!]: input });
-    try {
-      const data = (name: string) => out[name]!.data as Float32Array;
-      const candidates = [
-        ...decodeHead(data('Identity:0'), data('Identity_2:0'), anchorsHi, p.size, p.scoreThreshold),
-        ...decodeHead(data('Identity_1:0'), data('Identity_3:0'), anchorsLo, p.size, p.scoreThreshold),
-      ];
-      const faces = weightedNms(candidates, p.iouThreshold, p.maxFaces).map((f) => unletterbox(f, box)).map((f) => ({
-        box: f.box.map(round),
-        score: round(f.score),
-        keypoints: f.keypoints.map(([x, y]) => [round(x), round(y)]),
-      }));
-      return { faces };
-    } finally {
-      input.dispose();
-      for (const t of Object.values(out)) t.dispose();
-    }
+    const input = { type: 'float32', data: rgbaToNhwc(pixels, 1 / 127.5, -1), dims: [1, p.size, p.size, 3] };
+    const out = await network.run({ [network.inputs[0]!.name]: input });
+    const data = (name: string) => out[name]!.data as Float32Array;
+    const candidates = [
+      ...decodeHead(data('Identity:0'), data('Identity_2:0'), anchorsHi, p.size, p.scoreThreshold),
+      ...decodeHead(data('Identity_1:0'), data('Identity_3:0'), anchorsLo, p.size, p.scoreThreshold),
+    ];
+    const faces = weightedNms(candidates, p.iouThreshold, p.maxFaces).map((f) => unletterbox(f, box)).map((f) => ({
+      box: f.box.map(round),
+      score: round(f.score),
+      keypoints: f.keypoints.map(([x, y]) => [round(x), round(y)]),
+    }));
+    return { faces };
   },
 
   draw(ctx, outputs, width, height) {

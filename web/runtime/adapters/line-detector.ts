@@ -55,7 +55,7 @@ const clamp01 = (v: number) => Math.round(Math.min(1, Math.max(0, v)) * 1e5) / 1
 interface Params { size: number; scoreThreshold: number; minLength: number; maxLines: number }
 
 export const lineDetector: Adapter = {
-  async run(inputs, { ort, session, manifest }) {
+  async run(inputs, { network, manifest }) {
     const p = { size: 320, scoreThreshold: 0.1, minLength: 0.04, maxLines: 200, ...manifest.params } as Params;
     const bitmap = await decodeImage(inputs.image, 'image');
     const pixels = stretch(bitmap, p.size, p.size);
@@ -68,17 +68,11 @@ export const lineDetector: Adapter = {
       data[i * 4 + 2] = pixels[i * 4 + 2]!;
       data[i * 4 + 3] = 1;
     }
-    const input = new ort.Tensor('float32', data, [1, p.size, p.size, 4]);
-    const out = await session.run({ [session.inputNames[0]!]: input });
-    try {
-      const grid = p.size / 2;
-      const lines = decodeSegments(out.scores!.data as Float32Array, out.offsets!.data as Float32Array, grid,
-        p.scoreThreshold, p.minLength, p.maxLines).map((s) => ({ line: s.line, score: Math.round(s.score * 1e4) / 1e4 }));
-      return { lines };
-    } finally {
-      input.dispose();
-      for (const t of Object.values(out)) t.dispose();
-    }
+    const out = await network.run({ [network.inputs[0]!.name]: { type: 'float32', data, dims: [1, p.size, p.size, 4] } });
+    const grid = p.size / 2;
+    const lines = decodeSegments(out.scores!.data as Float32Array, out.offsets!.data as Float32Array, grid,
+      p.scoreThreshold, p.minLength, p.maxLines).map((s) => ({ line: s.line, score: Math.round(s.score * 1e4) / 1e4 }));
+    return { lines };
   },
 
   draw(ctx, outputs, width, height) {

@@ -105,9 +105,9 @@ const REC_MAX_WIDTH = 2048;
 let charCache: { bytes: Uint8Array; chars: string[] } | undefined;
 
 export const ocr: Adapter = {
-  async run(inputs, { ort, sessions, files, manifest }) {
+  async run(inputs, { networks, files, manifest }) {
     const p = { maxSide: 960, binaryThreshold: 0.3, boxThreshold: 0.6, unclipRatio: 1.5, minScore: 0.5, ...manifest.params } as Params;
-    const det = sessions.det!, rec = sessions.rec!;
+    const det = networks.det!, rec = networks.rec!;
     // The character list, plus the space PaddleOCR appends (use_space_char); decoded once.
     const cache: { bytes: Uint8Array; chars: string[] } = charCache && charCache.bytes === files.keys ? charCache : { bytes: files.keys!, chars: [...new TextDecoder().decode(files.keys).split('\n'), ' '] };
     charCache = cache;
@@ -118,13 +118,10 @@ export const ocr: Adapter = {
       const scale = Math.min(1, p.maxSide / Math.max(image.width, image.height));
       const dw = Math.max(32, Math.round((image.width * scale) / 32) * 32);
       const dh = Math.max(32, Math.round((image.height * scale) / 32) * 32);
-      const detInput = new ort.Tensor('float32',
-        toBgrNchw(pixels(image, 0, 0, image.width, image.height, dw, dh), dw, dh, [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]), [1, 3, dh, dw]);
-      const detOut = await det.run({ [det.inputNames[0]!]: detInput });
-      detInput.dispose();
-      const probMap = detOut[det.outputNames[0]!]!;
+      const detInput = toBgrNchw(pixels(image, 0, 0, image.width, image.height, dw, dh), dw, dh, [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]);
+      const detOut = await det.run({ [det.inputs[0]!.name]: { type: 'float32', data: detInput, dims: [1, 3, dh, dw] } });
+      const probMap = detOut[det.outputs[0]!.name]!;
       const found = textBoxes(probMap.data as Float32Array, dw, dh, p.binaryThreshold, p.boxThreshold, p.unclipRatio);
-      probMap.dispose();
 
       const sx = image.width / dw, sy = image.height / dh;
       const lines: TextLine[] = [];
@@ -135,13 +132,10 @@ export const ocr: Adapter = {
         // Right-padding stays 0, i.e. mid-grey after normalization, as PaddleOCR pads.
         const data = toBgrNchw(pixels(image, x, y, w, h, width, REC_HEIGHT), width, REC_HEIGHT, [0.5, 0.5, 0.5], [0.5, 0.5, 0.5],
           new Float32Array(3 * REC_HEIGHT * padded), padded);
-        const recInput = new ort.Tensor('float32', data, [1, 3, REC_HEIGHT, padded]);
-        const recOut = await rec.run({ [rec.inputNames[0]!]: recInput });
-        recInput.dispose();
-        const t = recOut[rec.outputNames[0]!]!;
-        const [, steps, classes] = t.dims as number[];
+        const recOut = await rec.run({ [rec.inputs[0]!.name]: { type: 'float32', data, dims: [1, 3, REC_HEIGHT, padded] } });
+        const t = recOut[rec.outputs[0]!.name]!;
+        const [, steps, classes] = t.dims;
         const read = ctcDecode(t.data as Float32Array, steps!, classes!, chars);
-        t.dispose();
         if (read.score < p.minScore || !read.text.trim()) continue;
         const r = (v: number) => Math.round(v * 1e4) / 1e4;
         lines.push({ text: read.text.trim(), box: [r(x / image.width), r(y / image.height), r(w / image.width), r(h / image.height)], score: r(read.score) });

@@ -1,6 +1,6 @@
 // Silero VAD v5: a speech probability per 512-sample frame at 16 kHz (32 ms). The model is recurrent;
 // a stream id keeps its state, the last 64 samples of context and any partial frame between calls.
-import type * as Ort from 'onnxruntime-web';
+import type { Tensor } from '../engines/tensor.ts';
 import type { Adapter } from './adapter.ts';
 import { audioInput } from '../audio.ts';
 
@@ -65,7 +65,7 @@ export function segmentSpeech(probs: ArrayLike<number>, firstFrame: number, fram
 const round = (v: number) => Math.round(v * 1000) / 1000;
 
 export const voiceActivity: Adapter = {
-  async run(inputs, { ort, session, manifest }) {
+  async run(inputs, { network, manifest }) {
     const p = { positiveThreshold: 0.5, negativeThreshold: 0.35, minSpeechSeconds: 0.25, minSilenceSeconds: 0.3, ...manifest.params } as SegmentParams;
     const samples = audioInput(inputs.audio, 'audio', Number(inputs.sampleRate ?? RATE), RATE);
     const id = typeof inputs.stream === 'string' ? inputs.stream : '';
@@ -82,27 +82,19 @@ export const voiceActivity: Adapter = {
     all.set(samples, s.pending.length);
     const frames = Math.floor(all.length / FRAME);
     const probs = new Float32Array(frames);
-    const sr = new ort.Tensor('int64', BigInt64Array.from([BigInt(RATE)]), []);
+    const sr: Tensor = { type: 'int64', data: BigInt64Array.from([BigInt(RATE)]), dims: [] };
     const input = new Float32Array(CONTEXT + FRAME);
-    let state: Ort.Tensor = new ort.Tensor('float32', s.state, [2, 1, 128]);
-    try {
-      for (let f = 0; f < frames; f++) {
-        input.set(s.context);
-        input.set(all.subarray(f * FRAME, (f + 1) * FRAME), CONTEXT);
-        s.context = input.slice(FRAME);
-        const x = new ort.Tensor('float32', input, [1, CONTEXT + FRAME]);
-        const out: Ort.InferenceSession.ReturnType = await session.run({ input: x, state, sr });
-        x.dispose();
-        state.dispose();
-        state = out.stateN!;
-        probs[f] = (out.output!.data as Float32Array)[0]!;
-        out.output!.dispose();
-      }
-      s.state = (state.data as Float32Array).slice();
-    } finally {
-      state.dispose();
-      sr.dispose();
+    const x: Tensor = { type: 'float32', data: input, dims: [1, CONTEXT + FRAME] };
+    let state: Tensor = { type: 'float32', data: s.state, dims: [2, 1, 128] };
+    for (let f = 0; f < frames; f++) {
+      input.set(s.context);
+      input.set(all.subarray(f * FRAME, (f + 1) * FRAME), CONTEXT);
+      s.context = input.slice(FRAME);
+      const out = await network.run({ input: x, state, sr });
+      state = out.stateN!;
+      probs[f] = (out.output!.data as Float32Array)[0]!;
     }
+    s.state = (state.data as Float32Array).slice();
     s.pending = all.slice(frames * FRAME);
     const frameSeconds = FRAME / RATE;
     // Without a stream id the audio is a whole recording: close any segment still open at its end.

@@ -1,8 +1,8 @@
-// How the runtime sets up onnxruntime-web: which build it loads, how many threads, which session
-// options. The runtime worker reads these, and so does the benchmark, so that it measures what the
-// product runs. Plain data and pure functions only (the benchmark passes them into a page).
+// How pagebridge sets up onnxruntime-web: which build it loads, how many threads, which session
+// options. The ONNX engine reads these, and so do program workers and the benchmark, so that it
+// measures what the product runs. Plain data and pure functions only (the benchmark passes them into a page).
 import type * as Ort from 'onnxruntime-web';
-import type { Backend } from '../contract/index.ts';
+import type { Backend } from '../../../contract/index.ts';
 
 /**
  * The onnxruntime-web bundle (under the served `ort/` folder) for each backend.

@@ -1,0 +1,55 @@
+// The relay's page end as the runtime worker holds it: one RelayClient at a time, fed by the runtime
+// for queries and by the page (over comlink) for page calls, state and activity. Loaded by
+// web/runtime/worker.ts only when a page connects to a bridge, so the embed API carries none of it.
+import type { ModelAnnouncement, PageEventKind, PageEvents, QueryAnswer, Values } from '../contract/index.ts';
+import { RelayClient, type RelayPageRemote } from './client.ts';
+
+/** What the link needs of the runtime: running a model. */
+export interface ModelRunner {
+  run(id: string, inputs: Values, options: { annotate?: boolean }): Promise<QueryAnswer>;
+}
+
+export class RelayLink {
+  private client: RelayClient | undefined;
+  /** The page's models, kept for reconnects. */
+  private announced: ModelAnnouncement[] = [];
+
+  constructor(private readonly runtime: ModelRunner) {}
+
+  /** Connects to the bridge's relay at `url`; `page` answers what only the page can (programs) and
+   *  hears the connection's state and the bridge's activity. */
+  connect(url: string, page: RelayPageRemote): void {
+    this.client?.close();
+    this.client = new RelayClient(url, {
+      models: () => this.announced,
+      query: (id, inputs, annotate) => this.runtime.run(id, inputs, { annotate }),
+      call: async (kind, payload) => {
+        const answer = await page.call(kind, payload as Values);
+        if (answer.error) throw Object.assign(new Error(answer.error.message), { name: answer.error.name, code: answer.error.code });
+        return answer.outputs as never;
+      },
+      status: (state, hello) => void page.status(state, hello),
+      activity: (entries, clients, dropped) => void page.activity(entries, clients, dropped),
+    });
+    this.client.connect();
+  }
+
+  /** The page's models changed: tell the bridge. */
+  announce(list: ModelAnnouncement[]): void {
+    this.announced = list;
+    this.client?.announce();
+  }
+
+  publish(model: string, outputs: Values, source: string): void {
+    this.client?.publish(model, outputs, source);
+  }
+
+  event<K extends PageEventKind>(kind: K, payload: PageEvents[K]): void {
+    this.client?.event(kind, payload);
+  }
+
+  close(): void {
+    this.client?.close();
+    this.client = undefined;
+  }
+}

@@ -1,0 +1,93 @@
+// The ONNX engine: onnxruntime-web on WebGPU when there is a hardware adapter and the graph runs on it,
+// on WASM otherwise, with the reason kept.
+import type { Backend } from '../../../contract/index.ts';
+import type { Engine, EngineLoadOptions, LoadedNetworks } from '../engine.ts';
+import type { Tensor } from '../tensor.ts';
+import { ortWasmThreads, sessionOptions } from './config.ts';
+import { importOrt, type OrtModule } from './loader.ts';
+import { OnnxNetwork } from './network.ts';
+import { webgpuAdapter } from './webgpu.ts';
+
+const builds = new Map<Backend, Promise<OrtModule>>();
+
+/** The onnxruntime build for `backend`, imported once per worker (again after a failed import). */
+function ortFor(baseUrl: string, backend: Backend): Promise<OrtModule> {
+  let p = builds.get(backend);
+  if (!p) {
+    p = importOrt(baseUrl, backend, { threads: ortWasmThreads(self.crossOriginIsolated, navigator.hardwareConcurrency) });
+    p.catch(() => builds.delete(backend));
+    builds.set(backend, p);
+  }
+  return p;
+}
+
+const ZEROS: Record<string, (n: number) => Tensor['data']> = {
+  float32: (n) => new Float32Array(n), int32: (n) => new Int32Array(n), int64: (n) => new BigInt64Array(n), uint8: (n) => new Uint8Array(n),
+};
+
+/** Zeros for every input of a network whose input shapes are all fixed; undefined when some are not. */
+function zeroFeeds(network: OnnxNetwork): Record<string, Tensor> | undefined {
+  const feeds: Record<string, Tensor> = {};
+  for (const m of network.inputs) {
+    const zeros = m.type ? ZEROS[m.type] : undefined;
+    if (!zeros || !m.shape?.every((d) => typeof d === 'number' && d > 0)) return undefined;
+    const dims = m.shape as number[];
+    feeds[m.name] = { type: m.type!, dims, data: zeros(dims.reduce((a, b) => a * b, 1)) };
+  }
+  return feeds;
+}
+
+/** One first run of each network on zeros (where its input shapes are fixed); the error, if one fails. */
+async function warmUp(networks: Record<string, OnnxNetwork>): Promise<string | undefined> {
+  for (const [name, network] of Object.entries(networks)) {
+    const feeds = zeroFeeds(network);
+    if (!feeds) continue;
+    try {
+      await network.run(feeds);
+    } catch (err) {
+      return `${name}: ${(err as Error).message.split('\n')[0]}`;
+    }
+  }
+  return undefined;
+}
+
+async function create(networks: [string, Uint8Array][], backend: Backend, baseUrl: string): Promise<Record<string, OnnxNetwork>> {
+  const ort = await ortFor(baseUrl, backend);
+  const made: Record<string, OnnxNetwork> = {};
+  try {
+    for (const [name, bytes] of networks) made[name] = await OnnxNetwork.create(ort, bytes, sessionOptions(backend));
+    return made;
+  } catch (err) {
+    await releaseAll(made);
+    throw err;
+  }
+}
+
+const releaseAll = (networks: Record<string, OnnxNetwork>) => Promise.all(Object.values(networks).map((n) => n.release()));
+
+export const onnxEngine: Engine = {
+  isNetwork: (file) => file.endsWith('.onnx'),
+
+  async load(networks, { prefer, baseUrl, exclusive }: EngineLoadOptions): Promise<LoadedNetworks> {
+    const gpu = prefer === 'wasm' ? { missing: 'WASM was asked for' } : await webgpuAdapter();
+    let fallbackReason = gpu.missing;
+    if (gpu.adapter) {
+      // onnxruntime uses the adapter checked above, not one it asks for itself. It can be set only
+      // before the first WebGPU session; after that the property is onnxruntime's, read-only.
+      const webgpu = (await ortFor(baseUrl, 'webgpu')).env.webgpu as { adapter?: unknown };
+      if (!webgpu.adapter) webgpu.adapter = gpu.adapter;
+      try {
+        const made = await create(networks, 'webgpu', baseUrl);
+        // A first run on zeros compiles the shaders now rather than in the first query, and catches a
+        // graph that WebGPU's kernels load but cannot run (seen: a Cast in M-LSD); that model runs on WASM.
+        const failed = await exclusive(() => warmUp(made));
+        if (!failed) return { networks: made, backend: 'webgpu' };
+        await releaseAll(made);
+        fallbackReason = `WebGPU could not run it: ${failed}`;
+      } catch (err) {
+        fallbackReason = `WebGPU session failed: ${(err as Error).message}`;
+      }
+    }
+    return { networks: await create(networks, 'wasm', baseUrl), backend: 'wasm', fallbackReason };
+  },
+};
