@@ -1,0 +1,72 @@
+// The engine seam without a browser: JSON ⇄ tensors (the one conversion the tensor adapter and program
+// workers share), which engine a model gets, and model info from a network's graph.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { tensorFromJson, tensorToJson, TENSOR_TYPES } from '../web/runtime/engines/tensor.ts';
+import { engineFor, engineName } from '../web/runtime/engines/index.ts';
+import { infoFromGraph } from '../web/runtime/adapters/tensor.ts';
+
+describe('tensors from JSON', () => {
+  it('makes the typed array of every element type, the hint standing in for a missing dtype', () => {
+    const expected: Record<string, string> = {
+      float32: 'Float32Array', float64: 'Float64Array', int8: 'Int8Array', uint8: 'Uint8Array', int16: 'Int16Array', uint16: 'Uint16Array',
+      int32: 'Int32Array', uint32: 'Uint32Array', int64: 'BigInt64Array', uint64: 'BigUint64Array', bool: 'Uint8Array',
+    };
+    for (const [dtype, name] of Object.entries(expected)) {
+      const t = tensorFromJson('x', { dtype, dims: [2, 1], data: [1, 0] });
+      assert.equal(t.data.constructor.name, name, dtype);
+      assert.deepEqual(t.dims, [2, 1]);
+      assert.equal(t.type, dtype);
+    }
+    assert.equal(tensorFromJson('x', { dims: [1], data: [3] }, 'int64').data.constructor.name, 'BigInt64Array');
+    assert.equal(tensorFromJson('x', { dims: [1], data: [3] }).type, 'float32');
+    assert.deepEqual(tensorFromJson('x', { dtype: 'string', dims: [2], data: ['a', 'b'] }).data, ['a', 'b']);
+    assert.deepEqual([...(tensorFromJson('x', { dtype: 'bool', dims: [2], data: [true, false] }).data as Uint8Array)], [1, 0]);
+    assert.deepEqual([...(tensorFromJson('x', { dtype: 'int64', dims: [2], data: [2.7, -1] }).data as BigInt64Array)], [2n, -1n]);
+    assert.deepEqual([...(tensorFromJson('x', { dtype: 'float32', dims: [2], data: new Float64Array([0.5, 1]) }).data as Float32Array)], [0.5, 1]);
+    assert.ok(TENSOR_TYPES.includes('string'));
+  });
+
+  it('refuses what is no tensor, dims that do not hold the data, bad dims, unknown types and numbers no integer type holds', () => {
+    const refused = (value: unknown, pattern: RegExp) => assert.throws(() => tensorFromJson('x', value),
+      (err: Error) => err.name === 'InputError' && pattern.test(err.message), JSON.stringify(value));
+    refused(undefined, /input "x" must be a tensor/);
+    refused([1, 2], /must be a tensor/);
+    refused({ dims: [2], data: 'ab' }, /must be a tensor/);
+    refused({ dims: [2, 2], data: [1, 2, 3] }, /dims \[2, 2\] hold 4 values, data has 3/);
+    refused({ dims: [-1], data: [] }, /dims must be whole numbers/);
+    refused({ dims: [1.5], data: [1] }, /dims must be whole numbers/);
+    refused({ dtype: 'complex64', dims: [1], data: [1] }, /dtype "complex64" is not supported \(float32,/);
+    refused({ dtype: 'int64', dims: [1], data: ['x'] }, /x at \[0\] is no int64/);
+  });
+
+  it('turns 64-bit integers back into numbers', () => {
+    assert.deepEqual(tensorToJson({ type: 'int64', dims: [2], data: new BigInt64Array([5n, -2n]) }), { dtype: 'int64', dims: [2], data: [5, -2] });
+    assert.deepEqual(tensorToJson({ type: 'float32', dims: [1, 1], data: new Float32Array([0.25]) }), { dtype: 'float32', dims: [1, 1], data: [0.25] });
+  });
+});
+
+describe('engines', () => {
+  it('picks the engine a model names, or the one its network file implies, or ONNX', () => {
+    assert.equal(engineName({ file: 'model.onnx' }), 'onnx');
+    assert.equal(engineName({ file: 'keys.txt', assets: [{ file: 'keys.txt' }, { file: 'det.onnx' }] }), 'onnx');
+    assert.equal(engineName({ file: 'pose.tflite', engine: 'tflite' }), 'tflite');
+    assert.equal(engineName({ file: 'weights.bin' }), 'onnx');
+  });
+
+  it('refuses an engine this runtime does not have, naming the ones it has', async () => {
+    await assert.rejects(engineFor({ id: 'm', file: 'm.bin', engine: 'nope' }), /model "m" names engine "nope", which this runtime does not have \(onnx\)/);
+  });
+
+  it('describes a network as Runway info: one tensor port per input and output', () => {
+    const info = infoFromGraph({
+      inputs: [{ name: 'x', type: 'float32', shape: [1, 'n', -1] }],
+      outputs: [{ name: 'y', type: 'int64', shape: [3] }, { name: 'seq' }],
+    });
+    assert.deepEqual(info.inputs, [{ name: 'x', type: 'tensor', dtype: 'float32', dims: [1, 'n', '-1'], description: 'float32 [1, n, -1]' }]);
+    assert.deepEqual(info.outputs, [
+      { name: 'y', type: 'tensor', dtype: 'int64', dims: [3], description: 'int64 [3]' },
+      { name: 'seq', type: 'tensor', description: 'a non-tensor value' },
+    ]);
+  });
+});
