@@ -1,45 +1,38 @@
 // The page: loads the catalogue's models into the runtime, lets a person try them (image, camera,
 // audio, JSON), and serves them to the bridge over the relay when opened from the bridge's link.
-import { connectRelay, fetchManifest, loadModel, loadOnnx, type Model, type Stream } from './runtime/index.ts';
-import type { ModelAnnouncement, ModelManifest, Values } from './contract/index.ts';
+import { connectRelay, type Stream } from './runtime/index.ts';
+import type { Values } from './contract/index.ts';
 import { $, copyButton, el } from './ui/dom.ts';
 import { renderNetwork } from './ui/network.ts';
 import { appendActivity, renderClients } from './ui/activity.ts';
 import { exampleValue, type Listeners } from './ui/snippets.ts';
 import { startMicrophone } from './ui/microphone.ts';
 import { ProgramRunner } from './programs/runner.ts';
+import { Catalogue, modelsInHash, type Entry } from './page/catalogue.ts';
+import { ModelSelection } from './page/selection.ts';
 
 const baseUrl = new URL('./', location.href).href;
 
-interface Entry {
-  manifest: ModelManifest;
-  model?: Model;
-  state: ModelAnnouncement['state'];
-  error?: string;
-  progress?: number;
-  stage?: string;
-  lastMs?: number;
-}
-const entries = new Map<string, Entry>();
+// The observer's functions are defined below; the catalogue calls it only after this module has run.
+const catalogue = new Catalogue(baseUrl, {
+  changed: () => renderModels(),
+  progressed: () => scheduleRender(),
+  settled: () => showNetwork(),
+  added: (e) => {
+    if (e.state === 'ready') selection.choose(e.manifest.id);
+    showInputs();
+  },
+  announce: () => relay?.announce(),
+});
+const selection = new ModelSelection(catalogue);
 let bridge: { listeners?: Listeners; defaultModel?: string } = {};
 
-const selected = () => entries.get($<HTMLSelectElement>('model-select').value);
-
-/** A query from a program. */
-async function queryModel(id: string, inputs: Values): Promise<Values> {
-  const e = entries.get(id);
-  if (!e?.model) throw new Error(`model "${id}" is not loaded in this page`);
-  const started = performance.now();
-  const outputs = await e.model.query(inputs);
-  e.lastMs = performance.now() - started;
-  scheduleRender();
-  return outputs;
-}
+const selected = () => selection.entry;
 
 // Programs of the runtime WebSocket, each in its own worker; they may use the page's models.
 const programs = new ProgramRunner({
-  query: queryModel,
-  models: () => announcements().map((a) => ({ id: a.id, title: a.title, state: a.state, ...a.info })),
+  query: (id, inputs) => catalogue.query(id, inputs),
+  models: () => catalogue.announcements().map((a) => ({ id: a.id, title: a.title, state: a.state, ...a.info })),
   ended: (report) => relay?.event('program.ended', report),
 }, baseUrl);
 
@@ -47,7 +40,7 @@ const programs = new ProgramRunner({
 const params = new URLSearchParams(location.hash.slice(1));
 const token = params.get('token');
 // The relay runs in the runtime worker: bridge queries go straight to the models, not through here.
-const relay = token ? connectRelay(relayUrl(params.get('bridge'), token), announcements, {
+const relay = token ? connectRelay(relayUrl(params.get('bridge'), token), () => catalogue.announcements(), {
   call: (kind, payload) => programs.call(kind, payload),
   status: (state, hello) => {
     const pill = $('bridge-state');
@@ -60,26 +53,13 @@ const relay = token ? connectRelay(relayUrl(params.get('bridge'), token), announ
   activity: (list, clients, dropped) => {
     appendActivity($('activity'), list);
     renderClients($('clients'), clients, dropped);
-    // The bridge's timings (arrival to answer) stand for the models' last runs.
-    for (const a of list) {
-      const e = a.model === undefined || a.error ? undefined : entries.get(a.model);
-      if (e && a.ms !== undefined) e.lastMs = a.ms;
-    }
-    if (list.length) scheduleRender();
+    catalogue.bridgeRan(list);
   },
 }) : undefined;
 
 function relayUrl(host: string | null, token: string): string {
   const scheme = location.protocol === 'https:' && !host ? 'wss' : 'ws';
   return `${scheme}://${host ?? location.host}/runtime?token=${encodeURIComponent(token)}`;
-}
-
-function announcements(): ModelAnnouncement[] {
-  return [...entries.values()].map((e) => ({
-    id: e.manifest.id, title: e.manifest.title ?? e.manifest.id, description: e.manifest.description,
-    license: e.manifest.license, info: { inputs: e.manifest.inputs, outputs: e.manifest.outputs },
-    state: e.state, error: e.error, backend: e.model?.backend, fallbackReason: e.model?.fallbackReason, size: e.model?.size,
-  }));
 }
 
 // ── models ──────────────────────────────────────────────────────────────────────────────────────
@@ -92,7 +72,7 @@ function scheduleRender(): void {
 }
 
 function renderModels(): void {
-  $('models').replaceChildren(...[...entries.values()].map((e) => {
+  $('models').replaceChildren(...catalogue.list().map((e) => {
     const bits = [e.manifest.id];
     if (e.state === 'loading') bits.push(e.stage === 'compile' ? 'compiling…' : `downloading ${Math.round((e.progress ?? 0) * 100)}%`);
     if (e.model) {
@@ -110,107 +90,20 @@ function renderModels(): void {
       e.manifest.license ? el('div', { class: 'meta' }, `License: ${e.manifest.license}`) : undefined,
       e.error ? el('div', { class: 'error' }, e.error) : undefined,
       e.state === 'ready' ? el('button', { type: 'button', class: 'small', 'data-action': 'unload', 'data-id': e.manifest.id },
-        e.manifest.adapter === 'tensor' && !catalogueIds.has(e.manifest.id) ? 'Remove' : 'Unload')
+        e.manifest.adapter === 'tensor' && catalogue.isDropped(e) ? 'Remove' : 'Unload')
         : e.state === 'unloaded' || e.state === 'failed' ? el('button', { type: 'button', class: 'small', 'data-action': 'load', 'data-id': e.manifest.id }, 'Load')
           : undefined);
   }));
-  const select = $<HTMLSelectElement>('model-select');
-  const ids = [...entries.keys()];
-  if ([...select.options].map((o) => o.value).join() !== ids.join()) {
-    const current = select.value;
-    select.replaceChildren(...[...entries.values()].map((e) => new Option(e.manifest.title ?? e.manifest.id, e.manifest.id)));
-    if (current) select.value = current;
-    showInputs();
-  }
-}
-
-const catalogueIds = new Set<string>();
-
-/** Loads (or loads again) a catalogue model into the runtime worker. */
-async function loadEntry(e: Entry): Promise<void> {
-  e.state = 'loading';
-  e.error = undefined;
-  e.progress = 0;
-  e.stage = undefined;
-  renderModels();
-  relay?.announce();
-  try {
-    e.model = await loadModel(e.manifest.id, {
-      baseUrl,
-      onProgress: (p) => {
-        e.stage = p.stage;
-        if (p.total) e.progress = (p.loaded ?? 0) / p.total;
-        scheduleRender();
-      },
-    });
-    e.state = 'ready';
-  } catch (err) {
-    e.state = 'failed';
-    e.error = (err as Error).message;
-  }
-  renderModels();
-  showNetwork();
-  relay?.announce();
-}
-
-/** Frees a model's sessions; a dropped model (no files to load it from again) is removed. */
-async function unloadEntry(e: Entry): Promise<void> {
-  const model = e.model;
-  e.model = undefined;
-  e.lastMs = undefined;
-  if (catalogueIds.has(e.manifest.id)) e.state = 'unloaded';
-  else entries.delete(e.manifest.id);
-  renderModels();
-  relay?.announce();
-  await model?.dispose();
+  if (selection.syncOptions()) showInputs();
 }
 
 $('models').addEventListener('click', (ev) => {
   const button = (ev.target as HTMLElement).closest('button[data-action]');
-  const e = entries.get(button?.getAttribute('data-id') ?? '');
+  const e = catalogue.get(button?.getAttribute('data-id') ?? '');
   if (!button || !e) return;
-  if (button.getAttribute('data-action') === 'unload') void unloadEntry(e);
-  else void loadEntry(e);
+  if (button.getAttribute('data-action') === 'unload') void catalogue.unload(e);
+  else void catalogue.load(e);
 });
-
-async function loadCatalogue(): Promise<void> {
-  const catalogue = ((await (await fetch(new URL('models/index.json', baseUrl))).json()) as { models: string[] }).models;
-  // `#models=a,b` loads only those (a page for one sketch need not compile every model).
-  const only = params.get('models')?.split(',').filter(Boolean);
-  const manifests = await Promise.all((only ? catalogue.filter((id) => only.includes(id)) : catalogue).map((id) => fetchManifest(id, baseUrl)));
-  for (const m of manifests) {
-    catalogueIds.add(m.id);
-    entries.set(m.id, { manifest: m, state: 'loading', progress: 0 });
-  }
-  renderModels();
-  relay?.announce();
-  // One at a time: the worker compiles one session at once anyway, and the first is ready sooner.
-  for (const m of manifests) await loadEntry(entries.get(m.id)!);
-}
-
-/** A dropped .onnx: loaded with the generic tensor adapter and announced like the bundled models. */
-async function addOnnx(file: File): Promise<void> {
-  const base = file.name.replace(/\.onnx$/i, '').toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'model';
-  let id = base;
-  for (let n = 2; entries.has(id); n++) id = `${base}-${n}`;
-  const e: Entry = { manifest: { id, title: file.name, file: file.name, adapter: 'tensor', inputs: [], outputs: [] }, state: 'loading', stage: 'compile' };
-  entries.set(id, e);
-  renderModels();
-  try {
-    const model = await loadOnnx(new Uint8Array(await file.arrayBuffer()), { id, title: file.name, baseUrl });
-    e.model = model;
-    e.manifest = model.manifest;
-    e.state = 'ready';
-    renderModels();
-    $<HTMLSelectElement>('model-select').value = id;
-  } catch (err) {
-    e.state = 'failed';
-    e.error = `not a model onnxruntime can load: ${(err as Error).message}`;
-    renderModels();
-  }
-  showInputs();
-  relay?.announce();
-}
 
 // ── trying a model ──────────────────────────────────────────────────────────────────────────────
 const canvas = $<HTMLCanvasElement>('view');
@@ -226,10 +119,9 @@ function show(e: Entry, outputs: Values, ms: number, source?: CanvasImageSource 
     $('drop').classList.add('has-image');
   }
   $('output').textContent = JSON.stringify(outputs, null, 2);
-  e.lastMs = ms;
+  catalogue.ran(e, ms);
   // Outputs made here are outputs like any other: /data, Socket.IO, OSC and LabGraph clients get them.
   relay?.publish(e.manifest.id, outputs, 'page');
-  scheduleRender();
 }
 
 async function run(inputs: Values, source?: ImageBitmap): Promise<void> {
@@ -291,7 +183,7 @@ $<HTMLInputElement>('image-input').addEventListener('change', (ev) => {
 });
 $<HTMLInputElement>('onnx-input').addEventListener('change', (ev) => {
   const file = (ev.target as HTMLInputElement).files?.[0];
-  if (file) void addOnnx(file);
+  if (file) void catalogue.addOnnx(file);
 });
 
 // Drop an image on the drop area, or an .onnx anywhere; paste an image from the clipboard.
@@ -305,7 +197,7 @@ document.addEventListener('drop', (ev) => {
   drop.classList.remove('over');
   const file = ev.dataTransfer?.files[0];
   if (!file) return;
-  if (/\.onnx$/i.test(file.name)) void addOnnx(file);
+  if (/\.onnx$/i.test(file.name)) void catalogue.addOnnx(file);
   else if (file.type.startsWith('image/')) void runImage(file);
 });
 document.addEventListener('paste', (ev) => {
@@ -418,4 +310,4 @@ setInterval(() => void showMemory(), 15_000);
 void showMemory();
 
 showNetwork();
-void loadCatalogue();
+void catalogue.loadAll(modelsInHash(location.hash));
