@@ -1,15 +1,14 @@
 // The page: loads the catalogue's models into the runtime, lets a person try them (image, camera,
 // audio, JSON), and serves them to the bridge over the relay when opened from the bridge's link.
-import { connectRelay, type Stream } from './runtime/index.ts';
+import type { Stream } from './runtime/index.ts';
 import type { Values } from './contract/index.ts';
 import { $, copyButton, el } from './ui/dom.ts';
 import { renderNetwork } from './ui/network.ts';
-import { appendActivity, renderClients } from './ui/activity.ts';
-import { exampleValue, type Listeners } from './ui/snippets.ts';
+import { exampleValue } from './ui/snippets.ts';
 import { startMicrophone } from './ui/microphone.ts';
-import { ProgramRunner } from './programs/runner.ts';
 import { Catalogue, modelsInHash, type Entry } from './page/catalogue.ts';
 import { ModelSelection } from './page/selection.ts';
+import { BridgeLink, type BridgeInfo } from './page/bridge-link.ts';
 
 const baseUrl = new URL('./', location.href).href;
 
@@ -22,45 +21,14 @@ const catalogue = new Catalogue(baseUrl, {
     if (e.state === 'ready') selection.choose(e.manifest.id);
     showInputs();
   },
-  announce: () => relay?.announce(),
+  announce: () => link.announce(),
 });
 const selection = new ModelSelection(catalogue);
-let bridge: { listeners?: Listeners; defaultModel?: string } = {};
+let bridge: BridgeInfo = {};
 
 const selected = () => selection.entry;
 
-// Programs of the runtime WebSocket, each in its own worker; they may use the page's models.
-const programs = new ProgramRunner({
-  query: (id, inputs) => catalogue.query(id, inputs),
-  models: () => catalogue.announcements().map((a) => ({ id: a.id, title: a.title, state: a.state, ...a.info })),
-  ended: (report) => relay?.event('program.ended', report),
-}, baseUrl);
-
-// ── relay ───────────────────────────────────────────────────────────────────────────────────────
-const params = new URLSearchParams(location.hash.slice(1));
-const token = params.get('token');
-// The relay runs in the runtime worker: bridge queries go straight to the models, not through here.
-const relay = token ? connectRelay(relayUrl(params.get('bridge'), token), () => catalogue.announcements(), {
-  call: (kind, payload) => programs.call(kind, payload),
-  status: (state, hello) => {
-    const pill = $('bridge-state');
-    pill.textContent = state === 'connected' ? 'bridge connected' : state === 'connecting' ? 'connecting to bridge…' : 'bridge disconnected, retrying…';
-    pill.classList.toggle('ok', state === 'connected');
-    if (hello) bridge = { listeners: hello.listeners as Listeners, defaultModel: (hello.defaultModel as string | null) ?? undefined };
-    if (state !== 'connected') renderClients($('clients'), {}, {});
-    showNetwork();
-  },
-  activity: (list, clients, dropped) => {
-    appendActivity($('activity'), list);
-    renderClients($('clients'), clients, dropped);
-    catalogue.bridgeRan(list);
-  },
-}) : undefined;
-
-function relayUrl(host: string | null, token: string): string {
-  const scheme = location.protocol === 'https:' && !host ? 'wss' : 'ws';
-  return `${scheme}://${host ?? location.host}/runtime?token=${encodeURIComponent(token)}`;
-}
+const link = new BridgeLink(catalogue, baseUrl, (info) => { bridge = info; showNetwork(); });
 
 // ── models ──────────────────────────────────────────────────────────────────────────────────────
 let renderTimer: ReturnType<typeof setTimeout> | undefined;
@@ -120,8 +88,7 @@ function show(e: Entry, outputs: Values, ms: number, source?: CanvasImageSource 
   }
   $('output').textContent = JSON.stringify(outputs, null, 2);
   catalogue.ran(e, ms);
-  // Outputs made here are outputs like any other: /data, Socket.IO, OSC and LabGraph clients get them.
-  relay?.publish(e.manifest.id, outputs, 'page');
+  link.publish(e.manifest.id, outputs);
 }
 
 async function run(inputs: Values, source?: ImageBitmap): Promise<void> {
