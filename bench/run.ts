@@ -2,22 +2,17 @@
 // reference. Prints tables and writes bench/results/<time>.json. Not a test: nothing here fails.
 //   --quick   shorter runs (a smoke check of the benchmark itself)
 //   --only    a comma-separated list of sections: relay, protocols, inference, images, live, memory
-import { spawn, type ChildProcess } from 'node:child_process';
-import http from 'node:http';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_ARGS, fixture } from '../test/helpers/page.ts';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import type { Page } from 'playwright-core';
+import { fixture } from '../test/helpers/page.ts';
 import { identityModel } from '../test/helpers/onnx.ts';
-
-/** The bridge in its own process and a page in Chromium: either driven by the benchmark (to measure
- *  inside it) or hosted by the bridge itself (`--headless`, as a user runs it, no DevTools attached). */
-interface Harness { url: string; listeners: Listeners; page?: Page; bridge: ChildProcess; browser?: Browser; close(): Promise<void> }
-interface DrivenHarness extends Harness { page: Page; browser: Browser }
 import { closedLoop, ms, ratio, summarize, table, timeRuns } from './lib.ts';
-import { httpClient, labgraphClient, oscClient, runtimeClient, socketioClient, tcpClient, type Client, type Listeners } from '../test/helpers/clients.ts';
+import { httpClient, labgraphClient, oscClient, runtimeClient, socketioClient, tcpClient, type Client } from '../test/helpers/clients.ts';
+import { loadBenchPackage } from './bench-packages.ts';
+import { startChild } from './child-process.ts';
+import { startBridgeAndPage, startHostedBridge, TINY, TINY_BODY, waitReady, type DrivenHarness, type Harness } from './harness.ts';
+import { keepAlivePost, post } from './http-post.ts';
 
 const quick = process.argv.includes('--quick');
 // --only relay,protocols,inference,images,live,memory: some sections (the default is all).
@@ -28,48 +23,6 @@ const SECONDS = quick ? 1 : 4;
 const results: Record<string, unknown> = { machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30) } };
 const out: string[] = [];
 const say = (s: string) => { out.push(s); console.log(s); };
-
-// Benchmark-only packages live in bench/node_modules (installed by `npm run bench`).
-const load = async (name: string) => import(new URL(`./node_modules/${name}/${name === 'autocannon' ? 'autocannon.js' : 'dist/index.js'}`, import.meta.url).href);
-
-const TINY = { x: { dtype: 'float32', dims: [1, 4], data: [1, 2, 3, 4] } };
-const TINY_BODY = JSON.stringify(TINY);
-
-async function post(url: string, body: string | Uint8Array, type = 'application/json'): Promise<void> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': type }, body: body as BodyInit });
-  if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
-  await res.arrayBuffer();
-}
-
-/** A POST over one kept-alive connection per address, with Node's own http client. */
-function keepAlivePost(): (url: string, body: string) => Promise<void> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  return (url, body) => new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      if (res.statusCode !== 200) reject(new Error(`HTTP ${res.statusCode}`));
-      res.resume();
-      res.on('end', () => resolve());
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** Starts a child process and waits for the line `pattern` matches in its output. */
-function startChild(args: string[], pattern: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let text = '';
-  return new Promise((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      text += d;
-      const m = pattern.exec(text);
-      if (m) resolve({ child, match: m });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`${args.join(' ')} exited (${code}): ${text}`)));
-  });
-}
 
 /** A plain Node server in its own process that reads the body and answers the bytes the bridge
  *  would: the floor any HTTP service on this machine stands on. */
@@ -90,69 +43,8 @@ async function rawServer(answer: string): Promise<{ url: string; close(): void }
   return { url: `http://127.0.0.1:${match[1]}`, close: () => child.kill() };
 }
 
-const PORTS = ['--http-port', '--socketio-port', '--osc-port', '--labgraph-port', '--tcp-port', '--runtime-port'].flatMap((f) => [f, '0']);
-
-async function waitReady(url: string, models: string[]): Promise<Listeners> {
-  for (;;) {
-    const h = (await (await fetch(`${url}/health`)).json()) as { models: { id: string; state: string }[]; listeners: Listeners };
-    if (models.every((id) => h.models.some((m) => m.id === id && m.state === 'ready'))) return h.listeners;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/**
- * The bridge with `--headless`, hosting its own page, as a user without a desktop runs it; the page
- * serves the identity model (generated here) and face detection. For every figure measured through
- * the relay: a DevTools-driven page would pay for DevTools' copy of each relay frame.
- */
-async function startHostedBridge(): Promise<Harness> {
-  const dist = fileURLToPath(new URL('../dist/', import.meta.url));
-  const dir = mkdtempSync(join(tmpdir(), 'pagebridge-bench-'));
-  for (const entry of readdirSync(dist)) if (entry !== 'models') symlinkSync(join(dist, entry), join(dir, entry));
-  mkdirSync(join(dir, 'models', 'identity'), { recursive: true });
-  symlinkSync(join(dist, 'models', 'face-detection'), join(dir, 'models', 'face-detection'));
-  writeFileSync(join(dir, 'models', 'identity', 'model.onnx'), identityModel(4));
-  writeFileSync(join(dir, 'models', 'identity', 'model.json'), JSON.stringify({
-    id: 'identity', title: 'Identity (benchmark)', file: 'model.onnx', adapter: 'tensor',
-    inputs: [{ name: 'x', type: 'tensor', dtype: 'float32', dims: [1, 4] }], outputs: [{ name: 'y', type: 'tensor', dtype: 'float32', dims: [1, 4] }],
-  }));
-  writeFileSync(join(dir, 'models', 'index.json'), JSON.stringify({ models: ['face-detection', 'identity'] }));
-  const { child, match } = await startChild(['--import', 'tsx', 'bridge/cli.ts', '--headless', '--browser', CHROMIUM, '--static-dir', dir,
-    '--quiet', '--max-queue', '1024', ...PORTS], /page\s+(http:\/\/[\d.]+:\d+)\/#token=\w+/);
-  const url = match[1]!;
-  const listeners = await waitReady(url, ['face-detection', 'identity']);
-  return {
-    url, listeners, bridge: child,
-    async close() {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** The bridge and a page the benchmark drives (to time inference inside it and read its memory). */
-async function startBridgeAndPage(models: string[]): Promise<DrivenHarness> {
-  const { child, match } = await startChild(['--import', 'tsx', 'bridge/cli.ts', '--no-headless', '--quiet', '--max-queue', '1024', ...PORTS],
-    /page\s+(http:\/\/[\d.]+:\d+)\/#token=\w+/);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM, headless: true,
-    // Eager memory measurement: measureUserAgentSpecificMemory answers at once instead of at the next GC.
-    args: [...CHROMIUM_ARGS, '--enable-blink-features=ForceEagerMeasureMemory'],
-  });
-  const page = await browser.newPage();
-  await page.goto(`${match[0].split(/\s+/)[1]}&models=${models.join(',')}`);
-  const url = match[1]!;
-  const listeners = await waitReady(url, models);
-  return {
-    url, listeners, page, bridge: child, browser,
-    async close() { await browser.close(); child.kill('SIGTERM'); },
-  };
-}
-
 async function autocannon(url: string, connections: number, body: string) {
-  const { default: run } = await load('autocannon');
+  const { default: run } = await loadBenchPackage('autocannon');
   const r = await run({ url, connections, duration: SECONDS, method: 'POST', headers: { 'content-type': 'application/json' }, body });
   return { rps: r.requests.average as number, p50: r.latency.p50 as number, p99: r.latency.p99 as number, errors: (r.errors as number) + (r.non2xx as number) };
 }
@@ -237,7 +129,7 @@ async function protocols(h: Harness) {
  *  (web/runtime/ort-config.ts); onnxruntime-node gets the same session options and one thread per core. */
 async function inference(h: DrivenHarness) {
   const { ORT_BUNDLE, ortWasmThreads, sessionOptions } = await import('../web/runtime/ort-config.ts');
-  const ortNode = await load('onnxruntime-node');
+  const ortNode = await loadBenchPackage('onnxruntime-node');
   const threads = cpus().length;
   const models: { id: string; file: string; dims: number[] }[] = [
     { id: 'face-detection', file: 'models/face-detection/model.onnx', dims: [1, 256, 256, 3] },
