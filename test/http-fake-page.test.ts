@@ -3,7 +3,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { ECHO, FAKE_MODELS, MIRROR, PICTURE, startFakeBridge, type FakeBridge } from './helpers/fake-page.ts';
+import { ECHO, FAKE_MODELS, MIRROR, PICTURE } from './helpers/fake-page-answers.ts';
+import { startFakeBridge, type FakeBridge } from './helpers/fake-page.ts';
 import { dataUri, fixture } from './helpers/fixtures.ts';
 import { until } from './helpers/wait.ts';
 

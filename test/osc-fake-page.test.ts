@@ -3,7 +3,8 @@
 // send nothing, the datagram and body limits, timeouts and a page leaving.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ECHO, FAKE_MODELS, PICTURE, startFakeBridge, type FakeBridge } from './helpers/fake-page.ts';
+import { ECHO, FAKE_MODELS, PICTURE } from './helpers/fake-page-answers.ts';
+import { startFakeBridge, type FakeBridge } from './helpers/fake-page.ts';
 import { fixture } from './helpers/fixtures.ts';
 import { OscClient } from './helpers/osc.ts';
 import { until } from './helpers/wait.ts';

@@ -7,10 +7,8 @@ import WebSocket from 'ws';
 import { io } from 'socket.io-client';
 import { startBridge } from '../bridge/bridge.ts';
 import { silentLog } from '../bridge/log.ts';
-import {
-  ANNOTATED, BROKEN, CANNED_FACES, ECHO, FAKE_MODELS, FakePage, LOADING, RawPage, relayUrl, startFakeBridge, stubStaticDir,
-  type FakeBridge,
-} from './helpers/fake-page.ts';
+import { ANNOTATED, BROKEN, CANNED_FACES, ECHO, FAKE_MODELS, LOADING } from './helpers/fake-page-answers.ts';
+import { FakePage, RawPage, relayUrl, startFakeBridge, stubStaticDir, type FakeBridge } from './helpers/fake-page.ts';
 import { dataUri, fixture } from './helpers/fixtures.ts';
 import { sleep, until } from './helpers/wait.ts';
 

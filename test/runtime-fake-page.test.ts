@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CANNED_FACES, startFakeBridge, type FakeBridge, type FakeProgram } from './helpers/fake-page.ts';
+import { CANNED_FACES, type FakeProgram } from './helpers/fake-page-answers.ts';
+import { startFakeBridge, type FakeBridge } from './helpers/fake-page.ts';
 import { fixture } from './helpers/fixtures.ts';
 import { RuntimeClient, type Message } from './helpers/runtime-client.ts';
 import { until } from './helpers/wait.ts';
@@ -16,7 +17,7 @@ const WAIT_MS = 10_000;
 const JPEG = fixture('astronaut-256.jpg');
 const FINISHED = '[state]:EXECUTION_FINISHED';
 
-/** A run of a fake program (its main file says what it does: helpers/fake-page.ts). */
+/** A run of a fake program (its main file says what it does: helpers/fake-page-answers.ts). */
 const run = (program: FakeProgram = {}) => ({
   action: 'run', javascript: { number: 2, mainfile: './main.js', files: [{ filename: 'main.js', content: JSON.stringify(program) }, { filename: 'lib/util.js', content: '' }] },
 });

@@ -5,7 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { io, type Socket } from 'socket.io-client';
 import ioV2 from 'socket.io-client-v2';
-import { CANNED_FACES, ECHO, FAKE_MODELS, MIRROR, PICTURE, startFakeBridge, type FakeBridge } from './helpers/fake-page.ts';
+import { CANNED_FACES, ECHO, FAKE_MODELS, MIRROR, PICTURE } from './helpers/fake-page-answers.ts';
+import { startFakeBridge, type FakeBridge } from './helpers/fake-page.ts';
 import { dataUri, fixture } from './helpers/fixtures.ts';
 import { until } from './helpers/wait.ts';
 

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { FrameDecoder, encodeFrame } from '../bridge/protocols/framing.ts';
-import { ANNOTATED, CANNED_FACES, startFakeBridge, type FakeBridge } from './helpers/fake-page.ts';
+import { ANNOTATED, CANNED_FACES } from './helpers/fake-page-answers.ts';
+import { startFakeBridge, type FakeBridge } from './helpers/fake-page.ts';
 import { fixture } from './helpers/fixtures.ts';
 import { until } from './helpers/wait.ts';
 

@@ -1,0 +1,83 @@
+// What the sections measure against: the bridge in its own process and a page in Chromium, either
+// hosted by the bridge itself (as a user runs it) or driven by the benchmark (to measure inside it).
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from '../test/helpers/page.ts';
+import { identityModel } from '../test/helpers/onnx.ts';
+import type { Listeners } from '../test/helpers/clients.ts';
+import { startChild } from './child-process.ts';
+
+/** The bridge in its own process and a page in Chromium: either driven by the benchmark (to measure
+ *  inside it) or hosted by the bridge itself (`--headless`, as a user runs it, no DevTools attached). */
+export interface Harness { url: string; listeners: Listeners; page?: Page; bridge: ChildProcess; browser?: Browser; close(): Promise<void> }
+export interface DrivenHarness extends Harness { page: Page; browser: Browser }
+
+/** A query of the identity model both harnesses serve (x: float32 [1, 4]): the tiny model. */
+export const TINY = { x: { dtype: 'float32', dims: [1, 4], data: [1, 2, 3, 4] } };
+export const TINY_BODY = JSON.stringify(TINY);
+
+const PORTS = ['--http-port', '--socketio-port', '--osc-port', '--labgraph-port', '--tcp-port', '--runtime-port'].flatMap((f) => [f, '0']);
+
+/** Polls the bridge's /health until each of `models` is ready; returns its listeners' addresses. */
+export async function waitReady(url: string, models: string[]): Promise<Listeners> {
+  for (;;) {
+    const h = (await (await fetch(`${url}/health`)).json()) as { models: { id: string; state: string }[]; listeners: Listeners };
+    if (models.every((id) => h.models.some((m) => m.id === id && m.state === 'ready'))) return h.listeners;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * The bridge with `--headless`, hosting its own page, as a user without a desktop runs it; the page
+ * serves the identity model (generated here) and face detection. For every figure measured through
+ * the relay: a DevTools-driven page would pay for DevTools' copy of each relay frame.
+ */
+export async function startHostedBridge(): Promise<Harness> {
+  const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), 'pagebridge-bench-'));
+  for (const entry of readdirSync(dist)) if (entry !== 'models') symlinkSync(join(dist, entry), join(dir, entry));
+  mkdirSync(join(dir, 'models', 'identity'), { recursive: true });
+  symlinkSync(join(dist, 'models', 'face-detection'), join(dir, 'models', 'face-detection'));
+  writeFileSync(join(dir, 'models', 'identity', 'model.onnx'), identityModel(4));
+  writeFileSync(join(dir, 'models', 'identity', 'model.json'), JSON.stringify({
+    id: 'identity', title: 'Identity (benchmark)', file: 'model.onnx', adapter: 'tensor',
+    inputs: [{ name: 'x', type: 'tensor', dtype: 'float32', dims: [1, 4] }], outputs: [{ name: 'y', type: 'tensor', dtype: 'float32', dims: [1, 4] }],
+  }));
+  writeFileSync(join(dir, 'models', 'index.json'), JSON.stringify({ models: ['face-detection', 'identity'] }));
+  const { child, match } = await startChild(['--import', 'tsx', 'bridge/cli.ts', '--headless', '--browser', CHROMIUM, '--static-dir', dir,
+    '--quiet', '--max-queue', '1024', ...PORTS], /page\s+(http:\/\/[\d.]+:\d+)\/#token=\w+/);
+  const url = match[1]!;
+  const listeners = await waitReady(url, ['face-detection', 'identity']);
+  return {
+    url, listeners, bridge: child,
+    async close() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The bridge and a page the benchmark drives (to time inference inside it and read its memory). */
+export async function startBridgeAndPage(models: string[]): Promise<DrivenHarness> {
+  const { child, match } = await startChild(['--import', 'tsx', 'bridge/cli.ts', '--no-headless', '--quiet', '--max-queue', '1024', ...PORTS],
+    /page\s+(http:\/\/[\d.]+:\d+)\/#token=\w+/);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM, headless: true,
+    // Eager memory measurement: measureUserAgentSpecificMemory answers at once instead of at the next GC.
+    args: [...CHROMIUM_ARGS, '--enable-blink-features=ForceEagerMeasureMemory'],
+  });
+  const page = await browser.newPage();
+  await page.goto(`${match[0].split(/\s+/)[1]}&models=${models.join(',')}`);
+  const url = match[1]!;
+  const listeners = await waitReady(url, models);
+  return {
+    url, listeners, page, bridge: child, browser,
+    async close() { await browser.close(); child.kill('SIGTERM'); },
+  };
+}

@@ -1,0 +1,89 @@
+// Section 3 (`--only inference`, also run for `images`): how fast the page runs each model, against
+// onnxruntime-node on the same machine.
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import type { BenchRun } from '../bench-run.ts';
+import { loadBenchPackage } from '../bench-packages.ts';
+import type { DrivenHarness } from '../harness.ts';
+import { ms, ratio, summarize, table, timeRuns } from '../lib.ts';
+
+/** What the images section compares its totals with: each model's median inference in the page. */
+export type InferenceFigures = { model: string; page: { p50: number } }[];
+
+/** Median session.run in the page and in onnxruntime-node. The page side runs as the product does:
+ *  in a module worker, with the runtime's onnxruntime build, threads and session options
+ *  (web/runtime/engines/onnx/config.ts); onnxruntime-node gets the same session options and one thread per core. */
+export async function inference(h: DrivenHarness, { quick, results, say }: BenchRun): Promise<InferenceFigures> {
+  const { ORT_BUNDLE, ortWasmThreads, sessionOptions } = await import('../../web/runtime/engines/onnx/config.ts');
+  const ortNode = await loadBenchPackage('onnxruntime-node');
+  const threads = cpus().length;
+  const models: { id: string; file: string; dims: number[] }[] = [
+    { id: 'face-detection', file: 'models/face-detection/model.onnx', dims: [1, 256, 256, 3] },
+    { id: 'line-segments', file: 'models/line-segments/model.onnx', dims: [1, 320, 320, 4] },
+    { id: 'ocr (detection)', file: 'models/ocr/det.onnx', dims: [1, 3, 192, 384] },
+    { id: 'ocr (recognition)', file: 'models/ocr/rec.onnx', dims: [1, 3, 48, 320] },
+  ];
+  const runs = quick ? 5 : 30;
+  // Steady state, as a running bridge sees it: V8 runs a fresh WebAssembly module on baseline code
+  // and optimises its hot functions in the background, so the first ~10 runs are slower (more for the
+  // first model).
+  const warmup = quick ? 3 : 20;
+  const rows: (string | number)[][] = [];
+  const figures: unknown[] = [];
+  const pageEnv = await h.page.evaluate(() => ({ isolated: self.crossOriginIsolated, cores: navigator.hardwareConcurrency }));
+  const pageThreads = ortWasmThreads(pageEnv.isolated, pageEnv.cores);
+  for (const m of models) {
+    const page = await h.page.evaluate(async (args) => {
+      // A module worker of its own, as the runtime's (web/runtime/worker.ts).
+      const source = `self.onmessage = async ({ data: { bundle, file, dims, runs, warmup, threads, options } }) => {
+        try {
+          const ort = await import(new URL(bundle, location.origin + '/').href);
+          ort.env.wasm.numThreads = threads;
+          ort.env.logLevel = 'error';
+          const session = await ort.InferenceSession.create(new URL(file, location.origin + '/').href, options);
+          const size = dims.reduce((a, b) => a * b, 1);
+          const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', new Float32Array(size).fill(0.5), dims) };
+          for (let i = 0; i < warmup; i++) await session.run(feeds);
+          const times = [];
+          for (let i = 0; i < runs; i++) {
+            const t = performance.now();
+            await session.run(feeds);
+            times.push(performance.now() - t);
+          }
+          await session.release();
+          self.postMessage({ times, threads: ort.env.wasm.numThreads });
+        } catch (err) {
+          self.postMessage({ error: String(err && err.stack || err) });
+        }
+      };`;
+      // One worker for every model, as the runtime has: V8 optimises the WebAssembly module once.
+      const g = globalThis as unknown as { inferenceWorker?: Worker };
+      g.inferenceWorker ??= new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })), { type: 'module' });
+      const worker = g.inferenceWorker;
+      const r = await new Promise<{ times: number[]; threads: number; error?: string }>((resolve) => {
+        worker.onmessage = (e) => resolve(e.data);
+        worker.onerror = (e) => resolve({ times: [], threads: 0, error: e.message });
+        worker.postMessage(args);
+      });
+      if (r.error) throw new Error(r.error);
+      return r;
+    }, { bundle: ORT_BUNDLE.wasm, file: m.file, dims: m.dims, runs, warmup, threads: pageThreads, options: sessionOptions('wasm') });
+    const session = await ortNode.InferenceSession.create(readFileSync(new URL(`../../dist/${m.file}`, import.meta.url)),
+      { ...sessionOptions('wasm'), executionProviders: ['cpu'], intraOpNumThreads: threads });
+    const feeds = { [session.inputNames[0]]: new ortNode.Tensor('float32', new Float32Array(m.dims.reduce((a, b) => a * b, 1)).fill(0.5), m.dims) };
+    const nodeTimes = await timeRuns(runs, warmup, () => session.run(feeds));
+    await session.release();
+    const p = summarize(page.times), n = summarize(nodeTimes);
+    figures.push({ model: m.id, page: p, node: n, pageThreads: page.threads, crossOriginIsolated: pageEnv.isolated });
+    rows.push([m.id, ms(p.p50), ms(n.p50), ratio(p.p50, n.p50), `${page.threads}${pageEnv.isolated ? '' : ' (not isolated)'}`]);
+  }
+  await h.page.evaluate(() => {
+    const g = globalThis as unknown as { inferenceWorker?: Worker };
+    g.inferenceWorker?.terminate();
+    delete g.inferenceWorker;
+  });
+  results.inference = figures;
+  say(table(`3. Inference: median session.run, page (WASM, SIMD, in a worker) against onnxruntime-node (CPU, ${threads} threads)`,
+    ['model', 'page', 'onnxruntime-node', 'page/node', 'page threads'], rows));
+  return figures as InferenceFigures;
+}

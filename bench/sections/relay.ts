@@ -1,0 +1,79 @@
+// Section 1 (`--only relay`): what the relay adds to a query, against a plain Node HTTP server that
+// answers the same bytes.
+import type { BenchRun } from '../bench-run.ts';
+import { loadBenchPackage } from '../bench-packages.ts';
+import { startChild } from '../child-process.ts';
+import { TINY_BODY, type Harness } from '../harness.ts';
+import { keepAlivePost, post } from '../http-post.ts';
+import { ms, ratio, summarize, table } from '../lib.ts';
+
+/** A plain Node server in its own process that reads the body and answers the bytes the bridge
+ *  would: the floor any HTTP service on this machine stands on. */
+async function rawServer(answer: string): Promise<{ url: string; close(): void }> {
+  const script = `
+    const answer = ${JSON.stringify(answer)};
+    const server = require('node:http').createServer((req, res) => {
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        JSON.parse(Buffer.concat(chunks).toString());
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(answer) });
+        res.end(answer);
+      });
+    });
+    server.listen(0, '127.0.0.1', () => console.log('listening ' + server.address().port));`;
+  const { child, match } = await startChild(['-e', script], /listening (\d+)/);
+  return { url: `http://127.0.0.1:${match[1]}`, close: () => child.kill() };
+}
+
+async function autocannon(url: string, connections: number, body: string, seconds: number) {
+  const { default: run } = await loadBenchPackage('autocannon');
+  const r = await run({ url, connections, duration: seconds, method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  return { rps: r.requests.average as number, p50: r.latency.p50 as number, p99: r.latency.p99 as number, errors: (r.errors as number) + (r.non2xx as number) };
+}
+
+export async function relayOverhead(h: Harness, { quick, seconds, results, say }: BenchRun) {
+  const bridgeUrl = `${h.url}/models/identity/query`;
+  const answer = await (await fetch(bridgeUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: TINY_BODY })).text();
+  const raw = await rawServer(answer);
+  const rows: (string | number)[][] = [];
+  const figures: unknown[] = [];
+  try {
+    for (const c of [1, 8, 64]) {
+      const b = await autocannon(bridgeUrl, c, TINY_BODY, seconds);
+      const r = await autocannon(`${raw.url}/`, c, TINY_BODY, seconds);
+      figures.push({ connections: c, bridge: b, raw: r });
+      rows.push([c, Math.round(b.rps), Math.round(r.rps), ratio(b.rps, r.rps), ms(b.p50), ms(r.p50), ms(b.p99), ms(r.p99), b.errors]);
+    }
+  } finally {
+    raw.close();
+  }
+  results.relayOverhead = figures;
+  say(table('1. Relay overhead: a tiny model over HTTP through bridge and page, against a plain Node http server (autocannon)',
+    ['connections', 'bridge req/s', 'raw req/s', 'bridge/raw', 'bridge p50', 'raw p50', 'bridge p99', 'raw p99', 'errors'], rows));
+  // The same at concurrency 1 from one client, to see the added milliseconds plainly.
+  const raw2 = await rawServer(answer);
+  try {
+    // One request to each server in turn, so that whatever else the machine does weighs on both alike;
+    // with two clients: Node's http module (keep-alive) and fetch (undici), which costs more per request.
+    const n = quick ? 200 : 2000;
+    const added: Record<string, unknown> = {};
+    for (const [client, once] of [['node:http', keepAlivePost()], ['fetch', post]] as const) {
+      const bridge: number[] = [], raw: number[] = [];
+      for (let i = 0; i < n + 200; i++) {
+        let t = performance.now();
+        await once(`${raw2.url}/`, TINY_BODY);
+        if (i >= 200) raw.push(performance.now() - t);
+        t = performance.now();
+        await once(bridgeUrl, TINY_BODY);
+        if (i >= 200) bridge.push(performance.now() - t);
+      }
+      const b = summarize(bridge), r = summarize(raw);
+      added[client] = { bridge: b, raw: r, addedP50Ms: b.p50 - r.p50 };
+      say(`${client === 'node:http' ? '\n' : ''}One client, back to back, alternating (${client}): bridge p50 ${ms(b.p50)} p99 ${ms(b.p99)}; raw p50 ${ms(r.p50)} p99 ${ms(r.p99)}; the relay adds ${ms(b.p50 - r.p50)} at p50.`);
+    }
+    results.relayAdded = added;
+  } finally {
+    raw2.close();
+  }
+}
