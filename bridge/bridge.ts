@@ -14,22 +14,18 @@ import { httpProtocol, sendError } from './protocols/http.ts';
 import { BridgeError } from './core/errors.ts';
 import { hostPage, type HostedPage } from './browser.ts';
 import { consoleLog, type Log } from './log.ts';
-import { urlOf } from './listener.ts';
+import { listenError, urlOf } from './listener.ts';
 import { resolveOptions, type BridgeOptions } from './options.ts';
-import type { Listener, StartProtocol } from './protocols/protocol.ts';
-import { runtimeProtocol } from './protocols/runtime/index.ts';
-import { startSocketIo } from './protocols/socketio.ts';
-import { startOsc } from './protocols/osc.ts';
-import { startTcp } from './protocols/tcp.ts';
-import { startLabGraph } from './protocols/labgraph.ts';
+import type { HttpOffer, Listener, ListenerContext, ListenerModule } from './listener-module.ts';
+import { runtimeListener } from './protocols/runtime/index.ts';
+import { socketIoListener } from './protocols/socketio.ts';
+import { oscListener } from './protocols/osc.ts';
+import { tcpListener } from './protocols/tcp.ts';
+import { labGraphListener } from './protocols/labgraph.ts';
 
-/** The protocols with listeners of their own: name, the flag that sets the port, the module. */
-const PROTOCOLS: { name: string; flag: string; port: (o: BridgeOptions) => number; start: StartProtocol }[] = [
-  { name: 'socketio', flag: '--socketio-port', port: (o) => o.socketioPort, start: startSocketIo },
-  { name: 'osc', flag: '--osc-port', port: (o) => o.oscPort, start: startOsc },
-  { name: 'labgraph', flag: '--labgraph-port', port: (o) => o.labgraphPort, start: startLabGraph },
-  { name: 'tcp', flag: '--tcp-port', port: (o) => o.tcpPort, start: startTcp },
-  { name: 'runtime', flag: '--runtime-port', port: (o) => o.runtimePort, start: runtimeProtocol },
+/** The protocols with listeners of their own, in the order they start. */
+const PROTOCOLS: readonly ListenerModule<{ host: string; port?: number }, Partial<HttpOffer>>[] = [
+  socketIoListener, oscListener, labGraphListener, tcpListener, runtimeListener,
 ];
 
 /** The built program worker (web/programs/program-worker.ts) and the policy it is served with. */
@@ -54,13 +50,6 @@ export function readCatalogue(staticDir: string): ModelManifest[] {
   if (!existsSync(index)) return [];
   const { models } = JSON.parse(readFileSync(index, 'utf8')) as { models: string[] };
   return models.map((id) => JSON.parse(readFileSync(join(staticDir, 'models', id, 'model.json'), 'utf8')) as ModelManifest);
-}
-
-function listenError(err: unknown, flag: string, port: number): Error {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE') return new Error(`${flag} ${port}: the port is already in use (pick another, or 0 for any free port)`);
-  if (code === 'EACCES') return new Error(`${flag} ${port}: not allowed to listen on this port`);
-  return err instanceof Error ? err : new Error(String(err));
 }
 
 export async function startBridge(given: Partial<BridgeOptions> = {}, log: Log = consoleLog(given.quiet)): Promise<Bridge> {
@@ -147,15 +136,16 @@ export async function startBridge(given: Partial<BridgeOptions> = {}, log: Log =
     await app.close();
   };
 
+  const context: ListenerContext & HttpOffer = { core, access, log, listeners, httpServer: app.server };
   for (const p of PROTOCOLS) {
-    const port = p.port(options);
+    const own = p.ownOptions({ ...options, token });
     try {
-      const listener = await p.start({ core, host: options.host, port, access, log, maxBytes: options.maxBody, httpServer: app.server, options });
+      const listener = await p.start(context, own);
       started.push(listener);
       listeners[p.name] = listener.url;
     } catch (err) {
       await close();
-      throw listenError(err, p.flag, port);
+      throw p.portFlag && own.port !== undefined ? listenError(err, p.portFlag, own.port) : err;
     }
   }
 
