@@ -165,7 +165,7 @@ async function startSocketIo(context: ListenerContext & HttpOffer, own: PortOpti
     async close() {
       unserveOwn();
       unserveHttp();
-      // Not httpIo.close(): that would close the bridge's HTTP server, which the bridge closes itself.
+      // Not httpIo.close(): that would close the HTTP server, which the HTTP listener closes itself.
       httpIo.disconnectSockets(true);
       httpIo.engine.close();
       const closing = ownIo.close();
