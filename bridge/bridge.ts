@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BridgeCore } from './core/core.ts';
 import { createAccess } from './access.ts';
-import { attachRelay } from './relay/server.ts';
+import { relayListener } from './relay/server.ts';
 import { readCatalogue } from './catalogue.ts';
 import { hostPage, type HostedPage } from './browser.ts';
 import { consoleLog, type Log } from './log.ts';
@@ -20,10 +20,10 @@ import { labGraphListener } from './protocols/labgraph.ts';
 
 /**
  * Every listener, in the order they start and the reverse of the order they close. HTTP comes first:
- * what it offers (its server) is there for the ones after it that ride on its port.
+ * what it offers (its server) is there for the ones after it that ride on its port (the relay, Socket.IO).
  */
 const LISTENERS: readonly ListenerModule<{ host: string; port?: number }, Partial<HttpOffer>, object>[] = [
-  httpListener, socketIoListener, oscListener, labGraphListener, tcpListener, runtimeListener,
+  httpListener, relayListener, socketIoListener, oscListener, labGraphListener, tcpListener, runtimeListener,
 ];
 
 export interface Bridge {
@@ -78,16 +78,6 @@ export async function startBridge(given: Partial<BridgeOptions> = {}, log: Log =
     } catch (err) {
       await close();
       throw module.portFlag && own.port !== undefined ? listenError(err, module.portFlag, own.port) : err;
-    }
-    if (module === httpListener) {
-      const relay = attachRelay(context.httpServer!, core, log, {
-        token: options.token,
-        originAllowed: access.originAllowed,
-        hostAllowed: access.hostAllowed,
-        maxFrameBytes: options.maxBody * 2,
-        hello: () => ({ listeners, defaultModel: core.defaultModel ?? null, maxFrameBytes: options.maxBody * 2 }),
-      });
-      running.push({ close: async () => relay.close() });
     }
   }
   const httpUrl = listeners[httpListener.name]!;
