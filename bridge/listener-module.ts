@@ -43,10 +43,12 @@ export interface PortOptions {
 
 /**
  * A listener module. `Own` is what it picks from the bridge's options, `Rides` what it needs from a
- * listener started before it, `Offers` what it gives the listeners started after it.
+ * listener started before it, `Offers` what it gives the listeners started after it. `ownOptions` and
+ * `start` are methods, not function properties, so that one list (bridge/bridge.ts) can hold modules
+ * whose `Own` and `Rides` differ.
  */
 export interface ListenerModule<Own extends { host: string; port?: number }, Rides extends object = object, Offers extends object = object> {
-  /** Its name in the listener table (when it has a port of its own) and in logs. */
+  /** Its name in the listener table, where it has a port of its own. */
   name: string;
   /** The flag that sets its own port, named when the port cannot be had; none for one that rides on another's port. */
   portFlag?: string;
