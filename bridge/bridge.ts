@@ -1,40 +1,30 @@
-// Puts the bridge together: the core, the HTTP server with the page and the relay, the protocols.
+// Puts the bridge together: the options, the core, the listeners in order, the headless page.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
-import Fastify from 'fastify';
-import fastifyStatic from '@fastify/static';
-import fastifyCors from '@fastify/cors';
-import type { ModelManifest } from '../web/contract/index.ts';
 import { BridgeCore } from './core/core.ts';
 import { createAccess } from './access.ts';
-import { attachRelay } from './relay/server.ts';
-import { httpProtocol, sendError } from './protocols/http.ts';
-import { BridgeError } from './core/errors.ts';
+import { relayListener } from './relay/server.ts';
+import { readCatalogue } from './catalogue.ts';
 import { hostPage, type HostedPage } from './browser.ts';
 import { consoleLog, type Log } from './log.ts';
-import { urlOf } from './listener.ts';
+import { listenError } from './listener.ts';
 import { resolveOptions, type BridgeOptions } from './options.ts';
-import type { Listener, StartProtocol } from './protocols/protocol.ts';
-import { runtimeProtocol } from './protocols/runtime/index.ts';
-import { startSocketIo } from './protocols/socketio.ts';
-import { startOsc } from './protocols/osc.ts';
-import { startTcp } from './protocols/tcp.ts';
-import { startLabGraph } from './protocols/labgraph.ts';
+import type { HttpOffer, ListenerContext, ListenerModule, ResolvedOptions } from './listener-module.ts';
+import { httpListener } from './protocols/http/index.ts';
+import { runtimeListener } from './protocols/runtime/index.ts';
+import { socketIoListener } from './protocols/socketio.ts';
+import { oscListener } from './protocols/osc.ts';
+import { tcpListener } from './protocols/tcp.ts';
+import { labGraphListener } from './protocols/labgraph.ts';
 
-/** The protocols with listeners of their own: name, the flag that sets the port, the module. */
-const PROTOCOLS: { name: string; flag: string; port: (o: BridgeOptions) => number; start: StartProtocol }[] = [
-  { name: 'socketio', flag: '--socketio-port', port: (o) => o.socketioPort, start: startSocketIo },
-  { name: 'osc', flag: '--osc-port', port: (o) => o.oscPort, start: startOsc },
-  { name: 'labgraph', flag: '--labgraph-port', port: (o) => o.labgraphPort, start: startLabGraph },
-  { name: 'tcp', flag: '--tcp-port', port: (o) => o.tcpPort, start: startTcp },
-  { name: 'runtime', flag: '--runtime-port', port: (o) => o.runtimePort, start: runtimeProtocol },
+/**
+ * Every listener, in the order they start and the reverse of the order they close. HTTP comes first:
+ * what it offers (its server) is there for the ones after it that ride on its port (the relay, Socket.IO).
+ */
+const LISTENERS: readonly ListenerModule<{ host: string; port?: number }, Partial<HttpOffer>, object>[] = [
+  httpListener, relayListener, socketIoListener, oscListener, labGraphListener, tcpListener, runtimeListener,
 ];
-
-/** The built program worker (web/programs/program-worker.ts) and the policy it is served with. */
-const PROGRAM_WORKER = /program-worker[^/\\]*\.js$/;
-const PROGRAM_WORKER_CSP = "default-src 'none'; script-src 'self' blob: 'wasm-unsafe-eval'; worker-src 'none'; connect-src 'none'";
 
 export interface Bridge {
   core: BridgeCore;
@@ -48,27 +38,12 @@ export interface Bridge {
   close(): Promise<void>;
 }
 
-/** The models in the built page's catalogue (models/index.json and each model.json). */
-export function readCatalogue(staticDir: string): ModelManifest[] {
-  const index = join(staticDir, 'models', 'index.json');
-  if (!existsSync(index)) return [];
-  const { models } = JSON.parse(readFileSync(index, 'utf8')) as { models: string[] };
-  return models.map((id) => JSON.parse(readFileSync(join(staticDir, 'models', id, 'model.json'), 'utf8')) as ModelManifest);
-}
-
-function listenError(err: unknown, flag: string, port: number): Error {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE') return new Error(`${flag} ${port}: the port is already in use (pick another, or 0 for any free port)`);
-  if (code === 'EACCES') return new Error(`${flag} ${port}: not allowed to listen on this port`);
-  return err instanceof Error ? err : new Error(String(err));
-}
-
 export async function startBridge(given: Partial<BridgeOptions> = {}, log: Log = consoleLog(given.quiet)): Promise<Bridge> {
-  const options = resolveOptions(given);
+  const resolved = resolveOptions(given);
+  const options: ResolvedOptions = { ...resolved, token: resolved.token ?? randomBytes(16).toString('hex') };
   if (!existsSync(join(options.staticDir, 'index.html'))) {
     throw new Error(`no built page in ${options.staticDir}: run "npm run build" first`);
   }
-  const token = options.token ?? randomBytes(16).toString('hex');
   const catalogue = readCatalogue(options.staticDir);
   const core = new BridgeCore({
     catalogue, defaultModel: options.model, timeoutMs: options.timeout * 1000, maxQueue: options.maxQueue,
@@ -78,87 +53,37 @@ export async function startBridge(given: Partial<BridgeOptions> = {}, log: Log =
     log.warn(`--model ${options.model}: not in the catalogue (${catalogue.map((m) => m.id).join(', ')}); it is served once a page announces it`);
   }
   const access = createAccess({ host: options.host, allowOrigins: options.allowOrigin });
+  /** The listener table: every listener with a port of its own, by name. */
   const listeners: Record<string, string> = {};
 
-  const app = Fastify({ bodyLimit: options.maxBody, logger: false, forceCloseConnections: true });
-  app.addHook('onRequest', async (req, reply) => {
-    if (!access.hostAllowed(req.headers.host)) {
-      return reply.status(403).send({ error: `Host "${req.headers.host}" is not allowed: use 127.0.0.1 or localhost (DNS rebinding protection)` });
-    }
-    // Private Network Access: a public page must be told explicitly that it may reach localhost.
-    if (req.method === 'OPTIONS' && req.headers['access-control-request-private-network'] === 'true' &&
-      access.originAllowed(req.headers.origin)) {
-      reply.header('Access-Control-Allow-Private-Network', 'true');
-    }
-  });
-  await app.register(fastifyCors, {
-    origin: (origin, cb) => cb(null, access.originAllowed(origin)),
-    methods: ['GET', 'POST', 'OPTIONS'],
-  });
-  await app.register(fastifyStatic, {
-    root: options.staticDir,
-    setHeaders: (res, path) => {
-      res.header('Cross-Origin-Opener-Policy', 'same-origin');
-      res.header('Cross-Origin-Embedder-Policy', 'require-corp');
-      // Lets pages on other origins (an embedding sketch) load the runtime and models from here.
-      res.header('Cross-Origin-Resource-Policy', 'cross-origin');
-      // A runtime program's worker: no network (not the bridge, not the internet), no nested workers;
-      // only this origin's scripts (onnxruntime) and the program's own blob-URL modules.
-      if (PROGRAM_WORKER.test(path)) res.header('Content-Security-Policy', PROGRAM_WORKER_CSP);
-    },
-  });
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
-    const status = err.statusCode ?? 500;
-    if (status === 413) return sendError(reply, new BridgeError('too_large', `the request body is over the limit of ${options.maxBody} bytes (--max-body)`));
-    if (status === 415) return reply.status(415).send({ error: `unsupported Content-Type: send application/json, or an image/* body (${err.message})` });
-    if (status === 400 && err.code?.startsWith('FST_ERR_CTP')) return reply.status(400).send({ error: `the body is not valid JSON: ${err.message}` });
-    if (status >= 500) log.warn(`http: ${err.message}`);
-    return reply.status(status).send({ error: err.message });
-  });
-  app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: `no such address: ${req.method} ${req.url.split('?')[0]}` }));
-
-  httpProtocol(app, core, () => ({ listeners }));
-
-  const relay = attachRelay(app.server, core, log, {
-    token,
-    originAllowed: access.originAllowed,
-    hostAllowed: access.hostAllowed,
-    maxFrameBytes: options.maxBody * 2,
-    hello: () => ({ listeners, defaultModel: core.defaultModel ?? null, maxFrameBytes: options.maxBody * 2 }),
-  });
-
-  try {
-    await app.listen({ host: options.host, port: options.httpPort });
-  } catch (err) {
-    await app.close();
-    throw listenError(err, '--http-port', options.httpPort);
-  }
-  const httpUrl = urlOf('http', options.host, (app.server.address() as AddressInfo).port);
-  const pageUrl = `${httpUrl}/#token=${token}`;
-  listeners.http = httpUrl;
-
-  let hosted: HostedPage | undefined;
-  const started: Listener[] = [];
+  /** What is running, in the order it started: closed from the last. */
+  const running: { close(): Promise<void> }[] = [];
   const close = async () => {
+    // Queries still waiting are told why first, before their page or their client goes.
     core.close('the bridge is shutting down');
-    relay.close();
-    await hosted?.close();
-    await Promise.all(started.map((l) => l.close().catch(() => {})));
-    await app.close();
+    // One that fails to close must not keep the others open.
+    for (const r of [...running].reverse()) await r.close().catch(() => {});
   };
 
-  for (const p of PROTOCOLS) {
-    const port = p.port(options);
+  let context: ListenerContext & Partial<HttpOffer> = { core, access, log, listeners };
+  for (const module of LISTENERS) {
+    const own = module.ownOptions(options);
     try {
-      const listener = await p.start({ core, host: options.host, port, access, log, maxBytes: options.maxBody, httpServer: app.server, options });
-      started.push(listener);
-      listeners[p.name] = listener.url;
+      const started = await module.start(context, own);
+      running.push(started);
+      if (module.portFlag) listeners[module.name] = started.url;
+      // What it offers the listeners after it: all it gave back but its address and close().
+      const { url: _url, close: _close, ...offers } = started;
+      context = { ...context, ...offers };
     } catch (err) {
       await close();
-      throw listenError(err, p.flag, port);
+      throw module.portFlag && own.port !== undefined ? listenError(err, module.portFlag, own.port) : err;
     }
   }
+  const httpUrl = listeners[httpListener.name]!;
+  const pageUrl = `${httpUrl}/#token=${options.token}`;
 
+  let hosted: HostedPage | undefined;
   if (options.headless) {
     try {
       hosted = await hostPage(pageUrl, options.browser, log);
@@ -166,6 +91,7 @@ export async function startBridge(given: Partial<BridgeOptions> = {}, log: Log =
       await close();
       throw err;
     }
+    running.push(hosted);
     // A crashed or hung tab drops its relay and nothing brings it back: start Chromium afresh.
     const page = hosted;
     core.on('pageRemoved', () => {
@@ -173,5 +99,5 @@ export async function startBridge(given: Partial<BridgeOptions> = {}, log: Log =
       setTimeout(() => { if (core.pageCount === 0) page.restart('the headless page went away and did not come back within 10 s'); }, 10_000).unref();
     });
   }
-  return { core, token, httpUrl, pageUrl, listeners, hosted, close };
+  return { core, token: options.token, httpUrl, pageUrl, listeners, hosted, close };
 }

@@ -1,4 +1,4 @@
-// Opening a port, and the address the bridge prints for it.
+// Opening a port, the address the bridge prints for it, and the error when it cannot be had.
 import type { AddressInfo, Server } from 'node:net';
 
 /**
@@ -19,4 +19,12 @@ export function listen(server: Server, host: string, port: number): Promise<numb
       resolve((server.address() as AddressInfo).port);
     });
   });
+}
+
+/** Why `flag`'s port could not be had, in the words the command line prints. */
+export function listenError(err: unknown, flag: string, port: number): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new Error(`${flag} ${port}: the port is already in use (pick another, or 0 for any free port)`);
+  if (code === 'EACCES') return new Error(`${flag} ${port}: not allowed to listen on this port`);
+  return err instanceof Error ? err : new Error(String(err));
 }

@@ -4,7 +4,7 @@
 // is a live frame: when samples come faster than the model answers, the core keeps only a session's
 // newest (latest wins) and the dropped ones send nothing.
 import type { RawData, WebSocket } from 'ws';
-import type { Listener, ProtocolContext } from './protocol.ts';
+import type { Listener, ListenerContext, ListenerModule, PortOptions } from '../listener-module.ts';
 import type { FailureEvent, OutputEvent } from '../core/core.ts';
 import { toBridgeError } from '../core/errors.ts';
 import { toJson } from '../core/values.ts';
@@ -27,8 +27,15 @@ interface Session {
   dropped: number;
 }
 
-export async function startLabGraph(ctx: ProtocolContext): Promise<Listener> {
-  const { core, log } = ctx;
+export const labGraphListener: ListenerModule<PortOptions> = {
+  name: 'labgraph',
+  portFlag: '--labgraph-port',
+  ownOptions: (o) => ({ host: o.host, port: o.labgraphPort, maxBytes: o.maxBody }),
+  start: startLabGraph,
+};
+
+async function startLabGraph(context: ListenerContext, own: PortOptions): Promise<Listener> {
+  const { core, log } = context;
   const sessions = new Set<Session>();
   let sessionSerial = 0;
 
@@ -101,8 +108,8 @@ export async function startLabGraph(ctx: ProtocolContext): Promise<Listener> {
     }
   }
 
-  const listener = await listenWebSocket(ctx, 'labgraph', 'open a WebSocket and send LabGraph API messages (start_stream_request, stream_batch, …)',
-    ctx.maxBytes, (ws) => {
+  const listener = await listenWebSocket(context, own, 'labgraph', 'open a WebSocket and send LabGraph API messages (start_stream_request, stream_batch, …)',
+    own.maxBytes, (ws) => {
       const s: Session = { id: `session-${++sessionSerial}`, ws, streams: new Map(), dropped: 0 };
       sessions.add(s);
       core.clientChange('labgraph', 1);

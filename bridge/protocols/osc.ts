@@ -10,7 +10,7 @@ import type { Values } from '../../web/contract/index.ts';
 import type { FailureEvent, OutputEvent } from '../core/core.ts';
 import { toBridgeError } from '../core/errors.ts';
 import { toJson } from '../core/values.ts';
-import type { Listener, StartProtocol } from './protocol.ts';
+import type { Listener, ListenerContext, ListenerModule, PortOptions } from '../listener-module.ts';
 import { urlOf } from '../listener.ts';
 import { addressedAs } from './addressed.ts';
 
@@ -79,12 +79,19 @@ export function encodeReply(prefix: string, kind: 'data' | 'error' | 'info', val
 interface Client { address: string; port: number }
 const clientKey = (c: Client) => `${c.address}:${c.port}`;
 
-export const startOsc: StartProtocol = async (ctx): Promise<Listener> => {
-  const { core, log } = ctx;
-  const socket = dgram.createSocket(isIP(ctx.host) === 6 ? 'udp6' : 'udp4');
+export const oscListener: ListenerModule<PortOptions> = {
+  name: 'osc',
+  portFlag: '--osc-port',
+  ownOptions: (o) => ({ host: o.host, port: o.oscPort, maxBytes: o.maxBody }),
+  start: startOsc,
+};
+
+async function startOsc(context: ListenerContext, own: PortOptions): Promise<Listener> {
+  const { core, log } = context;
+  const socket = dgram.createSocket(isIP(own.host) === 6 ? 'udp6' : 'udp4');
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
-    socket.bind(ctx.port, ctx.host, () => {
+    socket.bind(own.port, own.host, () => {
       socket.off('error', reject);
       resolve();
     });
@@ -110,8 +117,8 @@ export const startOsc: StartProtocol = async (ctx): Promise<Listener> => {
   let sender: RemoteInfo | undefined;
   udp.removeAllListeners('data');
   udp.on('data', (data, info) => {
-    if (data.byteLength > ctx.maxBytes) {
-      log.warn(`osc: dropped a datagram of ${data.byteLength} bytes from ${info.address}:${info.port}, over the limit of ${ctx.maxBytes} (--max-body)`);
+    if (data.byteLength > own.maxBytes) {
+      log.warn(`osc: dropped a datagram of ${data.byteLength} bytes from ${info.address}:${info.port}, over the limit of ${own.maxBytes} (--max-body)`);
       return;
     }
     sender = info;
@@ -234,11 +241,11 @@ export const startOsc: StartProtocol = async (ctx): Promise<Listener> => {
   core.on('failure', onFailure);
 
   return {
-    url: urlOf('udp', ctx.host, socket.address().port),
+    url: urlOf('udp', own.host, socket.address().port),
     async close() {
       core.off('output', onOutput);
       core.off('failure', onFailure);
       await new Promise<void>((resolve) => socket.close(() => resolve()));
     },
   };
-};
+}

@@ -10,7 +10,8 @@ import type { Values } from '../../web/contract/index.ts';
 import type { FailureEvent, OutputEvent } from '../core/core.ts';
 import { toBridgeError } from '../core/errors.ts';
 import { toJson } from '../core/values.ts';
-import type { Listener, ProtocolContext, StartProtocol } from './protocol.ts';
+import type { Access } from '../access.ts';
+import type { HttpOffer, Listener, ListenerContext, ListenerModule, PortOptions } from '../listener-module.ts';
 import { listen, urlOf } from '../listener.ts';
 import { addressedAs } from './addressed.ts';
 
@@ -32,23 +33,24 @@ function outputJson(outputs: Values): Values {
 }
 
 /** Why a handshake is refused (Host or Origin), or undefined when it may go on. */
-function refusal(ctx: ProtocolContext, req: IncomingMessage): string | undefined {
+function refusal(access: Access, req: IncomingMessage): string | undefined {
   const { host, origin } = req.headers;
-  if (!ctx.access.hostAllowed(host)) return `Host "${host}" is not allowed: use 127.0.0.1 or localhost (DNS rebinding protection)`;
-  if (!ctx.access.originAllowed(origin)) return `Origin "${origin}" is not allowed: start the bridge with --allow-origin ${origin} to let that page in`;
+  if (!access.hostAllowed(host)) return `Host "${host}" is not allowed: use 127.0.0.1 or localhost (DNS rebinding protection)`;
+  if (!access.originAllowed(origin)) return `Origin "${origin}" is not allowed: start the bridge with --allow-origin ${origin} to let that page in`;
   return undefined;
 }
 
-function serverOptions(ctx: ProtocolContext): Partial<ServerOptions> {
+function serverOptions(context: ListenerContext, maxBytes: number): Partial<ServerOptions> {
+  const { access, log } = context;
   return {
     // Runway's p5.js examples bundle socket.io-client 2.x (Engine.IO protocol 3).
     allowEIO3: true,
-    maxHttpBufferSize: ctx.maxBytes,
-    cors: { origin: (origin, callback) => callback(null, ctx.access.originAllowed(origin)) },
+    maxHttpBufferSize: maxBytes,
+    cors: { origin: (origin, callback) => callback(null, access.originAllowed(origin)) },
     // CORS only stops a browser from reading replies; WebSockets ignore it, so refuse the handshake itself.
     allowRequest: (req, callback) => {
-      const why = refusal(ctx, req);
-      if (why) ctx.log.warn(`socketio: refused a connection from ${req.socket.remoteAddress}: ${why}`);
+      const why = refusal(access, req);
+      if (why) log.warn(`socketio: refused a connection from ${req.socket.remoteAddress}: ${why}`);
       callback(why ?? null, why === undefined);
     },
     // A namespace per model id that someone tried: drop it when its last socket leaves.
@@ -57,8 +59,8 @@ function serverOptions(ctx: ProtocolContext): Partial<ServerOptions> {
 }
 
 /** Wires one Socket.IO server to the core; returns what undoes it. */
-function serve(io: Server, ctx: ProtocolContext): () => void {
-  const { core, log } = ctx;
+function serve(io: Server, context: ListenerContext): () => void {
+  const { core, log } = context;
   // The live namespace of each model id that has had a socket (dynamic namespaces are made on demand).
   const modelNamespaces = new Map<string, Namespace>();
 
@@ -128,19 +130,26 @@ function serve(io: Server, ctx: ProtocolContext): () => void {
   };
 }
 
-export const startSocketIo: StartProtocol = async (ctx): Promise<Listener> => {
-  const options = serverOptions(ctx);
+export const socketIoListener: ListenerModule<PortOptions, HttpOffer> = {
+  name: 'socketio',
+  portFlag: '--socketio-port',
+  ownOptions: (o) => ({ host: o.host, port: o.socketioPort, maxBytes: o.maxBody }),
+  start: startSocketIo,
+};
+
+async function startSocketIo(context: ListenerContext & HttpOffer, own: PortOptions): Promise<Listener> {
+  const options = serverOptions(context, own.maxBytes);
 
   // Its own port, as Runway's examples expect (they connect to http://localhost:3000).
-  const own = createServer((_req, res) => {
+  const ownServer = createServer((_req, res) => {
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: 'this port serves Socket.IO only (path /socket.io/)' }));
   });
-  const ownIo = new Server(own, options);
-  const unserveOwn = serve(ownIo, ctx);
+  const ownIo = new Server(ownServer, options);
+  const unserveOwn = serve(ownIo, context);
   let port: number;
   try {
-    port = await listen(own, ctx.host, ctx.port);
+    port = await listen(ownServer, own.host, own.port);
   } catch (err) {
     unserveOwn();
     await ownIo.close();
@@ -148,20 +157,20 @@ export const startSocketIo: StartProtocol = async (ctx): Promise<Listener> => {
   }
 
   // The HTTP port too, beside the page and the relay: the relay's upgrades (/runtime) are not ours to end.
-  const httpIo = new Server(ctx.httpServer, { ...options, destroyUpgrade: false });
-  const unserveHttp = serve(httpIo, ctx);
+  const httpIo = new Server(context.httpServer, { ...options, destroyUpgrade: false });
+  const unserveHttp = serve(httpIo, context);
 
   return {
-    url: urlOf('http', ctx.host, port),
+    url: urlOf('http', own.host, port),
     async close() {
       unserveOwn();
       unserveHttp();
-      // Not httpIo.close(): that would close the bridge's HTTP server, which the bridge closes itself.
+      // Not httpIo.close(): that would close the HTTP server, which the HTTP listener closes itself.
       httpIo.disconnectSockets(true);
       httpIo.engine.close();
       const closing = ownIo.close();
-      own.closeAllConnections();
+      ownServer.closeAllConnections();
       await closing;
     },
   };
-};
+}

@@ -2,7 +2,7 @@
 // same connection. A JPEG or PNG gets back that image with the default model's output drawn on it; a
 // JSON object (first byte `{`) gets the JSON output; errors are `{"error": "…"}` frames.
 import { createServer, type Socket } from 'node:net';
-import type { Listener, ProtocolContext } from './protocol.ts';
+import type { Listener, ListenerContext, ListenerModule, PortOptions } from '../listener-module.ts';
 import { listen, urlOf } from '../listener.ts';
 import { FrameDecoder, FrameError, encodeFrame } from './framing.ts';
 import { toBridgeError } from '../core/errors.ts';
@@ -13,8 +13,15 @@ const MAX_IN_FLIGHT = 16;
 
 const errorFrame = (message: string) => encodeFrame(Buffer.from(JSON.stringify({ error: message })));
 
-export async function startTcp(ctx: ProtocolContext): Promise<Listener> {
-  const { core, log } = ctx;
+export const tcpListener: ListenerModule<PortOptions> = {
+  name: 'tcp',
+  portFlag: '--tcp-port',
+  ownOptions: (o) => ({ host: o.host, port: o.tcpPort, maxBytes: o.maxBody }),
+  start: startTcp,
+};
+
+async function startTcp(context: ListenerContext, own: PortOptions): Promise<Listener> {
+  const { core, log } = context;
 
   /** One request frame → one answer frame; never throws. */
   async function answer(frame: Buffer, client: string): Promise<Buffer> {
@@ -47,7 +54,7 @@ export async function startTcp(ctx: ProtocolContext): Promise<Listener> {
     connections.add(socket);
     const client = `${socket.remoteAddress}:${socket.remotePort}`;
     core.clientChange('tcp', 1);
-    const decoder = new FrameDecoder(ctx.maxBytes);
+    const decoder = new FrameDecoder(own.maxBytes);
     let tail: Promise<void> = Promise.resolve();
     let inFlight = 0;
     let closing = false;
@@ -87,10 +94,10 @@ export async function startTcp(ctx: ProtocolContext): Promise<Listener> {
   }
 
   const server = createServer(onConnection);
-  const port = await listen(server, ctx.host, ctx.port);
+  const port = await listen(server, own.host, own.port);
   server.on('error', (err) => log.warn(`tcp: ${err.message}`));
   return {
-    url: urlOf('tcp', ctx.host, port),
+    url: urlOf('tcp', own.host, port),
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
       // close() waits for connections to end; the bridge is stopping, so end them.

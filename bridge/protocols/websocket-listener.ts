@@ -2,22 +2,20 @@
 // header (DNS rebinding) and the Origin (foreign web pages) on each upgrade, and a message size limit.
 import { createServer } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ProtocolContext } from './protocol.ts';
+import type { Listener, ListenerContext, PortOptions } from '../listener-module.ts';
 import { listen, urlOf } from '../listener.ts';
 
-export interface WebSocketListener {
-  url: string;
+export interface WebSocketListener extends Listener {
   wss: WebSocketServer;
-  close(): Promise<void>;
 }
 
 /**
- * Listens on `ctx.host:ctx.port`; every accepted socket goes to `onClient`. `name` is the protocol's
+ * Listens on `own.host:own.port`; every accepted socket goes to `onClient`. `name` is the protocol's
  * name for logs and for the plain-HTTP answer, which says what this port is.
  */
-export async function listenWebSocket(ctx: ProtocolContext, name: string, hint: string, maxPayload: number,
+export async function listenWebSocket(context: ListenerContext, own: PortOptions, name: string, hint: string, maxPayload: number,
   onClient: (ws: WebSocket) => void): Promise<WebSocketListener> {
-  const { access, log } = ctx;
+  const { access, log } = context;
   const server = createServer((_req, res) => {
     res.writeHead(426, { 'content-type': 'application/json', upgrade: 'websocket' });
     res.end(JSON.stringify({ error: `this is the ${name} WebSocket: ${hint}` }));
@@ -33,9 +31,9 @@ export async function listenWebSocket(ctx: ProtocolContext, name: string, hint: 
     if (!access.originAllowed(req.headers.origin)) return refuse('Origin not allowed');
     wss.handleUpgrade(req, socket, head, onClient);
   });
-  const port = await listen(server, ctx.host, ctx.port);
+  const port = await listen(server, own.host, own.port);
   return {
-    url: urlOf('ws', ctx.host, port),
+    url: urlOf('ws', own.host, port),
     wss,
     async close() {
       for (const ws of wss.clients) ws.close(1001, 'bridge shutting down');

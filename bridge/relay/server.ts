@@ -1,95 +1,64 @@
-// The relay: the one WebSocket from each page to the bridge, at /runtime on the HTTP port.
-// It turns page messages into core calls (announce, settle, publish) and core queries into frames.
-import type { IncomingMessage, Server } from 'node:http';
+// The relay: the one WebSocket from each page to the bridge, at /runtime on the HTTP port (a listener
+// that rides on the HTTP listener's server). It turns page messages into core calls (announce, settle,
+// publish); core queries go out through each page's connection (page-connection.ts).
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import {
-  decodeFrames, encodeFrame, FrameBatcher, isErrorCode,
-  type ActivityEntry, type BridgeMessage, type CallPayload, type Hello, type ModelAnnouncement, type PageCall, type PageMessage,
-  type QueryOptions, type Values,
-} from '../../web/contract/index.ts';
-import type { BridgeCore, FailureEvent, OutputEvent, PageLink } from '../core/core.ts';
+import { decodeFrames, encodeFrame, isErrorCode, type PageMessage } from '../../web/contract/index.ts';
 import { BridgeError } from '../core/errors.ts';
-import type { Log } from '../log.ts';
+import type { HttpOffer, Listener, ListenerContext, ListenerModule } from '../listener-module.ts';
+import { urlOf } from '../listener.ts';
+import { feedActivity } from './activity.ts';
 import { checkPageMessage } from './checks.ts';
+import { PageConnection } from './page-connection.ts';
+
+/** The relay's address on the HTTP port (web/relay/client.ts connects there). */
+const PATH = '/runtime';
 
 export interface RelayOptions {
+  /** The interface the HTTP listener listens on (--host), for the relay's address. */
+  host: string;
+  /** The pairing token a page must present (--token, or drawn at start). */
   token: string;
-  /** Is this request's Origin allowed to open the relay? */
-  originAllowed: (origin: string | undefined) => boolean;
-  hostAllowed: (host: string | undefined) => boolean;
+  /** Largest relay message, in bytes (twice --max-body); each page is told it in its hello. */
   maxFrameBytes: number;
-  /** What the bridge tells each page about itself (its addresses, for the page's network panel). */
-  hello: () => Hello;
-}
-let pageSerial = 0;
-
-class PageConnection implements PageLink {
-  readonly id = `page-${++pageSerial}`;
-  models = new Map<string, ModelAnnouncement>();
-  private readonly out: FrameBatcher;
-
-  constructor(private readonly ws: WebSocket) {
-    this.out = new FrameBatcher((message) => { if (ws.readyState === ws.OPEN) ws.send(message); }, setImmediate);
-  }
-
-  send(message: BridgeMessage): void {
-    this.out.push(encodeFrame(message));
-  }
-
-  sendQuery(id: number, model: string, inputs: Values, options: QueryOptions): void {
-    if (this.ws.readyState !== this.ws.OPEN) throw new Error('the page connection is closing');
-    this.send({ type: 'query', id, model, inputs, ...options });
-  }
-
-  sendCall<K extends PageCall>(id: number, kind: K, payload: CallPayload<K>): void {
-    if (this.ws.readyState !== this.ws.OPEN) throw new Error('the page connection is closing');
-    this.send({ type: 'call', id, kind, payload } as BridgeMessage);
-  }
 }
 
-export function attachRelay(server: Server, core: BridgeCore, log: Log, options: RelayOptions): { close(): void } {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes, perMessageDeflate: false });
+export const relayListener: ListenerModule<RelayOptions, HttpOffer> = {
+  name: 'relay',
+  ownOptions: (o) => ({ host: o.host, token: o.token, maxFrameBytes: o.maxBody * 2 }),
+  start: startRelay,
+};
 
-  // Activity for the pages' activity view: batched, so a busy bridge sends a few frames a second.
-  let activity: ActivityEntry[] = [];
-  let countsChanged = false;
-  const flush = setInterval(() => {
-    if (activity.length === 0 && !countsChanged) return;
-    const msg: BridgeMessage = { type: 'activity', entries: activity.slice(-50), clients: core.clientCounts(), dropped: core.droppedFrames() };
-    activity = [];
-    countsChanged = false;
-    for (const ws of wss.clients) if (ws.readyState === ws.OPEN) ws.send(encodeFrame(msg));
-  }, 250);
-  flush.unref();
-  const onOutput = (e: OutputEvent) => { if (e.source !== 'page') activity.push({ at: Date.now(), source: e.source, model: e.model, ms: e.ms }); };
-  const onFailure = (e: FailureEvent) => { activity.push({ at: Date.now(), source: e.source, model: e.model, ms: e.ms, error: e.error.message }); };
-  // Clients come and go, live frames are dropped (latest wins): counts, not log entries.
-  const onClients = () => { countsChanged = true; };
-  core.on('output', onOutput);
-  core.on('failure', onFailure);
-  core.on('clients', onClients);
-  core.on('dropped', onClients);
+async function startRelay(context: ListenerContext & HttpOffer, own: RelayOptions): Promise<Listener> {
+  const { core, access, log, listeners, httpServer } = context;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: own.maxFrameBytes, perMessageDeflate: false });
+  const stopActivity = feedActivity(core, (message) => {
+    const frame = encodeFrame(message);
+    for (const ws of wss.clients) if (ws.readyState === ws.OPEN) ws.send(frame);
+  });
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname !== '/runtime') return;
+    if (url.pathname !== PATH) return;
     const refuse = (status: number, why: string) => {
       log.warn(`relay: refused a page from ${req.socket.remoteAddress} (origin ${req.headers.origin ?? 'none'}): ${why}`);
       socket.end(`HTTP/1.1 ${status} ${why}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
-    if (!options.hostAllowed(req.headers.host)) return refuse(403, 'Host not allowed');
-    if (!options.originAllowed(req.headers.origin)) return refuse(403, 'Origin not allowed');
-    if (url.searchParams.get('token') !== options.token) return refuse(401, 'Wrong or missing pairing token');
+    if (!access.hostAllowed(req.headers.host)) return refuse(403, 'Host not allowed');
+    if (!access.originAllowed(req.headers.origin)) return refuse(403, 'Origin not allowed');
+    if (url.searchParams.get('token') !== own.token) return refuse(401, 'Wrong or missing pairing token');
     wss.handleUpgrade(req, socket, head, (ws) => onPage(ws));
   };
-  server.on('upgrade', onUpgrade);
+  httpServer.on('upgrade', onUpgrade);
 
   function onPage(ws: WebSocket) {
     const page = new PageConnection(ws);
     core.addPage(page);
     log.info(`relay: ${page.id} connected (${core.pageCount} page${core.pageCount === 1 ? '' : 's'})`);
-    page.send({ type: 'hello', ...options.hello() });
+    // What the bridge tells each page about itself (its addresses, for the page's network panel).
+    page.send({ type: 'hello', listeners, defaultModel: core.defaultModel ?? null, maxFrameBytes: own.maxFrameBytes });
 
     ws.on('message', (data, isBinary) => {
       let messages: unknown[];
@@ -154,13 +123,10 @@ export function attachRelay(server: Server, core: BridgeCore, log: Log, options:
   }
 
   return {
-    close() {
-      clearInterval(flush);
-      core.off('output', onOutput);
-      core.off('failure', onFailure);
-      core.off('clients', onClients);
-      core.off('dropped', onClients);
-      server.off('upgrade', onUpgrade);
+    url: `${urlOf('ws', own.host, (httpServer.address() as AddressInfo).port)}${PATH}`,
+    async close() {
+      stopActivity();
+      httpServer.off('upgrade', onUpgrade);
       for (const ws of wss.clients) ws.close(1001, 'bridge shutting down');
       wss.close();
     },

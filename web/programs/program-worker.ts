@@ -2,7 +2,7 @@
 // blob-URL modules (imports rewritten to each other's URLs), evaluates them `mainfile` last, reports the
 // main module's exports as placeholders and the models the program defined, and answers `predict`.
 // The bridge serves this script with a Content-Security-Policy that forbids any network access and
-// nested workers (see bridge/bridge.ts), so a program reaches nothing but this worker's messages.
+// nested workers (see bridge/protocols/http/page-files.ts), so a program reaches nothing but this worker's messages.
 import type { FromProgram, ProgramRequest, ToProgram } from './messages.ts';
 import { locateError, planProgram, programStack, ProgramError, rewriteImports, RUNTIME } from './modules.ts';
 import { decodeDataUri, normalizeFilename, type ProgramErrorReport, type ProgramFile } from '../contract/index.ts';

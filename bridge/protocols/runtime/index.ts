@@ -12,13 +12,29 @@ import type { PageEvent } from '../../core/core.ts';
 import { BridgeError, toBridgeError } from '../../core/errors.ts';
 import { toJson } from '../../core/values.ts';
 import { readDataFile } from '../../data-dir.ts';
-import type { StartProtocol } from '../protocol.ts';
+import type { Listener, ListenerContext, ListenerModule, PortOptions } from '../../listener-module.ts';
 import { Sessions, type Session } from './sessions.ts';
 
-export const runtimeProtocol: StartProtocol = async (ctx) => {
-  const { core, log } = ctx;
-  const dataDir = resolve(ctx.options.dataDir);
-  const limits = { maxPrograms: ctx.options.maxPrograms, timeoutMs: ctx.options.programTimeout * 1000 };
+export interface RuntimeOptions extends PortOptions {
+  /** Where `run_model` reads `is_data: false` paths from, absolute (--data-dir). */
+  dataDir: string;
+  /** What each page is told to hold its programs to (--max-programs, --program-timeout). */
+  limits: { maxPrograms: number; timeoutMs: number };
+}
+
+export const runtimeListener: ListenerModule<RuntimeOptions> = {
+  name: 'runtime',
+  portFlag: '--runtime-port',
+  ownOptions: (o) => ({
+    host: o.host, port: o.runtimePort, maxBytes: o.maxBody,
+    dataDir: resolve(o.dataDir), limits: { maxPrograms: o.maxPrograms, timeoutMs: o.programTimeout * 1000 },
+  }),
+  start: startRuntime,
+};
+
+async function startRuntime(context: ListenerContext, own: RuntimeOptions): Promise<Listener> {
+  const { core, log } = context;
+  const { dataDir, limits } = own;
   const send = (ws: WebSocket | undefined, body: Values): void => {
     if (ws && ws.readyState === ws.OPEN) ws.send(JSON.stringify(body));
   };
@@ -45,8 +61,8 @@ export const runtimeProtocol: StartProtocol = async (ctx) => {
     let id: unknown;
     const respond = (body: Values) => send(ws, { action, ...(id !== undefined ? { id } : {}), ...body });
     try {
-      if (bytes.byteLength > ctx.maxBytes) {
-        throw new BridgeError('too_large', `the message is ${bytes.byteLength} bytes, over the limit of ${ctx.maxBytes} bytes (--max-body)`);
+      if (bytes.byteLength > own.maxBytes) {
+        throw new BridgeError('too_large', `the message is ${bytes.byteLength} bytes, over the limit of ${own.maxBytes} bytes (--max-body)`);
       }
       let msg: unknown;
       try {
@@ -132,7 +148,7 @@ export const runtimeProtocol: StartProtocol = async (ctx) => {
 
     async run_model(m, ws) {
       const model = m.model as { sessionId?: unknown; name: string; is_data?: boolean; data: unknown };
-      const file = model.is_data === false ? await readDataFile(dataDir, model.data, ctx.maxBytes) : undefined;
+      const file = model.is_data === false ? await readDataFile(dataDir, model.data, own.maxBytes) : undefined;
       if (model.sessionId !== undefined) {
         const s = sessions.get(model.sessionId);
         const { output } = await callSession(s, 'program.predict', { name: model.name, data: file ? file.value : model.data });
@@ -167,8 +183,8 @@ export const runtimeProtocol: StartProtocol = async (ctx) => {
 
   // Bigger messages than maxBytes get an error reply; only those past twice that close the socket.
   // A browser page from a foreign origin may neither run programs nor read what others ran.
-  const listener = await listenWebSocket(ctx, 'runtime', 'connect with a WebSocket client and send JSON messages with an "action"',
-    ctx.maxBytes * 2, onClient);
+  const listener = await listenWebSocket(context, own, 'runtime', 'connect with a WebSocket client and send JSON messages with an "action"',
+    own.maxBytes * 2, onClient);
   core.on('pageEvent', onPageEvent);
   core.on('pageRemoved', onPageRemoved);
   log.info(`runtime: run_model reads data files from ${dataDir} (--data-dir)`);
@@ -180,4 +196,4 @@ export const runtimeProtocol: StartProtocol = async (ctx) => {
       await listener.close();
     },
   };
-};
+}

@@ -1,26 +1,16 @@
 // Runway's HTTP API (POST /query, GET /data, /error, /info), the multi-model API under /models/<id>,
 // and /health. Translation only: every decision is the core's.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { BridgeCore } from '../core/core.ts';
-import { BridgeError, toBridgeError } from '../core/errors.ts';
-import { toJson } from '../core/values.ts';
-import type { ErrorCode, Values } from '../../web/contract/index.ts';
-
-const STATUS: Record<ErrorCode, number> = {
-  bad_request: 400, not_found: 404, too_large: 413, unavailable: 503, busy: 503, timeout: 504, model_failed: 500,
-  // HTTP queries are never live frames, so never dropped; were one, a newer request replaced it.
-  dropped: 409,
-};
-
-export function sendError(reply: FastifyReply, err: unknown): FastifyReply {
-  const e = toBridgeError(err);
-  if (e.retryAfterSeconds !== undefined) reply.header('Retry-After', String(e.retryAfterSeconds));
-  return reply.status(STATUS[e.code]).send({ error: e.message });
-}
+import type { BridgeCore } from '../../core/core.ts';
+import { BridgeError } from '../../core/errors.ts';
+import { toJson } from '../../core/values.ts';
+import type { Values } from '../../../web/contract/index.ts';
+import { sendError } from './errors.ts';
 
 interface ModelParams { id: string }
 
-export function httpProtocol(app: FastifyInstance, core: BridgeCore, health: () => Record<string, unknown>): void {
+/** `listeners`: every listener's address by name, for /health. */
+export function addQueryRoutes(app: FastifyInstance, core: BridgeCore, listeners: Readonly<Record<string, string>>): void {
   // JSON or an image, nothing else: anything else is a 415 (docs/protocols.md).
   app.removeContentTypeParser('text/plain');
   // An image body is the model's image input as it is: no base64 on the way in.
@@ -69,7 +59,7 @@ export function httpProtocol(app: FastifyInstance, core: BridgeCore, health: () 
     const models = core.models().map((m) => ({ id: m.id, state: m.state, backend: m.backend ?? null, pages: m.pages, dropped: dropped[m.id] ?? 0 }));
     const { rss, heapUsed } = process.memoryUsage();
     return {
-      status: models.some((m) => m.state === 'ready') ? 'ok' : 'waiting', pages: core.pageCount, models, ...health(),
+      status: models.some((m) => m.state === 'ready') ? 'ok' : 'waiting', pages: core.pageCount, models, listeners,
       clients: core.clientCounts(),
       memory: { rssBytes: rss, heapUsedBytes: heapUsed },
     };

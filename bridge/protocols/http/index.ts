@@ -1,0 +1,33 @@
+// The HTTP listener (--http-port): the page and its models, Runway's HTTP API and /health. Its server
+// also carries the relay (bridge/relay/server.ts) and Socket.IO (bridge/protocols/socketio.ts).
+import type { AddressInfo } from 'node:net';
+import type { HttpOffer, ListenerModule, PortOptions } from '../../listener-module.ts';
+import { urlOf } from '../../listener.ts';
+import { createHttpServer } from './server.ts';
+import { addQueryRoutes } from './routes.ts';
+
+export interface HttpOptions extends PortOptions {
+  /** The built page to serve (--static-dir). */
+  staticDir: string;
+}
+
+export const httpListener: ListenerModule<HttpOptions, object, HttpOffer> = {
+  name: 'http',
+  portFlag: '--http-port',
+  ownOptions: (o) => ({ host: o.host, port: o.httpPort, maxBytes: o.maxBody, staticDir: o.staticDir }),
+  async start({ core, access, log, listeners }, own) {
+    const app = await createHttpServer(access, log, own.maxBytes, own.staticDir);
+    addQueryRoutes(app, core, listeners);
+    try {
+      await app.listen({ host: own.host, port: own.port });
+    } catch (err) {
+      await app.close();
+      throw err;
+    }
+    return {
+      url: urlOf('http', own.host, (app.server.address() as AddressInfo).port),
+      httpServer: app.server,
+      close: () => app.close(),
+    };
+  },
+};

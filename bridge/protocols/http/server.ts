@@ -1,0 +1,29 @@
+// The HTTP server before its routes: the body limit, who may ask (Host, Private Network Access, CORS),
+// the page's files and the error answers. The query routes are routes.ts.
+import Fastify, { type FastifyInstance } from 'fastify';
+import fastifyCors from '@fastify/cors';
+import type { Access } from '../../access.ts';
+import type { Log } from '../../log.ts';
+import { servePageFiles } from './page-files.ts';
+import { answerErrors } from './errors.ts';
+
+export async function createHttpServer(access: Access, log: Log, maxBytes: number, staticDir: string): Promise<FastifyInstance> {
+  const app = Fastify({ bodyLimit: maxBytes, logger: false, forceCloseConnections: true });
+  app.addHook('onRequest', async (req, reply) => {
+    if (!access.hostAllowed(req.headers.host)) {
+      return reply.status(403).send({ error: `Host "${req.headers.host}" is not allowed: use 127.0.0.1 or localhost (DNS rebinding protection)` });
+    }
+    // Private Network Access: a public page must be told explicitly that it may reach localhost.
+    if (req.method === 'OPTIONS' && req.headers['access-control-request-private-network'] === 'true' &&
+      access.originAllowed(req.headers.origin)) {
+      reply.header('Access-Control-Allow-Private-Network', 'true');
+    }
+  });
+  await app.register(fastifyCors, {
+    origin: (origin, cb) => cb(null, access.originAllowed(origin)),
+    methods: ['GET', 'POST', 'OPTIONS'],
+  });
+  await servePageFiles(app, staticDir);
+  answerErrors(app, maxBytes, log);
+  return app;
+}

@@ -1,0 +1,34 @@
+// The bridge's end of one page's relay: what the core sends a page (queries, calls) goes out here as
+// frames (web/contract/frame.ts), those of one event-loop turn in one WebSocket message.
+import type { WebSocket } from 'ws';
+import {
+  encodeFrame, FrameBatcher,
+  type BridgeMessage, type CallPayload, type ModelAnnouncement, type PageCall, type QueryOptions, type Values,
+} from '../../web/contract/index.ts';
+import type { PageLink } from '../core/core.ts';
+
+let pageSerial = 0;
+
+export class PageConnection implements PageLink {
+  readonly id = `page-${++pageSerial}`;
+  models = new Map<string, ModelAnnouncement>();
+  private readonly out: FrameBatcher;
+
+  constructor(private readonly ws: WebSocket) {
+    this.out = new FrameBatcher((message) => { if (ws.readyState === ws.OPEN) ws.send(message); }, setImmediate);
+  }
+
+  send(message: BridgeMessage): void {
+    this.out.push(encodeFrame(message));
+  }
+
+  sendQuery(id: number, model: string, inputs: Values, options: QueryOptions): void {
+    if (this.ws.readyState !== this.ws.OPEN) throw new Error('the page connection is closing');
+    this.send({ type: 'query', id, model, inputs, ...options });
+  }
+
+  sendCall<K extends PageCall>(id: number, kind: K, payload: CallPayload<K>): void {
+    if (this.ws.readyState !== this.ws.OPEN) throw new Error('the page connection is closing');
+    this.send({ type: 'call', id, kind, payload } as BridgeMessage);
+  }
+}
