@@ -14,7 +14,7 @@ import type { HttpOffer, ListenerContext, ListenerModule, ResolvedOptions } from
 import { httpListener } from './protocols/http/index.ts';
 import { runtimeListener } from './protocols/runtime/index.ts';
 import { socketIoListener } from './protocols/socketio.ts';
-import { oscListener } from './protocols/osc.ts';
+import { oscListener } from './protocols/osc/index.ts';
 import { tcpListener } from './protocols/tcp.ts';
 import { labGraphListener } from './protocols/labgraph.ts';
 

@@ -6,7 +6,7 @@ import { execFile, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { promisify } from 'node:util';
 import osc from 'osc';
-import { MAX_DATAGRAM_BYTES, encodeReply, parseAddress, replyPort } from '../bridge/protocols/osc.ts';
+import { MAX_DATAGRAM_BYTES, encodeReply, parseAddress, replyPort } from '../bridge/protocols/osc/index.ts';
 import { dataUri, startHarness, until, type Harness } from './helpers/page.ts';
 import { OscClient } from './helpers/osc.ts';
 import { assertFaces } from './helpers/assertions.ts';

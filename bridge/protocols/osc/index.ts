@@ -2,82 +2,27 @@
 // runs the model, `/info` answers with the model's info; every output and failure of the model, whoever
 // caused it, goes to every connected client as `/data` or `/error`, one JSON string each. The same
 // addresses under `/models/<id>/` serve one model, and their replies carry that prefix.
-// Translation only: the core validates, runs and publishes; this module keeps who listens where.
+// Translation only: the core validates, runs and publishes; this folder keeps who listens where
+// (clients.ts), reads addresses and arguments (addresses.ts) and writes replies (replies.ts).
 import dgram, { type RemoteInfo } from 'node:dgram';
 import { isIP } from 'node:net';
 import osc, { type Argument, type OscMessage } from 'osc';
-import type { Values } from '../../web/contract/index.ts';
-import type { FailureEvent, OutputEvent } from '../core/core.ts';
-import { toBridgeError } from '../core/errors.ts';
-import { toJson } from '../core/values.ts';
-import type { Listener, ListenerContext, ListenerModule, PortOptions } from '../listener-module.ts';
-import { urlOf } from '../listener.ts';
-import { addressedAs } from './addressed.ts';
+import type { Values } from '../../../web/contract/index.ts';
+import type { FailureEvent, OutputEvent } from '../../core/core.ts';
+import { toBridgeError } from '../../core/errors.ts';
+import { toJson } from '../../core/values.ts';
+import type { Listener, ListenerContext, ListenerModule, PortOptions } from '../../listener-module.ts';
+import { urlOf } from '../../listener.ts';
+import { addressedAs } from '../addressed.ts';
+import { parseAddress, prefixOf, replyPort } from './addresses.ts';
+import { Clients, MAX_CLIENTS, clientKey, type Client } from './clients.ts';
+import { encodeReply } from './replies.ts';
+
+export { MAX_DATAGRAM_BYTES, encodeReply } from './replies.ts';
+export { parseAddress, replyPort, type OscAction, type OscTarget } from './addresses.ts';
+export { MAX_CLIENTS } from './clients.ts';
 
 const SOURCE = 'osc';
-
-/**
- * The largest reply sent as one datagram. UDP over IPv4 carries at most 65,507 bytes, and a larger reply
- * would arrive truncated or not at all (macOS even drops datagrams over 9,216 bytes by default), so a
- * reply over this becomes an `/error` that points to HTTP or TCP.
- */
-export const MAX_DATAGRAM_BYTES = 65_000;
-
-/** Clients one address space (`/` or `/models/<id>/`) may hold: a flood of connects cannot grow memory. */
-export const MAX_CLIENTS = 256;
-
-export type OscAction = 'query' | 'info' | 'connect' | 'disconnect';
-
-export interface OscTarget {
-  /** The model addressed, or undefined for the default model. */
-  model: string | undefined;
-  /** What this model's replies start with: '' or '/models/<id>'. */
-  prefix: string;
-  action: OscAction;
-}
-
-const ACTIONS = new Map<string, OscAction>([
-  ['/query', 'query'], ['/info', 'info'], ['/server/connect', 'connect'], ['/server/disconnect', 'disconnect'],
-]);
-
-/** What the addresses of a model start with: '' for the default model, else '/models/<id>'. */
-const prefixOf = (model: string | undefined) => (model === undefined ? '' : `/models/${model}`);
-
-/** `/query` → the default model's query; `/models/<id>/query` → model id's; undefined for anything else. */
-export function parseAddress(address: string): OscTarget | undefined {
-  const m = /^\/models\/([^/]+)(\/.*)$/.exec(address);
-  const model = m?.[1];
-  const action = ACTIONS.get(m ? m[2]! : address);
-  if (!action) return undefined;
-  return { model, prefix: prefixOf(model), action };
-}
-
-/**
- * Where replies go: the datagram's source port, or the port given as an optional int argument (for
- * tools that send from one socket and listen on another, such as oscsend and oscdump).
- */
-export function replyPort(args: readonly Argument[], sourcePort: number): number | { error: string } {
-  const given = args[0];
-  if (given === undefined) return sourcePort;
-  if (typeof given === 'number' && Number.isInteger(given) && given > 0 && given < 65536) return given;
-  return { error: `the optional argument is the port to reply to, an int 1-65535 (got ${JSON.stringify(given)})` };
-}
-
-/**
- * One reply as a datagram: `<prefix>/<kind>` with the JSON as its one string argument. One that would not
- * fit in a datagram is not sent truncated: it becomes `<prefix>/error` saying how large it is.
- */
-export function encodeReply(prefix: string, kind: 'data' | 'error' | 'info', value: unknown): Uint8Array {
-  const packet = osc.writePacket({ address: `${prefix}/${kind}`, args: [JSON.stringify(value)] }, { metadata: false });
-  if (packet.byteLength <= MAX_DATAGRAM_BYTES) return packet;
-  const what = kind === 'data' ? 'output' : kind === 'info' ? 'info' : 'error message';
-  const error = `the ${what} is ${packet.byteLength} bytes, too large for OSC (one UDP datagram holds at most ${MAX_DATAGRAM_BYTES}); ` +
-    'use HTTP (POST /query, GET /data) or TCP for outputs this large';
-  return osc.writePacket({ address: `${prefix}/error`, args: [JSON.stringify({ error })] }, { metadata: false });
-}
-
-interface Client { address: string; port: number }
-const clientKey = (c: Client) => `${c.address}:${c.port}`;
 
 export const oscListener: ListenerModule<PortOptions> = {
   name: 'osc',
@@ -101,8 +46,7 @@ async function startOsc(context: ListenerContext, own: PortOptions): Promise<Lis
   });
   const udp = new osc.UDPPort({ socket, metadata: false });
 
-  /** The clients of each address space, by prefix ('' for the default model). */
-  const spaces = new Map<string, Map<string, Client>>();
+  const clients = new Clients();
   // Never throws: it runs inside the core's event emission and after queries settle (maybe after close).
   const send = (to: Client, packet: Uint8Array) => {
     try {
@@ -111,7 +55,7 @@ async function startOsc(context: ListenerContext, own: PortOptions): Promise<Lis
       log.warn(`osc: could not send to ${clientKey(to)}: ${(err as Error).message}`);
     }
   };
-  const isConnected = (prefix: string, c: Client) => spaces.get(prefix)?.has(clientKey(c)) ?? false;
+  const isConnected = (prefix: string, c: Client) => clients.has(prefix, c);
 
   // Size gate before decoding: the port decodes every datagram itself unless its own 'data' listener goes.
   let sender: RemoteInfo | undefined;
@@ -200,24 +144,20 @@ async function startOsc(context: ListenerContext, own: PortOptions): Promise<Lis
         if (model !== undefined) {
           try { core.model(model); } catch (err) { fail(client, toBridgeError(err).message); return; }
         }
-        let clients = spaces.get(prefix);
-        if (!clients) spaces.set(prefix, (clients = new Map()));
-        if (!clients.has(clientKey(client)) && clients.size >= MAX_CLIENTS) {
+        const result = clients.connect(prefix, client);
+        if (result === 'full') {
           fail(client, `${MAX_CLIENTS} OSC clients are connected to ${prefix || '/'} already, the most allowed; send /server/disconnect from one first`);
           return;
         }
-        if (!clients.has(clientKey(client))) core.clientChange('osc', 1);
-        clients.set(clientKey(client), client);
+        if (result === 'added') core.clientChange('osc', 1);
         log.info(`osc: ${clientKey(client)} connected to ${prefix || 'the default model'}`);
         return;
       }
       case 'disconnect': {
-        const clients = spaces.get(prefix);
-        if (clients?.delete(clientKey(client))) {
+        if (clients.disconnect(prefix, client)) {
           core.clientChange('osc', -1);
           log.info(`osc: ${clientKey(client)} disconnected from ${prefix || 'the default model'}`);
         }
-        if (clients?.size === 0) spaces.delete(prefix);
         return;
       }
     }
@@ -228,11 +168,11 @@ async function startOsc(context: ListenerContext, own: PortOptions): Promise<Lis
     let json: unknown;
     for (const id of addressedAs(model, core.defaultModel)) {
       const prefix = prefixOf(id);
-      const clients = spaces.get(prefix);
-      if (!clients?.size) continue;
+      const to = [...clients.of(prefix)];
+      if (!to.length) continue;
       json ??= value();
       const packet = encodeReply(prefix, kind, json);
-      for (const client of clients.values()) send(client, packet);
+      for (const client of to) send(client, packet);
     }
   }
   const onOutput = ({ model, outputs }: OutputEvent) => broadcast(model, 'data', () => toJson(outputs as Values));

@@ -1,0 +1,25 @@
+// What the OSC listener sends back: `<prefix>/data`, `<prefix>/error` and `<prefix>/info`, one JSON string
+// each, as Runway's OSC server did.
+import osc from 'osc';
+
+/**
+ * The largest reply sent as one datagram. UDP over IPv4 carries at most 65,507 bytes, and a larger reply
+ * would arrive truncated or not at all (macOS even drops datagrams over 9,216 bytes by default), so a
+ * reply over this becomes an `/error` that points to HTTP or TCP.
+ */
+export const MAX_DATAGRAM_BYTES = 65_000;
+
+export type ReplyKind = 'data' | 'error' | 'info';
+
+/**
+ * One reply as a datagram: `<prefix>/<kind>` with the JSON as its one string argument. One that would not
+ * fit in a datagram is not sent truncated: it becomes `<prefix>/error` saying how large it is.
+ */
+export function encodeReply(prefix: string, kind: ReplyKind, value: unknown): Uint8Array {
+  const packet = osc.writePacket({ address: `${prefix}/${kind}`, args: [JSON.stringify(value)] }, { metadata: false });
+  if (packet.byteLength <= MAX_DATAGRAM_BYTES) return packet;
+  const what = kind === 'data' ? 'output' : kind === 'info' ? 'info' : 'error message';
+  const error = `the ${what} is ${packet.byteLength} bytes, too large for OSC (one UDP datagram holds at most ${MAX_DATAGRAM_BYTES}); ` +
+    'use HTTP (POST /query, GET /data) or TCP for outputs this large';
+  return osc.writePacket({ address: `${prefix}/error`, args: [JSON.stringify({ error })] }, { metadata: false });
+}
