@@ -3,7 +3,7 @@
 // send nothing, the datagram and body limits, timeouts and a page leaving.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ECHO, FAKE_MODELS, PICTURE } from './helpers/fake-page-answers.ts';
+import { CANNED_FACES, ECHO, FAKE_MODELS, PICTURE } from './helpers/fake-page-answers.ts';
 import { startFakeBridge, type FakeBridge } from './helpers/fake-page.ts';
 import { fixture } from './helpers/fixtures.ts';
 import { OscClient } from './helpers/osc.ts';
@@ -110,13 +110,29 @@ describe('OSC against a fake page', () => {
     assert.deepEqual(await c.nextJson('/models/mirror/data', WAIT_MS), { image: `data:image/jpeg;base64,${jpeg.toString('base64')}` });
   });
 
+  it('/query b <JPEG or PNG bytes> is a query with that image as the model’s first image input', async () => {
+    const c = await client();
+    const jpeg = fixture('astronaut-256.jpg');
+    c.send('/models/picture/query', { type: 'b', value: new Uint8Array(jpeg) });
+    assert.deepEqual(await c.nextJson('/models/picture/data', WAIT_MS), { faces: CANNED_FACES, received: jpeg.byteLength });
+    c.send('/models/mirror/query', { type: 'b', value: new Uint8Array(jpeg) });
+    assert.deepEqual(await c.nextJson('/models/mirror/data', WAIT_MS), { image: `data:image/jpeg;base64,${jpeg.toString('base64')}` });
+    const page = f.page.queries.at(-1)!;
+    assert.equal(page.model, 'mirror');
+    assert.deepEqual(Buffer.from(page.inputs.image as Uint8Array), jpeg, 'the page got the bytes as sent');
+  });
+
   it('errors go to the sender as <prefix>/error {error}: arguments, JSON, inputs, models, addresses, reply ports', async () => {
     const c = await client();
     const ids = FAKE_MODELS.map((m) => m.id).join(', ');
+    const takes = '/query takes one argument: s (the input JSON) or b (a JPEG or PNG image); got ';
     const cases: [() => void, string, string][] = [
-      [() => c.send('/query'), '/error', '/query takes one string argument, the input JSON (got 0 arguments)'],
-      [() => c.send('/query', 42), '/error', '/query takes one string argument, the input JSON (got 1 argument of type number)'],
-      [() => c.send('/query', '{"x": 1}', '{"x": 2}'), '/error', '/query takes one string argument, the input JSON (got 2 arguments of type string)'],
+      [() => c.send('/query'), '/error', `${takes}nothing`],
+      [() => c.send('/query', 42), '/error', `${takes}f`],
+      [() => c.send('/query', int(42), 1.5), '/error', `${takes}i f`],
+      [() => c.send('/query', '{"x": 1}', '{"x": 2}'), '/error', `${takes}s s`],
+      [() => c.send('/query', { type: 'b', value: new Uint8Array([1, 2, 3]) }), '/error', '"echo" takes no image input; send /query s <the input JSON>'],
+      [() => c.send('/models/picture/query', { type: 'b', value: new Uint8Array([1, 2, 3]) }), '/models/picture/error', 'input "image" does not decode as an image (3 bytes, neither JPEG, PNG, GIF, WebP nor BMP)'],
       [() => c.send('/models/echo/query', '{"x": '), '/models/echo/error', 'the argument of /models/echo/query is not JSON ('],
       [() => c.send('/query', '{"x": "one"}'), '/error', 'input "x" must be number: expected a number'],
       [() => c.send('/query', '[1]'), '/error', 'the query must be a JSON object of inputs ("x")'],
@@ -126,8 +142,10 @@ describe('OSC against a fake page', () => {
       [() => c.send('/models/loading/query', '{"x": 1}'), '/models/loading/error', '"loading" is not ready on any page (loading)'],
       [() => c.send('/data'), '/error', 'unknown OSC address /data: use /server/connect, /server/disconnect, /query, /info, or the same under /models/<id>/'],
       [() => c.send('/models/echo/other'), '/error', 'unknown OSC address /models/echo/other: use /server/connect, /server/disconnect, /query, /info, or the same under /models/<id>/'],
-      [() => c.send('/info', '57200'), '/error', '/info: the optional argument is the port to reply to, an int 1-65535 (got "57200")'],
-      [() => c.send('/server/connect', int(70_000)), '/error', '/server/connect: the optional argument is the port to reply to, an int 1-65535 (got 70000)'],
+      [() => c.send('/info', '57200'), '/error', '/info: the optional argument is the port to reply to, i or f, a whole number 1-65535 (got s "57200")'],
+      [() => c.send('/server/connect', int(70_000)), '/error', '/server/connect: the optional argument is the port to reply to, i or f, a whole number 1-65535 (got i 70000)'],
+      [() => c.send('/server/connect', 9000.5), '/error', '/server/connect: the optional argument is the port to reply to, i or f, a whole number 1-65535 (got f 9000.5)'],
+      [() => c.send('/server/connect', int(9000), 'xml'), '/error', '/server/connect takes an optional port to reply to (i or f, a whole number 1-65535), then optionally s "numeric" (numbers instead of JSON; then optionally the slot count, i or f, a whole number 0 or more) or s "json"; got i 9000 s "xml"'],
     ];
     for (const [send, address, error] of cases) {
       send();

@@ -6,7 +6,7 @@ import { execFile, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { promisify } from 'node:util';
 import osc from 'osc';
-import { MAX_DATAGRAM_BYTES, encodeReply, parseAddress, replyPort } from '../bridge/protocols/osc/index.ts';
+import { MAX_DATAGRAM_BYTES, connectArgs, encodeReply, parseAddress, queryInput, replyPort } from '../bridge/protocols/osc/index.ts';
 import { dataUri, startHarness, until, type Harness } from './helpers/page.ts';
 import { OscClient } from './helpers/osc.ts';
 import { assertFaces } from './helpers/assertions.ts';
@@ -15,7 +15,9 @@ import { assertFaces } from './helpers/assertions.ts';
 const FACE_JSON = JSON.stringify({ image: dataUri('astronaut-256.jpg', 'image/jpeg') });
 const MAX_BODY = 60_000;
 
-
+const i = (value: number) => ({ type: 'i', value });
+const f = (value: number) => ({ type: 'f', value });
+const s = (value: string) => ({ type: 's', value });
 const decode = (bytes: Uint8Array) => osc.readPacket(bytes, { metadata: false }) as { address: string; args: unknown[] };
 
 describe('OSC addresses and replies (pure)', () => {
@@ -31,12 +33,37 @@ describe('OSC addresses and replies (pure)', () => {
     }
   });
 
-  it('takes the reply port from an optional int argument, else the source port', () => {
-    assert.equal(replyPort([], 50_000), 50_000);
-    assert.equal(replyPort([57200], 50_000), 57200);
-    assert.match((replyPort(['57200'], 1) as { error: string }).error, /int 1-65535 \(got "57200"\)/);
-    assert.match((replyPort([70_000], 1) as { error: string }).error, /int 1-65535/);
-    assert.match((replyPort([1.5], 1) as { error: string }).error, /int 1-65535/);
+  it('takes the reply port from an optional first argument, i or a whole f (as Pd sends it), else none', () => {
+    assert.equal(replyPort([]), undefined);
+    assert.equal(replyPort([i(57200)]), 57200);
+    assert.equal(replyPort([f(9000)]), 9000);
+    assert.equal(replyPort([i(9000), s('numeric')]), 9000);
+    assert.equal((replyPort([s('57200')]) as { error: string }).error, 'the optional argument is the port to reply to, i or f, a whole number 1-65535 (got s "57200")');
+    assert.match((replyPort([i(70_000)]) as { error: string }).error, /\(got i 70000\)$/);
+    assert.match((replyPort([f(1.5)]) as { error: string }).error, /\(got f 1\.5\)$/);
+  });
+
+  it('reads /server/connect [port] [s numeric [slots] | s json]', () => {
+    assert.deepEqual(connectArgs('/server/connect', []), {});
+    assert.deepEqual(connectArgs('/server/connect', [f(9000)]), { port: 9000 });
+    assert.deepEqual(connectArgs('/server/connect', [i(9000), s('numeric')]), { port: 9000, format: 'numeric' });
+    assert.deepEqual(connectArgs('/server/connect', [i(9000), s('numeric'), i(4)]), { port: 9000, format: 'numeric', slots: 4 });
+    assert.deepEqual(connectArgs('/server/connect', [s('numeric'), f(0)]), { format: 'numeric', slots: 0 });
+    assert.deepEqual(connectArgs('/server/connect', [s('json')]), { format: 'json' });
+    for (const bad of [[s('xml')], [i(9000), s('json'), i(4)], [i(9000), s('numeric'), f(1.5)], [i(9000), i(9001)], [s('numeric'), i(1), i(2)]]) {
+      assert.match((connectArgs('/server/connect', bad) as { error: string }).error, /^\/server\/connect takes an optional port to reply to \(i or f, a whole number 1-65535\), then optionally s "numeric" .*; got /, JSON.stringify(bad));
+    }
+    assert.match((connectArgs('/server/connect', [i(9000), i(9001)]) as { error: string }).error, /; got i 9000 i 9001$/);
+    assert.equal((connectArgs('/server/connect', [i(0)]) as { error: string }).error, '/server/connect: the optional argument is the port to reply to, i or f, a whole number 1-65535 (got i 0)');
+  });
+
+  it('reads /query s <JSON> or b <image>; anything else is an error naming type tags', () => {
+    assert.deepEqual(queryInput('/query', [s('{"x": 1}')]), { json: '{"x": 1}' });
+    assert.deepEqual(queryInput('/query', [{ type: 'b', value: new Uint8Array([0xff, 0xd8]) }]), { image: new Uint8Array([0xff, 0xd8]) });
+    const takes = '/query takes one argument: s (the input JSON) or b (a JPEG or PNG image); got ';
+    assert.equal((queryInput('/query', []) as { error: string }).error, `${takes}nothing`);
+    assert.equal((queryInput('/query', [i(1), f(2)]) as { error: string }).error, `${takes}i f`);
+    assert.equal((queryInput('/query', [[i(1), i(2)], { type: 'T', value: true }]) as { error: string }).error, `${takes}[i i] T`);
   });
 
   it('encodes a reply as one JSON string under the prefix', () => {
@@ -202,7 +229,7 @@ describe('OSC through the real page', () => {
     assert.equal(data.length, good, JSON.stringify(replies).slice(0, 500));
     for (const d of data) assertFaces(d.value);
     assert.equal(errors.filter((e) => /the argument of \/query is not JSON/.test(e)).length, good + 1, errors.join('\n'));
-    assert.equal(errors.filter((e) => /\/query takes one string argument, the input JSON \(got 1 argument of type number\)/.test(e)).length, 1, errors.join('\n'));
+    assert.equal(errors.filter((e) => /^\/query takes one argument: s \(the input JSON\) or b \(a JPEG or PNG image\); got f$/.test(e)).length, 1, errors.join('\n'));
     c.send('/info');
     assert.ok((await c.nextJson('/info')).inputs, 'nothing else came before the /info answer');
   });

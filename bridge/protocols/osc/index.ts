@@ -6,20 +6,20 @@
 // (clients.ts), reads addresses and arguments (addresses.ts) and writes replies (replies.ts).
 import dgram, { type RemoteInfo } from 'node:dgram';
 import { isIP } from 'node:net';
-import osc, { type Argument, type OscMessage } from 'osc';
+import osc, { type OscMessage } from 'osc';
 import type { Values } from '../../../web/contract/index.ts';
 import type { FailureEvent, OutputEvent } from '../../core/core.ts';
-import { toBridgeError } from '../../core/errors.ts';
+import { BridgeError, toBridgeError } from '../../core/errors.ts';
 import { toJson } from '../../core/values.ts';
 import type { Listener, ListenerContext, ListenerModule, PortOptions } from '../../listener-module.ts';
 import { urlOf } from '../../listener.ts';
 import { addressedAs } from '../addressed.ts';
-import { parseAddress, prefixOf, replyPort } from './addresses.ts';
+import { connectArgs, parseAddress, prefixOf, queryInput, replyPort, type OscArg } from './addresses.ts';
 import { Clients, MAX_CLIENTS, clientKey, type Client } from './clients.ts';
 import { encodeReply } from './replies.ts';
 
 export { MAX_DATAGRAM_BYTES, encodeReply } from './replies.ts';
-export { parseAddress, replyPort, type OscAction, type OscTarget } from './addresses.ts';
+export { OSC_ADDRESSES, connectArgs, parseAddress, queryInput, replyPort, type OscAction, type OscAddressSpec, type OscTarget } from './addresses.ts';
 export { MAX_CLIENTS } from './clients.ts';
 
 const SOURCE = 'osc';
@@ -44,7 +44,8 @@ async function startOsc(context: ListenerContext, own: PortOptions): Promise<Lis
     socket.close();
     throw err;
   });
-  const udp = new osc.UDPPort({ socket, metadata: false });
+  // With type tags: a float port and a blob read as what they are (addresses.ts).
+  const udp = new osc.UDPPort({ socket, metadata: true, unpackSingleArgs: false });
 
   const clients = new Clients();
   // Never throws: it runs inside the core's event emission and after queries settle (maybe after close).
@@ -66,7 +67,9 @@ async function startOsc(context: ListenerContext, own: PortOptions): Promise<Lis
       return;
     }
     sender = info;
-    try { udp.decodeOSC(data, info); } finally { sender = undefined; }
+    // A copy at offset 0: the osc package reads a blob at its offset in the whole ArrayBuffer, which for a
+    // Buffer that is a slice of a larger one is the wrong place.
+    try { udp.decodeOSC(new Uint8Array(data), info); } finally { sender = undefined; }
   });
   // The osc package reports undecodable datagrams (and failed sends) as 'error': log them, keep listening.
   udp.on('error', (err) => {
@@ -86,7 +89,7 @@ async function startOsc(context: ListenerContext, own: PortOptions): Promise<Lis
   });
 
   function onMessage(message: OscMessage, info: RemoteInfo) {
-    const args: Argument[] = Array.isArray(message.args) ? message.args : message.args === undefined ? [] : [message.args];
+    const args = (message.args ?? []) as OscArg[];
     const asker: Client = { address: info.address, port: info.port };
     const target = parseAddress(message.address);
     if (!target) {
@@ -99,17 +102,30 @@ async function startOsc(context: ListenerContext, own: PortOptions): Promise<Lis
     const fail = (to: Client, error: string) => send(to, encodeReply(prefix, 'error', { error }));
 
     if (action === 'query') {
-      const [input] = args;
-      if (args.length !== 1 || typeof input !== 'string') {
-        fail(asker, `${message.address} takes one string argument, the input JSON (got ${args.length} argument${args.length === 1 ? '' : 's'}${args.length ? ` of type ${typeof input}` : ''})`);
+      const input = queryInput(message.address, args);
+      if ('error' in input) {
+        fail(asker, input.error);
         return;
       }
       let inputs: unknown;
-      try {
-        inputs = JSON.parse(input);
-      } catch (err) {
-        fail(asker, `the argument of ${message.address} is not JSON (${(err as Error).message})`);
-        return;
+      if ('image' in input) {
+        // The model's (first) image input, as an HTTP image body is.
+        try {
+          const view = core.model(model);
+          const port = view.info.inputs.find((p) => p.type === 'image');
+          if (!port) throw new BridgeError('bad_request', `"${view.id}" takes no image input; send ${message.address} s <the input JSON>`);
+          inputs = { [port.name]: input.image };
+        } catch (err) {
+          fail(asker, toBridgeError(err).message);
+          return;
+        }
+      } else {
+        try {
+          inputs = JSON.parse(input.json);
+        } catch (err) {
+          fail(asker, `the argument of ${message.address} is not JSON (${(err as Error).message})`);
+          return;
+        }
       }
       // Connected clients hear the outcome from the core's events; anyone else gets it here. Each query is
       // a live frame (latest wins in the core): one dropped for a newer frame from the same sender gets
@@ -126,11 +142,12 @@ async function startOsc(context: ListenerContext, own: PortOptions): Promise<Lis
       return;
     }
 
-    const port = replyPort(args, info.port);
-    if (typeof port !== 'number') {
-      fail(asker, `${message.address}: ${port.error}`);
+    const given = action === 'info' ? replyPort(args) : connectArgs(message.address, args);
+    if (given !== undefined && typeof given === 'object' && 'error' in given) {
+      fail(asker, action === 'info' ? `${message.address}: ${given.error}` : given.error);
       return;
     }
+    const port = typeof given === 'number' ? given : given?.port ?? info.port;
     const client: Client = { address: info.address, port };
     switch (action) {
       case 'info':
