@@ -4,6 +4,15 @@ export interface BridgeOptions {
   httpPort: number;
   socketioPort: number;
   oscPort: number;
+  /**
+   * Runway's OSC reply port: a `/server/connect` without a port reaches it besides the source port
+   * (Runway's Processing examples listen on 57200 and send from another socket). 0: only the source port.
+   */
+  oscReplyPort: number;
+  /** Seconds an OSC registration lives without a datagram from its host. */
+  oscClientTtl: number;
+  /** OSC clients that do not say otherwise get numbers instead of Runway's JSON. */
+  oscNumeric: boolean;
   labgraphPort: number;
   tcpPort: number;
   runtimePort: number;
@@ -45,6 +54,12 @@ export const defaults: BridgeOptions = {
   httpPort: 8000,
   socketioPort: 3000,
   oscPort: 57100,
+  oscReplyPort: 57200,
+  // Long: re-runs are replaced and a disconnect finds its sketch through the reply port, so this only
+  // clears tools gone without a word, while a sketch that only listens (Runway's Processing library
+  // connects once, in setup) must not be cut off soon (docs/protocols.md, OSC).
+  oscClientTtl: 3600,
+  oscNumeric: false,
   labgraphPort: 9000,
   tcpPort: 6000,
   runtimePort: 8765,
@@ -66,7 +81,7 @@ export const defaults: BridgeOptions = {
 };
 
 /** How an option's value is checked (and, on the command line, parsed). */
-export type OptionKind = 'port' | 'positive' | 'text' | 'list' | 'switch';
+export type OptionKind = 'port' | 'port-or-off' | 'positive' | 'text' | 'list' | 'switch';
 
 export interface OptionSpec {
   key: keyof BridgeOptions;
@@ -86,6 +101,9 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { key: 'httpPort', flag: '--http-port <port>', kind: 'port', help: 'page, Runway HTTP API, /runtime relay, Socket.IO' },
   { key: 'socketioPort', flag: '--socketio-port <port>', kind: 'port', help: 'Socket.IO on its own port' },
   { key: 'oscPort', flag: '--osc-port <port>', kind: 'port', help: 'OSC over UDP' },
+  { key: 'oscReplyPort', flag: '--osc-reply-port <port>', kind: 'port-or-off', help: "OSC: a /server/connect without a port reaches this port too, as Runway's did (0: only the source port)" },
+  { key: 'oscClientTtl', flag: '--osc-client-ttl <seconds>', kind: 'positive', help: 'OSC: a registration expires after this long without a datagram from its host' },
+  { key: 'oscNumeric', flag: '--osc-numeric', kind: 'switch', help: "OSC: clients that do not say otherwise get numbers instead of Runway's JSON" },
   { key: 'labgraphPort', flag: '--labgraph-port <port>', kind: 'port', help: 'LabGraph WebSocket API' },
   { key: 'tcpPort', flag: '--tcp-port <port>', kind: 'port', help: 'length-prefixed TCP' },
   { key: 'runtimePort', flag: '--runtime-port <port>', kind: 'port', help: 'runtime WebSocket (action messages)' },
@@ -116,6 +134,11 @@ export function checkOption(spec: OptionSpec, value: unknown): unknown {
     case 'port':
       if (typeof number !== 'number' || !Number.isInteger(number) || number < 0 || number > 65535) {
         throw new Error(`${flag} must be a port number 0-65535 (0 picks a free one)`);
+      }
+      return number;
+    case 'port-or-off':
+      if (typeof number !== 'number' || !Number.isInteger(number) || number < 0 || number > 65535) {
+        throw new Error(`${flag} must be a port number 0-65535 (0 turns it off)`);
       }
       return number;
     case 'positive':

@@ -39,6 +39,12 @@ describe('options: one check for the command line and startBridge()', () => {
     assert.throws(() => resolveOptions({ quiet: 'yes' as never }), /--quiet is on or off/);
     assert.throws(() => resolveOptions({ headless: 1 as never }), /"headless" is true or false/);
     assert.throws(() => resolveOptions({ tcpport: 1 } as never), /unknown option "tcpport"/);
+    assert.throws(() => resolveOptions({ oscReplyPort: 70000 }), /--osc-reply-port must be a port number 0-65535 \(0 turns it off\)/);
+    assert.throws(() => resolveOptions({ oscClientTtl: 0 }), /--osc-client-ttl must be a positive number/);
+    assert.throws(() => resolveOptions({ oscNumeric: 'yes' as never }), /--osc-numeric is on or off/);
+    assert.deepEqual(
+      (({ oscReplyPort, oscClientTtl, oscNumeric }) => ({ oscReplyPort, oscClientTtl, oscNumeric }))(resolveOptions({ oscReplyPort: 0 })),
+      { oscReplyPort: 0, oscClientTtl: 3600, oscNumeric: false });
   });
 
   it('takes numbers as the command line gives them, as text', () => {

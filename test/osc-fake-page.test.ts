@@ -1,13 +1,14 @@
 // OSC over UDP against the real bridge and a fake page (no browser), with the `osc` package as client:
 // addresses, reply ports and address spaces, every error as `/error` to its sender, dropped frames that
 // send nothing, the datagram and body limits, timeouts and a page leaving.
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { createSocket } from 'node:dgram';
 import assert from 'node:assert/strict';
 import { CANNED_FACES, ECHO, FAKE_MODELS, PICTURE } from './helpers/fake-page-answers.ts';
 import { startFakeBridge, type FakeBridge } from './helpers/fake-page.ts';
 import { fixture } from './helpers/fixtures.ts';
 import { OscClient } from './helpers/osc.ts';
-import { until } from './helpers/wait.ts';
+import { sleep, until } from './helpers/wait.ts';
 
 const MAX_BODY = 48 * 1024;
 const WAIT_MS = 10_000;
@@ -237,5 +238,195 @@ describe('OSC against a fake page', () => {
     await each(40_001, 40_256, '/models/broken/server/disconnect');
     c.send('/models/broken/server/disconnect');
     await until(async () => (((await (await fetch(`${f.url}/health`)).json()) as any).clients.osc ?? 0) === before, WAIT_MS, 'every client gone');
+  });
+});
+
+/** A UDP port that was free a moment ago. */
+async function freeUdpPort(): Promise<number> {
+  const s = createSocket('udp4');
+  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
+  const { port } = s.address();
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+// Tools as they are: Runway's Processing examples listen on Runway's reply port and send from another
+// socket; Pd, Max and oscsend/oscdump send from one socket and listen on another, given as a port
+// (Pd's as a float). Each test's sockets are "sender" and "listener" apart.
+describe('OSC with tools that send and listen on different sockets', () => {
+  let f: FakeBridge;
+  let runwayPort: number;
+  let sockets: OscClient[] = [];
+  /** A socket on a free port, or on `port`: a tool's sender or its listener. */
+  const tool = async (local: { address?: string; port?: number } = {}) => {
+    const c = await OscClient.open(f.listeners.osc!, local);
+    sockets.push(c);
+    return c;
+  };
+  /** Every datagram `c` sent before has been handled once its /info is answered (at its own port). */
+  const handled = async (c: OscClient) => {
+    c.send('/info');
+    const m = await c.next('/info', WAIT_MS);
+    assert.equal(m.address, '/info', `expected nothing before /info, got ${m.address} ${JSON.stringify(m.args).slice(0, 200)}`);
+  };
+  const oscClients = async () => (((await (await fetch(`${f.url}/health`)).json()) as any).clients.osc ?? 0) as number;
+  const httpQuery = (x: number) => fetch(`${f.url}/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ x }) });
+
+  before(async () => {
+    // Runway's reply port, 57200 by default: a free one here, so that no real listener on 57200 is disturbed.
+    runwayPort = await freeUdpPort();
+    f = await startFakeBridge({ model: 'echo', oscReplyPort: runwayPort });
+  });
+  afterEach(() => {
+    for (const c of sockets) c.close();
+    sockets = [];
+  });
+  after(async () => { await f?.close(); });
+
+  it('Runway’s 2018 Processing examples: /server/connect without a port reaches the reply port too; a re-run replaces its registration; a disconnect from yet another socket finds it', async () => {
+    const sketch = await tool({ port: runwayPort }); // new OscP5(this, 57200)
+    const before = await oscClients();
+    const run1 = await tool(); // oscP5 0.9.9 sends from a port of its own
+    run1.send('/server/connect');
+    run1.send('/query', JSON.stringify({ x: 1 }));
+    assert.deepEqual(await sketch.nextJson('/data', WAIT_MS), { y: 1 });
+    assert.deepEqual(await run1.nextJson('/data', WAIT_MS), { y: 1 }, 'the source port is still one of its ports');
+    assert.equal(await oscClients(), before + 1);
+
+    // Run again twice, each time from a new socket, the old run's disconnect never sent.
+    const run2 = await tool();
+    run2.send('/server/connect');
+    await handled(run2);
+    const run3 = await tool();
+    run3.send('/server/connect');
+    await handled(run3);
+    assert.equal(await oscClients(), before + 1, 'one registration, not three');
+    run3.send('/query', JSON.stringify({ x: 2 }));
+    assert.deepEqual(await sketch.nextJson('/data', WAIT_MS), { y: 2 });
+    assert.deepEqual(await run3.nextJson('/data', WAIT_MS), { y: 2 });
+    for (const c of [sketch, run1, run2, run3]) await handled(c);
+
+    // The sketch's /server/disconnect leaves from yet another port: the reply port finds the registration.
+    const quit = await tool();
+    quit.send('/server/disconnect');
+    await handled(quit);
+    assert.equal(await oscClients(), before);
+    await httpQuery(3);
+    for (const c of [sketch, run3]) await handled(c);
+    assert.ok(f.log.infos.some((l) => l === `osc: 127.0.0.1:${run3.port}+${runwayPort} connected to the default model, replacing 127.0.0.1:${run2.port}+${runwayPort}`), f.log.infos.join('\n'));
+  });
+
+  it('a sketch that sends from the reply port itself (Runway’s library, SRSP) is one destination: each reply once', async () => {
+    const sketch = await tool({ port: runwayPort });
+    sketch.send('/server/connect');
+    sketch.send('/query', JSON.stringify({ x: 4 }));
+    assert.deepEqual(await sketch.nextJson('/data', WAIT_MS), { y: 4 });
+    await handled(sketch);
+    sketch.send('/server/disconnect');
+    await handled(sketch);
+  });
+
+  it('Pd’s [oscformat] sends the port as a float: /server/connect f <port> and /info f <port>; a patch opened again replaces its registration', async () => {
+    const before = await oscClients();
+    const netreceive = await tool();
+    const netsend = await tool();
+    netsend.send('/server/connect', netreceive.port); // the test client sends plain numbers as f
+    netsend.send('/info', netreceive.port);
+    assert.deepEqual(await netreceive.nextJson('/info', WAIT_MS), ECHO.info);
+    await httpQuery(5);
+    assert.deepEqual(await netreceive.nextJson('/data', WAIT_MS), { y: 5 });
+    const again = await tool(); // the patch opened again: a new [netsend], the same [netreceive] port
+    again.send('/server/connect', netreceive.port);
+    await handled(again);
+    assert.equal(await oscClients(), before + 1);
+    await httpQuery(6);
+    assert.deepEqual(await netreceive.nextJson('/data', WAIT_MS), { y: 6 });
+    await handled(netreceive);
+    again.send('/server/disconnect', netreceive.port);
+    await handled(again);
+    assert.equal(await oscClients(), before);
+  });
+
+  it('re-runs never reach the limit of 256: 300 runs, each connecting without a port from a new socket, leave one registration', async () => {
+    const sketch = await tool({ port: runwayPort });
+    const before = await oscClients();
+    for (let run = 0; run < 300; run++) {
+      const c = await OscClient.open(f.listeners.osc!);
+      c.send('/models/broken/server/connect');
+      // Now and then wait until the bridge has read them: a burst past its receive buffer would be lost.
+      if (run % 32 === 31) await handled(c);
+      c.close();
+    }
+    await handled(sketch);
+    assert.equal(await oscClients(), before + 1);
+    // A full space would have answered the last runs' connects with /error at the reply port: nothing came.
+    sketch.send('/models/broken/server/disconnect');
+    await handled(sketch);
+    assert.equal(await oscClients(), before);
+  });
+
+  it('/server/connect i <port> s numeric i <slots> stores the choice (the answers stay JSON until the numeric encoder is there)', async () => {
+    const listener = await tool();
+    const sender = await tool();
+    sender.send('/server/connect', int(listener.port), 'numeric', int(4));
+    await handled(sender);
+    assert.ok(f.log.infos.includes(`osc: 127.0.0.1:${listener.port} (numeric) connected to the default model`), f.log.infos.join('\n'));
+    await httpQuery(7);
+    assert.deepEqual(await listener.nextJson('/data', WAIT_MS), { y: 7 });
+    sender.send('/server/disconnect', int(listener.port), 'numeric', int(4));
+    await handled(sender);
+  });
+});
+
+describe('OSC registrations over time (--osc-client-ttl), and --osc-numeric', () => {
+  const TTL_S = 0.5;
+  let f: FakeBridge;
+  let sockets: OscClient[] = [];
+  const tool = async () => {
+    const c = await OscClient.open(f.listeners.osc!);
+    sockets.push(c);
+    return c;
+  };
+  const oscClients = async () => (((await (await fetch(`${f.url}/health`)).json()) as any).clients.osc ?? 0) as number;
+  before(async () => { f = await startFakeBridge({ model: 'echo', oscClientTtl: TTL_S, oscNumeric: true }); });
+  after(async () => {
+    for (const c of sockets) c.close();
+    await f?.close();
+  });
+
+  it('a registration lives while its host sends anything, from any socket, and expires after the TTL without', async () => {
+    const listener = await tool();
+    const sender = await tool();
+    const other = await tool();
+    sender.send('/server/connect', int(listener.port), 'json');
+    sender.send('/info', int(listener.port));
+    await listener.nextJson('/info', WAIT_MS);
+    assert.equal(await oscClients(), 1);
+    // Three TTLs of datagrams from another socket of the same host, a malformed one among them.
+    for (let i = 0; i < 15; i++) {
+      if (i === 7) other.sendRaw(Buffer.from('no OSC'));
+      else other.send('/info');
+      await sleep(TTL_S * 1000 / 5);
+    }
+    assert.equal(await oscClients(), 1, 'still registered');
+    await fetch(`${f.url}/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"x": 1}' });
+    assert.deepEqual(await listener.nextJson('/data', WAIT_MS), { y: 1 });
+    // Silence: it expires.
+    await until(async () => (await oscClients()) === 0, WAIT_MS, 'the registration to expire');
+    assert.ok(f.log.infos.includes(`osc: 127.0.0.1:${listener.port} expired from the default model: nothing came from 127.0.0.1 for ${TTL_S} s (--osc-client-ttl)`), f.log.infos.join('\n'));
+    await fetch(`${f.url}/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"x": 2}' });
+    listener.send('/info');
+    assert.equal((await listener.next('/info', WAIT_MS)).address, '/info', 'no /data after it expired');
+  });
+
+  it('--osc-numeric makes numeric the default; s json asks for JSON', async () => {
+    const listener = await tool();
+    const sender = await tool();
+    sender.send('/server/connect', int(listener.port));
+    sender.send('/models/echo/server/connect', int(listener.port), 'json');
+    sender.send('/info', int(listener.port));
+    await listener.nextJson('/info', WAIT_MS);
+    assert.ok(f.log.infos.includes(`osc: 127.0.0.1:${listener.port} (numeric) connected to the default model`), f.log.infos.join('\n'));
+    assert.ok(f.log.infos.includes(`osc: 127.0.0.1:${listener.port} connected to /models/echo`), f.log.infos.join('\n'));
   });
 });

@@ -171,7 +171,8 @@ export async function startFakeBridge({ pageModels = FAKE_MODELS, catalogue, ...
   const log = recordingLog();
   const bridge = await startBridge({
     host: '127.0.0.1', httpPort: 0, socketioPort: 0, oscPort: 0, labgraphPort: 0, tcpPort: 0, runtimePort: 0,
-    headless: false, staticDir, token: 'fake-page-token', ...options,
+    // No Runway reply port unless a test names one: tests never send to a real 57200 on this machine.
+    oscReplyPort: 0, headless: false, staticDir, token: 'fake-page-token', ...options,
   }, log);
   const pages: FakePage[] = [];
   const openPage = async (o?: FakePageOptions) => {

@@ -14,10 +14,13 @@ export class OscClient {
     });
   }
 
-  /** Opens a client on a free local port that talks to the bridge's OSC listener (`udp://host:port`). */
-  static async open(serverUrl: string): Promise<OscClient> {
+  /**
+   * Opens a client that talks to the bridge's OSC listener (`udp://host:port`), on a free local port unless
+   * `local` names one (and its address: another loopback one, 127.0.0.2, is another host).
+   */
+  static async open(serverUrl: string, local: { address?: string; port?: number } = {}): Promise<OscClient> {
     const url = new URL(serverUrl);
-    const udp = new osc.UDPPort({ localAddress: '127.0.0.1', localPort: 0, metadata: false });
+    const udp = new osc.UDPPort({ localAddress: local.address ?? '127.0.0.1', localPort: local.port ?? 0, metadata: false });
     await new Promise<void>((resolve, reject) => {
       udp.once('ready', resolve);
       udp.once('error', reject);

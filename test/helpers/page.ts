@@ -51,7 +51,8 @@ export async function startHarness({ models = ['face-detection'], ...options }: 
   // Every listener on a free port, so that tests never collide with a running bridge or each other.
   const bridge = await startBridge({
     host: '127.0.0.1', httpPort: 0, socketioPort: 0, oscPort: 0, labgraphPort: 0, tcpPort: 0, runtimePort: 0,
-    headless: false, quiet: true, ...options,
+    // No Runway reply port unless a test names one: tests never send to a real 57200 on this machine.
+    oscReplyPort: 0, headless: false, quiet: true, ...options,
   }, silentLog);
   const browser = await launchBrowser();
   const context = await browser.newContext();

@@ -15,8 +15,10 @@ import type { Listener, ListenerContext, ListenerModule, PortOptions } from '../
 import { urlOf } from '../../listener.ts';
 import { addressedAs } from '../addressed.ts';
 import { connectArgs, parseAddress, prefixOf, queryInput, replyPort, type OscArg } from './addresses.ts';
-import { Clients, MAX_CLIENTS, clientKey, type Client } from './clients.ts';
-import { encodeReply } from './replies.ts';
+import {
+  MAX_CLIENTS, Registrations, describeRegistration, destinationKey, destinationsOf, type Destination, type Registration,
+} from './clients.ts';
+import { encodeReply, outputDatagrams, type Output, type OutputForm } from './replies.ts';
 
 export { MAX_DATAGRAM_BYTES, encodeReply } from './replies.ts';
 export { OSC_ADDRESSES, connectArgs, parseAddress, queryInput, replyPort, type OscAction, type OscAddressSpec, type OscTarget } from './addresses.ts';
@@ -24,14 +26,26 @@ export { MAX_CLIENTS } from './clients.ts';
 
 const SOURCE = 'osc';
 
-export const oscListener: ListenerModule<PortOptions> = {
+/** The OSC listener's own options, besides its port. */
+export interface OscOptions extends PortOptions {
+  /** Runway's reply port, reached too by a `/server/connect` without a port (--osc-reply-port; 0: off). */
+  replyPort: number;
+  /** Seconds a registration lives without a datagram from its host (--osc-client-ttl). */
+  clientTtl: number;
+  /** Numbers instead of JSON for clients that do not say (--osc-numeric). */
+  numeric: boolean;
+}
+
+export const oscListener: ListenerModule<OscOptions> = {
   name: 'osc',
   portFlag: '--osc-port',
-  ownOptions: (o) => ({ host: o.host, port: o.oscPort, maxBytes: o.maxBody }),
+  ownOptions: (o) => ({
+    host: o.host, port: o.oscPort, maxBytes: o.maxBody, replyPort: o.oscReplyPort, clientTtl: o.oscClientTtl, numeric: o.oscNumeric,
+  }),
   start: startOsc,
 };
 
-async function startOsc(context: ListenerContext, own: PortOptions): Promise<Listener> {
+async function startOsc(context: ListenerContext, own: OscOptions): Promise<Listener> {
   const { core, log } = context;
   const socket = dgram.createSocket(isIP(own.host) === 6 ? 'udp6' : 'udp4');
   await new Promise<void>((resolve, reject) => {
@@ -47,21 +61,45 @@ async function startOsc(context: ListenerContext, own: PortOptions): Promise<Lis
   // With type tags: a float port and a blob read as what they are (addresses.ts).
   const udp = new osc.UDPPort({ socket, metadata: true, unpackSingleArgs: false });
 
-  const clients = new Clients();
+  const ttlMs = own.clientTtl * 1000;
+  const registrations = new Registrations(ttlMs);
+  const defaultForm: OutputForm = { format: own.numeric ? 'numeric' : 'json' };
+  const spaceName = (prefix: string) => prefix || 'the default model';
   // Never throws: it runs inside the core's event emission and after queries settle (maybe after close).
-  const send = (to: Client, packet: Uint8Array) => {
+  const send = (to: Destination, packet: Uint8Array) => {
     try {
       udp.sendRaw(packet, to.address, to.port);
     } catch (err) {
-      log.warn(`osc: could not send to ${clientKey(to)}: ${(err as Error).message}`);
+      log.warn(`osc: could not send to ${destinationKey(to)}: ${(err as Error).message}`);
     }
   };
-  const isConnected = (prefix: string, c: Client) => clients.has(prefix, c);
+  const sendAll = (to: readonly Destination[], packets: readonly Uint8Array[]) => {
+    for (const d of to) for (const p of packets) send(d, p);
+  };
+  /** Where a connect or disconnect without a port reaches: its source port and Runway's reply port, once each. */
+  const portsOf = (sourcePort: number) => (own.replyPort && own.replyPort !== sourcePort ? [sourcePort, own.replyPort] : [sourcePort]);
+  const isConnected = (prefix: string, c: Destination) => registrations.fromHost(prefix, c.address).some((r) => r.ports.includes(c.port));
+
+  /** The count of OSC clients in /health and the page's activity: registrations. */
+  const countChange = (n: number) => {
+    for (; n > 0; n--) core.clientChange('osc', 1);
+    for (; n < 0; n++) core.clientChange('osc', -1);
+  };
+  const sweep = () => {
+    for (const { prefix, registration } of registrations.expire()) {
+      countChange(-1);
+      log.info(`osc: ${describeRegistration(registration)} expired from ${spaceName(prefix)}: nothing came from ${registration.host} for ${own.clientTtl} s (--osc-client-ttl)`);
+    }
+  };
+  // A quarter of the TTL: a registration outlives it by at most that much (and by at most 30 s).
+  const sweeper = setInterval(sweep, Math.max(50, Math.min(ttlMs / 4, 30_000)));
+  sweeper.unref();
 
   // Size gate before decoding: the port decodes every datagram itself unless its own 'data' listener goes.
   let sender: RemoteInfo | undefined;
   udp.removeAllListeners('data');
   udp.on('data', (data, info) => {
+    registrations.heardFrom(info.address);
     if (data.byteLength > own.maxBytes) {
       log.warn(`osc: dropped a datagram of ${data.byteLength} bytes from ${info.address}:${info.port}, over the limit of ${own.maxBytes} (--max-body)`);
       return;
@@ -90,7 +128,7 @@ async function startOsc(context: ListenerContext, own: PortOptions): Promise<Lis
 
   function onMessage(message: OscMessage, info: RemoteInfo) {
     const args = (message.args ?? []) as OscArg[];
-    const asker: Client = { address: info.address, port: info.port };
+    const asker: Destination = { address: info.address, port: info.port };
     const target = parseAddress(message.address);
     if (!target) {
       send(asker, encodeReply('', 'error', {
@@ -99,12 +137,12 @@ async function startOsc(context: ListenerContext, own: PortOptions): Promise<Lis
       return;
     }
     const { model, prefix, action } = target;
-    const fail = (to: Client, error: string) => send(to, encodeReply(prefix, 'error', { error }));
+    const fail = (to: readonly Destination[], error: string) => sendAll(to, [encodeReply(prefix, 'error', { error })]);
 
     if (action === 'query') {
       const input = queryInput(message.address, args);
       if ('error' in input) {
-        fail(asker, input.error);
+        fail([asker], input.error);
         return;
       }
       let inputs: unknown;
@@ -116,90 +154,122 @@ async function startOsc(context: ListenerContext, own: PortOptions): Promise<Lis
           if (!port) throw new BridgeError('bad_request', `"${view.id}" takes no image input; send ${message.address} s <the input JSON>`);
           inputs = { [port.name]: input.image };
         } catch (err) {
-          fail(asker, toBridgeError(err).message);
+          fail([asker], toBridgeError(err).message);
           return;
         }
       } else {
         try {
           inputs = JSON.parse(input.json);
         } catch (err) {
-          fail(asker, `the argument of ${message.address} is not JSON (${(err as Error).message})`);
+          fail([asker], `the argument of ${message.address} is not JSON (${(err as Error).message})`);
           return;
         }
       }
       // Connected clients hear the outcome from the core's events; anyone else gets it here. Each query is
       // a live frame (latest wins in the core): one dropped for a newer frame from the same sender gets
       // no reply at all, as a datagram lost on the way would.
-      core.query(model, inputs, { source: SOURCE, client: clientKey(asker), latest: true }).then(
-        (outputs) => { if (!isConnected(prefix, asker)) send(asker, encodeReply(prefix, 'data', toJson(outputs))); },
+      core.query(model, inputs, { source: SOURCE, client: destinationKey(asker), latest: true }).then(
+        (outputs) => {
+          if (isConnected(prefix, asker)) return;
+          sendAll([asker], outputDatagrams(outputOf(prefix, core.model(model).id, outputs), defaultForm));
+        },
         (err) => {
           const error = toBridgeError(err);
           if (error.code === 'dropped') return;
           // No model means no failure event from the core: tell the asker itself.
-          if (!isConnected(prefix, asker) || error.code === 'not_found') fail(asker, error.message);
+          if (!isConnected(prefix, asker) || error.code === 'not_found') fail([asker], error.message);
         },
       );
       return;
     }
 
-    const given = action === 'info' ? replyPort(args) : connectArgs(message.address, args);
-    if (given !== undefined && typeof given === 'object' && 'error' in given) {
-      fail(asker, action === 'info' ? `${message.address}: ${given.error}` : given.error);
+    if (action === 'info') {
+      const port = replyPort(args);
+      if (typeof port === 'object') {
+        fail([asker], `${message.address}: ${port.error}`);
+        return;
+      }
+      const to: Destination = { address: info.address, port: port ?? info.port };
+      try {
+        send(to, encodeReply(prefix, 'info', core.model(model).info));
+      } catch (err) {
+        fail([to], toBridgeError(err).message);
+      }
       return;
     }
-    const port = typeof given === 'number' ? given : given?.port ?? info.port;
-    const client: Client = { address: info.address, port };
-    switch (action) {
-      case 'info':
-        try {
-          send(client, encodeReply(prefix, 'info', core.model(model).info));
-        } catch (err) {
-          fail(client, toBridgeError(err).message);
-        }
-        return;
-      case 'connect': {
-        if (model !== undefined) {
-          try { core.model(model); } catch (err) { fail(client, toBridgeError(err).message); return; }
-        }
-        const result = clients.connect(prefix, client);
-        if (result === 'full') {
-          fail(client, `${MAX_CLIENTS} OSC clients are connected to ${prefix || '/'} already, the most allowed; send /server/disconnect from one first`);
-          return;
-        }
-        if (result === 'added') core.clientChange('osc', 1);
-        log.info(`osc: ${clientKey(client)} connected to ${prefix || 'the default model'}`);
-        return;
-      }
-      case 'disconnect': {
-        if (clients.disconnect(prefix, client)) {
-          core.clientChange('osc', -1);
-          log.info(`osc: ${clientKey(client)} disconnected from ${prefix || 'the default model'}`);
-        }
-        return;
-      }
+
+    const given = connectArgs(message.address, args);
+    if ('error' in given) {
+      fail([asker], given.error);
+      return;
     }
+    const ports = given.port !== undefined ? [given.port] : portsOf(info.port);
+    if (action === 'disconnect') {
+      const removed = registrations.disconnect(prefix, info.address, ports);
+      countChange(-removed.length);
+      for (const r of removed) log.info(`osc: ${describeRegistration(r)} disconnected from ${spaceName(prefix)}`);
+      return;
+    }
+    const registration: Registration = {
+      host: info.address, ports, ...(given.format ? { format: given.format } : defaultForm),
+      ...(given.slots !== undefined ? { slots: given.slots } : {}),
+    };
+    const to = destinationsOf(registration);
+    if (model !== undefined) {
+      try { core.model(model); } catch (err) { fail(to, toBridgeError(err).message); return; }
+    }
+    sweep();
+    const result = registrations.connect(prefix, registration);
+    if (!result.added) {
+      fail(to, `${MAX_CLIENTS} OSC clients are connected to ${prefix || '/'} already, the most allowed; send /server/disconnect from one first`);
+      return;
+    }
+    countChange(1 - result.replaced.length);
+    const replacing = result.replaced.filter((r) => describeRegistration(r) !== describeRegistration(registration));
+    log.info(`osc: ${describeRegistration(registration)} connected to ${spaceName(prefix)}` +
+      (replacing.length ? `, replacing ${replacing.map(describeRegistration).join(', ')}` : ''));
   }
 
-  /** Sends one reply to every client of the model's address spaces: its own, and `/` while it is the default. */
-  function broadcast(model: string, kind: 'data' | 'error', value: () => unknown) {
+  /** One output as every client's replies are made from it. */
+  function outputOf(prefix: string, model: string, outputs: Values): Output {
     let json: unknown;
+    return { prefix, model, outputs, ports: () => core.model(model).info.outputs, json: () => (json ??= toJson(outputs)) };
+  }
+
+  /** Sends one output to every client of the model's address spaces: its own, and `/` while it is the default. */
+  function onOutput({ model, outputs }: OutputEvent) {
     for (const id of addressedAs(model, core.defaultModel)) {
       const prefix = prefixOf(id);
-      const to = [...clients.of(prefix)];
-      if (!to.length) continue;
-      json ??= value();
-      const packet = encodeReply(prefix, kind, json);
-      for (const client of to) send(client, packet);
+      const clients = registrations.of(prefix);
+      if (!clients.length) continue;
+      const output = outputOf(prefix, model, outputs as Values);
+      // Made once per form (JSON, numeric with so many slots), sent to each client of that form.
+      const made = new Map<string, Uint8Array[]>();
+      for (const r of clients) {
+        const key = `${r.format}:${r.slots ?? ''}`;
+        let packets = made.get(key);
+        if (!packets) made.set(key, (packets = outputDatagrams(output, r)));
+        sendAll(destinationsOf(r), packets);
+      }
     }
   }
-  const onOutput = ({ model, outputs }: OutputEvent) => broadcast(model, 'data', () => toJson(outputs as Values));
-  const onFailure = ({ model, error }: FailureEvent) => broadcast(model, 'error', () => ({ error: error.message }));
+  /** Sends one failure to every client of the model's address spaces. */
+  function onFailure({ model, error }: FailureEvent) {
+    for (const id of addressedAs(model, core.defaultModel)) {
+      const prefix = prefixOf(id);
+      const clients = registrations.of(prefix);
+      if (!clients.length) continue;
+      const packet = encodeReply(prefix, 'error', { error: error.message });
+      for (const r of clients) sendAll(destinationsOf(r), [packet]);
+    }
+  }
   core.on('output', onOutput);
   core.on('failure', onFailure);
 
   return {
     url: urlOf('udp', own.host, socket.address().port),
     async close() {
+      clearInterval(sweeper);
       core.off('output', onOutput);
       core.off('failure', onFailure);
       await new Promise<void>((resolve) => socket.close(() => resolve()));

@@ -1,6 +1,9 @@
 // What the OSC listener sends back: `<prefix>/data`, `<prefix>/error` and `<prefix>/info`, one JSON string
-// each, as Runway's OSC server did.
+// each, as Runway's OSC server did; outputs for clients that asked for numbers go through one place
+// (outputDatagrams) where the numeric encoder is to be called.
 import osc from 'osc';
+import type { Port, Values } from '../../../web/contract/index.ts';
+import type { ReplyFormat } from './addresses.ts';
 
 /**
  * The largest reply sent as one datagram. UDP over IPv4 carries at most 65,507 bytes, and a larger reply
@@ -22,4 +25,29 @@ export function encodeReply(prefix: string, kind: ReplyKind, value: unknown): Ui
   const error = `the ${what} is ${packet.byteLength} bytes, too large for OSC (one UDP datagram holds at most ${MAX_DATAGRAM_BYTES}); ` +
     'use HTTP (POST /query, GET /data) or TCP for outputs this large';
   return osc.writePacket({ address: `${prefix}/error`, args: [JSON.stringify({ error })] }, { metadata: false });
+}
+
+/** What a client asked for: Runway's JSON, or numbers with a slot count (bridge/protocols/osc/addresses.ts). */
+export interface OutputForm { format: ReplyFormat; slots?: number }
+
+/** One output of a model, as the replies to every client are made from it. */
+export interface Output {
+  /** The address space's prefix: '' or '/models/<id>'. */
+  prefix: string;
+  model: string;
+  outputs: Values;
+  /** The model's output ports (its info). */
+  ports: () => readonly Port[];
+  /** The outputs as JSON (images as data URIs), made once for all clients. */
+  json: () => unknown;
+}
+
+/** The datagrams of one output for the clients of one form. */
+export function outputDatagrams(output: Output, form: OutputForm): Uint8Array[] {
+  if (form.format === 'numeric') {
+    // ── The numeric encoder's place. ── It comes as bridge/protocols/osc/numeric.ts and is called here:
+    //   return encodeNumeric(output.model, output.ports(), output.outputs, { prefix: output.prefix, slots: form.slots });
+    // Until it lands, numeric clients get Runway's JSON like everyone else.
+  }
+  return [encodeReply(output.prefix, 'data', output.json())];
 }
