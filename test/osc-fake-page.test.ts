@@ -1,6 +1,8 @@
 // OSC over UDP against the real bridge and a fake page (no browser), with the `osc` package as client:
-// addresses, reply ports and address spaces, every error as `/error` to its sender, dropped frames that
-// send nothing, the datagram and body limits, timeouts and a page leaving.
+// addresses, reply ports and address spaces, every error as `/error` to its sender (or to the clients
+// registered from its host), dropped frames that send nothing, the datagram and body limits, timeouts and
+// a page leaving; then tools that send and listen on different sockets (Runway's Processing examples,
+// Pd, oscsend/oscdump), registrations replaced and expiring, blobs and float ports.
 import { after, afterEach, before, describe, it } from 'node:test';
 import { createSocket } from 'node:dgram';
 import assert from 'node:assert/strict';
@@ -22,14 +24,25 @@ describe('OSC against a fake page', () => {
     clients.push(c);
     return c;
   };
+  let registered: { c: OscClient; prefix: string }[] = [];
   /** A client connected to an address space ('' or '/models/<id>'), its connect handled. */
   const connected = async (prefix = '') => {
     const c = await client();
     c.send(`${prefix}/server/connect`);
     c.send(`${prefix}/info`);
     await c.nextJson(`${prefix}/info`, WAIT_MS);
+    registered.push({ c, prefix });
     return c;
   };
+  // Every test starts with nobody registered: errors and answers for a sender go to the clients
+  // registered from its host, and every client here is on 127.0.0.1.
+  afterEach(async () => {
+    for (const { c, prefix } of registered.splice(0)) {
+      c.send(`${prefix}/server/disconnect`);
+      c.send('/info');
+      while ((await c.next('/info', WAIT_MS)).address !== '/info');
+    }
+  });
   /** Nothing else came before: the next reply is the answer to an /info sent now. */
   const nothingElse = async (c: OscClient) => {
     c.send('/info');
@@ -88,7 +101,7 @@ describe('OSC against a fake page', () => {
     await nothingElse(echo);
   });
 
-  it('/server/connect i <port> sends to that port (as oscsend and oscdump need)', async () => {
+  it('/server/connect i <port> sends to that port (as oscsend and oscdump need), and only there', async () => {
     const sender = await client();
     const listener = await client();
     sender.send('/server/connect', int(listener.port));
@@ -96,8 +109,10 @@ describe('OSC against a fake page', () => {
     await listener.nextJson('/info', WAIT_MS);
     sender.send('/query', JSON.stringify({ x: 7 }));
     assert.deepEqual(await listener.nextJson('/data', WAIT_MS), { y: 7 });
-    // The sender's own port is no client: it hears its own query's answer.
-    assert.deepEqual(await sender.nextJson('/data', WAIT_MS), { y: 7 });
+    // A bad query's error goes where the answers go: the sender's port hears neither.
+    sender.send('/query', int(7));
+    assert.deepEqual(await listener.nextJson('/error', WAIT_MS), { error: '/query takes one argument: s (the input JSON) or b (a JPEG or PNG image); got i' });
+    await nothingElse(sender);
     sender.send('/server/disconnect', int(listener.port));
     sender.send('/query', JSON.stringify({ x: 8 }));
     assert.deepEqual(await sender.nextJson('/data', WAIT_MS), { y: 8 });
@@ -158,21 +173,23 @@ describe('OSC against a fake page', () => {
   });
 
   it('a failure reaches the connected clients as /error; a page’s error code, a timeout and a page leaving keep their messages', async () => {
-    const watcher = await connected();
     const c = await client();
+    // Nobody registered from its host: the sender hears its own failure.
+    c.send('/query', JSON.stringify({ x: 1, act: 'fail', code: 'model_failed', message: 'page: alone' }));
+    assert.deepEqual(await c.nextJson('/error', WAIT_MS), { error: 'page: alone' });
+    // A client registered from its host hears it instead, once; the sender's port hears nothing.
+    const watcher = await connected();
     for (const code of ['bad_request', 'model_failed', 'busy', 'dropped']) {
       c.send('/query', JSON.stringify({ x: 1, act: 'fail', code, message: `page: ${code}` }));
-      assert.deepEqual(await c.nextJson('/error', WAIT_MS), { error: `page: ${code}` });
       assert.deepEqual(await watcher.nextJson('/error', WAIT_MS), { error: `page: ${code}` });
     }
     c.send('/query', JSON.stringify({ x: 1, act: 'never' }));
-    assert.deepEqual(await c.nextJson('/error', WAIT_MS), { error: '"echo" did not answer within 1 s (--timeout)' });
     assert.deepEqual(await watcher.nextJson('/error', WAIT_MS), { error: '"echo" did not answer within 1 s (--timeout)' });
     c.send('/query', JSON.stringify({ x: 1, act: 'leave' }));
-    assert.match((await c.nextJson('/error', WAIT_MS)).error, /^the page running "echo" went away before answering/);
     assert.match((await watcher.nextJson('/error', WAIT_MS)).error, /^the page running "echo" went away before answering/);
     await f.page.ready(f.bridge.core);
     await nothingElse(watcher);
+    await nothingElse(c);
   });
 
   it('latest wins: a /query replaced while the model is busy gets no reply at all', async () => {
@@ -203,10 +220,17 @@ describe('OSC against a fake page', () => {
   });
 
   it('an output larger than one datagram is an /error naming HTTP and TCP, to the asker and the connected, never truncated', async () => {
-    const watcher = await connected();
     const c = await client();
-    c.send('/query', JSON.stringify({ x: 1, act: 'big', bytes: 66_000 }));
-    for (const [who, what] of [[c, 'the asker'], [watcher, 'a connected client']] as const) {
+    const big = JSON.stringify({ x: 1, act: 'big', bytes: 66_000 });
+    // The asker (nobody registered from its host), then a connected client (an HTTP query's output).
+    const asked = async () => { c.send('/query', big); return c; };
+    const watched = async () => {
+      const watcher = await connected();
+      await fetch(`${f.url}/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+      return watcher;
+    };
+    for (const [get, what] of [[asked, 'the asker'], [watched, 'a connected client']] as const) {
+      const who = await get();
       const { error } = await who.nextJson('/error', WAIT_MS);
       assert.match(error, /^the output is \d+ bytes, too large for OSC \(one UDP datagram holds at most 65000\); use HTTP \(POST \/query, GET \/data\) or TCP for outputs this large$/, what);
       assert.ok(Number(/is (\d+) bytes/.exec(error)![1]) > 66_000);
@@ -363,6 +387,59 @@ describe('OSC with tools that send and listen on different sockets', () => {
     sketch.send('/models/broken/server/disconnect');
     await handled(sketch);
     assert.equal(await oscClients(), before);
+  });
+
+  it('Pd, Max, oscsend/oscdump: answers and errors for a sender reach the client registered from its host, once; never the sender’s port', async () => {
+    const netreceive = await tool();
+    const netsend = await tool();
+    netsend.send('/server/connect', netreceive.port);
+    netsend.send('/info', netreceive.port);
+    await netreceive.nextJson('/info', WAIT_MS);
+    netsend.send('/query', JSON.stringify({ x: 8 }));
+    assert.deepEqual(await netreceive.nextJson('/data', WAIT_MS), { y: 8 });
+    const errors: [() => void, string, string][] = [
+      [() => netsend.send('/query', int(1), 2.5), '/error', '/query takes one argument: s (the input JSON) or b (a JPEG or PNG image); got i f'],
+      [() => netsend.send('/query', '{"x": '), '/error', 'the argument of /query is not JSON ('],
+      [() => netsend.send('/query', JSON.stringify({ x: 'one' })), '/error', 'input "x" must be number: expected a number'],
+      [() => netsend.send('/nope'), '/error', 'unknown OSC address /nope: use /server/connect, /server/disconnect, /query, /info, or the same under /models/<id>/'],
+      [() => netsend.send('/info', 'nine'), '/error', '/info: the optional argument is the port to reply to, i or f, a whole number 1-65535 (got s "nine")'],
+      [() => netsend.send('/server/disconnect', 1.5), '/error', '/server/disconnect: the optional argument is the port to reply to, i or f, a whole number 1-65535 (got f 1.5)'],
+    ];
+    for (const [send, address, error] of errors) {
+      send();
+      const got = await netreceive.nextJson(address, WAIT_MS);
+      assert.ok(got.error.startsWith(error), `${got.error} should start with ${error}`);
+    }
+    await handled(netsend); // its port heard nothing but the answer to this /info
+    await handled(netreceive);
+
+    // Another model's space has no client from this host: there the sender's port hears its own.
+    netsend.send('/models/picture/query', JSON.stringify({ image: 42 }));
+    assert.deepEqual(await netsend.nextJson('/models/picture/error', WAIT_MS), { error: 'input "image" must be a string: expected an image (a JPEG or PNG data URI, or base64)' });
+    netsend.send('/server/disconnect', netreceive.port);
+    await handled(netsend);
+  });
+
+  it('a sender from a host with no client registered gets its own answers and errors at its source port', async (t) => {
+    const netreceive = await tool();
+    const netsend = await tool();
+    netsend.send('/server/connect', int(netreceive.port));
+    await handled(netsend);
+    // 127.0.0.2 is another host on Linux's loopback; elsewhere it may not be there.
+    const other = await tool({ address: '127.0.0.2' }).catch(() => undefined);
+    if (!other) {
+      t.skip('no second loopback address (127.0.0.2) here');
+    } else {
+      other.send('/query', JSON.stringify({ x: 9 }));
+      assert.deepEqual(await other.nextJson('/data', WAIT_MS), { y: 9 });
+      assert.deepEqual(await netreceive.nextJson('/data', WAIT_MS), { y: 9 }, 'every output reaches every client');
+      other.send('/query');
+      assert.deepEqual(await other.nextJson('/error', WAIT_MS), { error: '/query takes one argument: s (the input JSON) or b (a JPEG or PNG image); got nothing' });
+      await handled(other);
+      await handled(netreceive); // another host's argument error is not its business
+    }
+    netsend.send('/server/disconnect', int(netreceive.port));
+    await handled(netsend);
   });
 
   it('/server/connect i <port> s numeric i <slots> stores the choice (the answers stay JSON until the numeric encoder is there)', async () => {

@@ -78,7 +78,20 @@ async function startOsc(context: ListenerContext, own: OscOptions): Promise<List
   };
   /** Where a connect or disconnect without a port reaches: its source port and Runway's reply port, once each. */
   const portsOf = (sourcePort: number) => (own.replyPort && own.replyPort !== sourcePort ? [sourcePort, own.replyPort] : [sourcePort]);
-  const isConnected = (prefix: string, c: Destination) => registrations.fromHost(prefix, c.address).some((r) => r.ports.includes(c.port));
+  /**
+   * Where a reply meant for the sender of a datagram goes: to the clients registered from its host in that
+   * address space, each once (a tool that sends from one socket listens on another: Pd, Max, oscsend),
+   * else to the datagram's source port.
+   */
+  const toSender = (prefix: string, sender: Destination): Destination[] => {
+    const fromHost = registrations.fromHost(prefix, sender.address);
+    if (!fromHost.length) return [sender];
+    const seen = new Map<string, Destination>();
+    for (const d of fromHost.flatMap(destinationsOf)) seen.set(destinationKey(d), d);
+    return [...seen.values()];
+  };
+  /** The core's events reach every client of the space: the sender's host's clients hear its outcome there. */
+  const hearsEvents = (prefix: string, sender: Destination) => registrations.fromHost(prefix, sender.address).length > 0;
 
   /** The count of OSC clients in /health and the page's activity: registrations. */
   const countChange = (n: number) => {
@@ -131,18 +144,19 @@ async function startOsc(context: ListenerContext, own: OscOptions): Promise<List
     const asker: Destination = { address: info.address, port: info.port };
     const target = parseAddress(message.address);
     if (!target) {
-      send(asker, encodeReply('', 'error', {
+      sendAll(toSender('', asker), [encodeReply('', 'error', {
         error: `unknown OSC address ${message.address}: use /server/connect, /server/disconnect, /query, /info, or the same under /models/<id>/`,
-      }));
+      })]);
       return;
     }
     const { model, prefix, action } = target;
     const fail = (to: readonly Destination[], error: string) => sendAll(to, [encodeReply(prefix, 'error', { error })]);
+    const failSender = (error: string) => fail(toSender(prefix, asker), error);
 
     if (action === 'query') {
       const input = queryInput(message.address, args);
       if ('error' in input) {
-        fail([asker], input.error);
+        failSender(input.error);
         return;
       }
       let inputs: unknown;
@@ -154,30 +168,31 @@ async function startOsc(context: ListenerContext, own: OscOptions): Promise<List
           if (!port) throw new BridgeError('bad_request', `"${view.id}" takes no image input; send ${message.address} s <the input JSON>`);
           inputs = { [port.name]: input.image };
         } catch (err) {
-          fail([asker], toBridgeError(err).message);
+          failSender(toBridgeError(err).message);
           return;
         }
       } else {
         try {
           inputs = JSON.parse(input.json);
         } catch (err) {
-          fail([asker], `the argument of ${message.address} is not JSON (${(err as Error).message})`);
+          failSender(`the argument of ${message.address} is not JSON (${(err as Error).message})`);
           return;
         }
       }
-      // Connected clients hear the outcome from the core's events; anyone else gets it here. Each query is
-      // a live frame (latest wins in the core): one dropped for a newer frame from the same sender gets
-      // no reply at all, as a datagram lost on the way would.
+      // The clients of the sender's host hear the outcome from the core's events, once; a sender from a
+      // host with none gets it here. Each query is a live frame (latest wins in the core): one dropped for
+      // a newer frame from the same sender gets no reply at all, as a datagram lost on the way would.
       core.query(model, inputs, { source: SOURCE, client: destinationKey(asker), latest: true }).then(
         (outputs) => {
-          if (isConnected(prefix, asker)) return;
+          if (hearsEvents(prefix, asker)) return;
           sendAll([asker], outputDatagrams(outputOf(prefix, core.model(model).id, outputs), defaultForm));
         },
         (err) => {
           const error = toBridgeError(err);
           if (error.code === 'dropped') return;
-          // No model means no failure event from the core: tell the asker itself.
-          if (!isConnected(prefix, asker) || error.code === 'not_found') fail([asker], error.message);
+          // No model means no failure event from the core.
+          if (error.code === 'not_found') failSender(error.message);
+          else if (!hearsEvents(prefix, asker)) fail([asker], error.message);
         },
       );
       return;
@@ -186,7 +201,7 @@ async function startOsc(context: ListenerContext, own: OscOptions): Promise<List
     if (action === 'info') {
       const port = replyPort(args);
       if (typeof port === 'object') {
-        fail([asker], `${message.address}: ${port.error}`);
+        failSender(`${message.address}: ${port.error}`);
         return;
       }
       const to: Destination = { address: info.address, port: port ?? info.port };
@@ -200,7 +215,7 @@ async function startOsc(context: ListenerContext, own: OscOptions): Promise<List
 
     const given = connectArgs(message.address, args);
     if ('error' in given) {
-      fail([asker], given.error);
+      failSender(given.error);
       return;
     }
     const ports = given.port !== undefined ? [given.port] : portsOf(info.port);
