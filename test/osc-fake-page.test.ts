@@ -4,7 +4,9 @@
 // a page leaving; then tools that send and listen on different sockets (Runway's Processing examples,
 // Pd, oscsend/oscdump), registrations replaced and expiring, blobs and float ports.
 import { after, afterEach, before, describe, it } from 'node:test';
+import { execFile, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { promisify } from 'node:util';
 import assert from 'node:assert/strict';
 import { CANNED_FACES, ECHO, FAKE_MODELS, PICTURE } from './helpers/fake-page-answers.ts';
 import { startFakeBridge, type FakeBridge } from './helpers/fake-page.ts';
@@ -418,6 +420,37 @@ describe('OSC with tools that send and listen on different sockets', () => {
     assert.deepEqual(await netsend.nextJson('/models/picture/error', WAIT_MS), { error: 'input "image" must be a string: expected an image (a JPEG or PNG data URI, or base64)' });
     netsend.send('/server/disconnect', netreceive.port);
     await handled(netsend);
+  });
+
+  it('liblo’s oscsend and oscdump: /server/connect f <port>, then a good and a bad /query: oscdump prints each reply once', async () => {
+    const dumpPort = await freeUdpPort();
+    const dump = spawn('oscdump', ['-L', String(dumpPort)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    dump.stdout.on('data', (chunk) => { out += chunk; });
+    const failed = new Promise<never>((_, reject) => dump.on('error', (err) => reject(new Error(`oscdump: ${err.message} (apt-get install liblo-tools)`))));
+    const oscsend = (...args: string[]) => promisify(execFile)('oscsend', ['127.0.0.1', new URL(f.listeners.osc!).port, ...args]);
+    // oscdump's lines: "<time tag> <address> <types> <args>", a string in double quotes, unescaped.
+    const lines = (address: string) => out.split('\n').filter((l) => l.split(' ')[1] === address);
+    try {
+      // Until oscdump listens, replies to it are lost: ask for /info until one arrives.
+      await Promise.race([failed, until(async () => {
+        await oscsend('/info', 'f', String(dumpPort));
+        await sleep(100);
+        return lines('/info').length;
+      }, WAIT_MS, 'oscdump to print /info')]);
+      await oscsend('/server/connect', 'f', String(dumpPort));
+      await oscsend('/query', 's', JSON.stringify({ x: 10 }));
+      await oscsend('/query', 'i', '10');
+      await until(() => lines('/data').length && lines('/error').length, WAIT_MS, 'oscdump to print /data and /error');
+      await oscsend('/server/disconnect', 'f', String(dumpPort));
+      await oscsend('/info', 'f', String(dumpPort)); // the last reply: the ones before it have come
+      await until(() => lines('/info').length >= 2, WAIT_MS, 'oscdump to print the second /info');
+    } finally {
+      dump.kill();
+    }
+    const json = (line: string) => JSON.parse(/ s "(.*)"$/.exec(line)![1]!);
+    assert.deepEqual(lines('/data').map(json), [{ y: 10 }]);
+    assert.deepEqual(lines('/error').map(json), [{ error: '/query takes one argument: s (the input JSON) or b (a JPEG or PNG image); got i' }]);
   });
 
   it('a sender from a host with no client registered gets its own answers and errors at its source port', async (t) => {
