@@ -1,7 +1,9 @@
 // Runway's OSC server over UDP: `/server/connect` and `/server/disconnect` register a client, `/query`
 // runs the model, `/info` answers with the model's info; every output and failure of the model, whoever
-// caused it, goes to every connected client as `/data` or `/error`, one JSON string each. The same
-// addresses under `/models/<id>/` serve one model, and their replies carry that prefix.
+// caused it, goes to every registered client as `/data` or `/error`, one JSON string each. The same
+// addresses under `/models/<id>/` serve one model, and their replies carry that prefix. A reply meant for
+// one sender (its errors; its answers while it is not registered) goes to the clients registered from its
+// host, else to its source port: many tools listen on another socket than they send from.
 // Translation only: the core validates, runs and publishes; this folder keeps who listens where
 // (clients.ts), reads addresses and arguments (addresses.ts) and writes replies (replies.ts).
 import dgram, { type RemoteInfo } from 'node:dgram';
