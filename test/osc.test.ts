@@ -6,7 +6,7 @@ import { execFile, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { promisify } from 'node:util';
 import osc from 'osc';
-import { MAX_DATAGRAM_BYTES, connectArgs, encodeReply, parseAddress, queryInput, replyPort } from '../bridge/protocols/osc/index.ts';
+import { MAX_DATAGRAM_BYTES, OSC_ADDRESSES, connectArgs, encodeReply, parseAddress, queryInput, replyPort } from '../bridge/protocols/osc/index.ts';
 import { dataUri, startHarness, until, type Harness } from './helpers/page.ts';
 import { OscClient } from './helpers/osc.ts';
 import { assertFaces } from './helpers/assertions.ts';
@@ -64,6 +64,18 @@ describe('OSC addresses and replies (pure)', () => {
     assert.equal((queryInput('/query', []) as { error: string }).error, `${takes}nothing`);
     assert.equal((queryInput('/query', [i(1), f(2)]) as { error: string }).error, `${takes}i f`);
     assert.equal((queryInput('/query', [[i(1), i(2)], { type: 'T', value: true }]) as { error: string }).error, `${takes}[i i] T`);
+  });
+
+  it('takes every form the address list (OSC_ADDRESSES) names, and those forms only for /query', () => {
+    const sample = (tag: string, at: number) => (tag === 's' ? s(at === 0 ? 'numeric' : at === 1 ? 'numeric' : '{}') : tag === 'b' ? { type: 'b', value: new Uint8Array([0xff]) } : { type: tag, value: at === 0 ? 9000 : 2 });
+    for (const a of OSC_ADDRESSES) {
+      for (const form of a.forms) {
+        const args = [...form].map((tag, at) => sample(tag, at));
+        const read = a.action === 'query' ? queryInput(a.path, args) : a.action === 'info' ? replyPort(args) : connectArgs(a.path, args);
+        assert.ok(!(read && typeof read === 'object' && 'error' in read), `${a.path} ${form}: ${JSON.stringify(read)}`);
+      }
+    }
+    assert.deepEqual(OSC_ADDRESSES.find((a) => a.action === 'query')!.forms, ['s', 'b']);
   });
 
   it('encodes a reply as one JSON string under the prefix', () => {

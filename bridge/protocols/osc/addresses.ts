@@ -18,20 +18,23 @@ export interface OscTarget {
 export interface OscAddressSpec {
   path: string;
   action: OscAction;
-  /** Every type-tag string it accepts ('' for no arguments). */
+  /** The type-tag strings it takes ('' for no arguments); `S` is taken as `s`, `d` as `f`. */
   forms: readonly string[];
   description: string;
 }
 
+const CONNECT_TAGS = ['', 'i', 'f', 's', 'si', 'sf', 'is', 'fs', 'isi', 'isf', 'fsi', 'fsf'];
+
 /** The addresses the listener serves, each also under `/models/<id>/` (its replies then carry that prefix). */
 export const OSC_ADDRESSES: readonly OscAddressSpec[] = [
   {
-    path: '/server/connect', action: 'connect', forms: ['', 'i', 'f', 's', 'si', 'sf', 'is', 'fs', 'isi', 'isf', 'fsi', 'fsf'],
-    description: 'registers the sender for every /data and /error of the model: at the port given, else at the source port and the reply port (--osc-reply-port); then optionally s "json" or s "numeric" (with a slot count)',
+    path: '/server/connect', action: 'connect', forms: CONNECT_TAGS,
+    description: 'registers the sender for every /data and /error of the model: at the port given (i or a whole f), else at the source port ' +
+      'and the reply port (--osc-reply-port); then optionally s "numeric" (with a slot count) or s "json"',
   },
   {
-    path: '/server/disconnect', action: 'disconnect', forms: ['', 'i', 'f'],
-    description: 'stops the registration that the same arguments would make',
+    path: '/server/disconnect', action: 'disconnect', forms: CONNECT_TAGS,
+    description: 'removes the registrations of the sender\'s host that share a port with what the same connect would register',
   },
   {
     path: '/query', action: 'query', forms: ['s', 'b'],

@@ -186,8 +186,7 @@ async function startOsc(context: ListenerContext, own: OscOptions): Promise<List
       // a newer frame from the same sender gets no reply at all, as a datagram lost on the way would.
       core.query(model, inputs, { source: SOURCE, client: destinationKey(asker), latest: true }).then(
         (outputs) => {
-          if (hearsEvents(prefix, asker)) return;
-          sendAll([asker], outputDatagrams(outputOf(prefix, core.model(model).id, outputs), defaultForm));
+          if (!hearsEvents(prefix, asker)) sendAll([asker], outputDatagrams(outputOf(prefix, model, outputs), defaultForm));
         },
         (err) => {
           const error = toBridgeError(err);
@@ -247,10 +246,13 @@ async function startOsc(context: ListenerContext, own: OscOptions): Promise<List
       (replacing.length ? `, replacing ${replacing.map(describeRegistration).join(', ')}` : ''));
   }
 
-  /** One output as every client's replies are made from it. */
-  function outputOf(prefix: string, model: string, outputs: Values): Output {
+  /** One output (of `model`, undefined for the default one) as every client's replies are made from it. */
+  function outputOf(prefix: string, model: string | undefined, outputs: Values): Output {
     let json: unknown;
-    return { prefix, model, outputs, ports: () => core.model(model).info.outputs, json: () => (json ??= toJson(outputs)) };
+    return {
+      prefix, model: model ?? core.defaultModel ?? '', outputs,
+      ports: () => core.model(model).info.outputs, json: () => (json ??= toJson(outputs)),
+    };
   }
 
   /** Sends one output to every client of the model's address spaces: its own, and `/` while it is the default. */
