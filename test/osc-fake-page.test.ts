@@ -489,7 +489,7 @@ describe('OSC with tools that send and listen on different sockets', () => {
 });
 
 describe('OSC registrations over time (--osc-client-ttl), and --osc-numeric', () => {
-  const TTL_S = 0.5;
+  const TTL_S = 1;
   let f: FakeBridge;
   let sockets: OscClient[] = [];
   const tool = async () => {
