@@ -4,6 +4,8 @@ export interface BridgeOptions {
   httpPort: number;
   socketioPort: number;
   oscPort: number;
+  /** OSCQuery: the OSC namespace as JSON over HTTP (bridge/protocols/oscquery/). */
+  oscqueryPort: number;
   labgraphPort: number;
   tcpPort: number;
   runtimePort: number;
@@ -45,6 +47,8 @@ export const defaults: BridgeOptions = {
   httpPort: 8000,
   socketioPort: 3000,
   oscPort: 57100,
+  // Where OSCQuery servers (libossia, and so ossia score) usually listen.
+  oscqueryPort: 5678,
   labgraphPort: 9000,
   tcpPort: 6000,
   runtimePort: 8765,
@@ -86,6 +90,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { key: 'httpPort', flag: '--http-port <port>', kind: 'port', help: 'page, Runway HTTP API, /runtime relay, Socket.IO' },
   { key: 'socketioPort', flag: '--socketio-port <port>', kind: 'port', help: 'Socket.IO on its own port' },
   { key: 'oscPort', flag: '--osc-port <port>', kind: 'port', help: 'OSC over UDP' },
+  { key: 'oscqueryPort', flag: '--oscquery-port <port>', kind: 'port', help: 'OSCQuery: the OSC addresses as JSON over HTTP' },
   { key: 'labgraphPort', flag: '--labgraph-port <port>', kind: 'port', help: 'LabGraph WebSocket API' },
   { key: 'tcpPort', flag: '--tcp-port <port>', kind: 'port', help: 'length-prefixed TCP' },
   { key: 'runtimePort', flag: '--runtime-port <port>', kind: 'port', help: 'runtime WebSocket (action messages)' },

@@ -170,7 +170,7 @@ export async function startFakeBridge({ pageModels = FAKE_MODELS, catalogue, ...
   const staticDir = options.staticDir ?? stubStaticDir(catalogue);
   const log = recordingLog();
   const bridge = await startBridge({
-    host: '127.0.0.1', httpPort: 0, socketioPort: 0, oscPort: 0, labgraphPort: 0, tcpPort: 0, runtimePort: 0,
+    host: '127.0.0.1', httpPort: 0, socketioPort: 0, oscPort: 0, oscqueryPort: 0, labgraphPort: 0, tcpPort: 0, runtimePort: 0,
     headless: false, staticDir, token: 'fake-page-token', ...options,
   }, log);
   const pages: FakePage[] = [];
