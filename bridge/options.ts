@@ -9,6 +9,11 @@ export interface BridgeOptions {
   labgraphPort: number;
   tcpPort: number;
   runtimePort: number;
+  /**
+   * Advertise OSCQuery (`_oscjson._tcp`) and OSC (`_osc._udp`) over DNS-SD/mDNS: on the loopback interface
+   * alone while --host is a loopback address, on the LAN when it is wider.
+   */
+  mdns: boolean;
   /** The model the single-model addresses serve (default: the first model). */
   model?: string;
   headless: boolean;
@@ -52,6 +57,7 @@ export const defaults: BridgeOptions = {
   labgraphPort: 9000,
   tcpPort: 6000,
   runtimePort: 8765,
+  mdns: true,
   headless: false,
   browser: '/usr/bin/chromium',
   open: false,
@@ -83,7 +89,7 @@ export interface OptionSpec {
 /**
  * The options with a flag of their own, in the order `--help` lists them: the command line is built
  * from this table and resolveOptions checks against it, so the two cannot drift. (`--headless` /
- * `--no-headless` and `--no-latest-wins` are the CLI's own: see bridge/cli.ts.)
+ * `--no-headless`, `--no-latest-wins` and `--no-mdns` are the CLI's own: see bridge/cli.ts.)
  */
 export const OPTION_SPECS: readonly OptionSpec[] = [
   { key: 'host', flag: '--host <address>', kind: 'text', help: 'interface for every listener' },
@@ -138,7 +144,7 @@ export function checkOption(spec: OptionSpec, value: unknown): unknown {
   }
 }
 
-const SWITCHES_WITHOUT_FLAG: (keyof BridgeOptions)[] = ['headless', 'latestWins'];
+const SWITCHES_WITHOUT_FLAG: (keyof BridgeOptions)[] = ['headless', 'latestWins', 'mdns'];
 
 /**
  * The options the bridge runs with: `given` over the defaults, every value checked. The command line and

@@ -1,16 +1,23 @@
 // OSCQuery against the real bridge and a fake page (no browser): the namespace of the fake page's models
 // (structure, type tags, access, descriptions), HOST_INFO with the real OSC port, one node by path, the
-// errors, models coming and going as pages announce and leave, the Host and Origin checks.
+// errors, models coming and going as pages announce and leave, the Host and Origin checks; and DNS-SD
+// discovery with python-zeroconf, inside a network namespace the test makes (mDNS is multicast: it must
+// reach no other machine), where the advertisement must stay on loopback unless --host is wider.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { ECHO, FAKE_MODELS, PICTURE } from './helpers/fake-page-answers.ts';
 import { startFakeBridge, type FakeBridge } from './helpers/fake-page.ts';
+import type { ScenarioResult } from './helpers/mdns-namespace.ts';
 import { OscClient } from './helpers/osc.ts';
 import { until } from './helpers/wait.ts';
+import { mdnsScope } from '../bridge/protocols/oscquery/mdns.ts';
 import type { OscQueryNode } from '../bridge/protocols/oscquery/namespace.ts';
 
 const ADDRESSES = ['server', 'query', 'info', 'data', 'error'];
+/** The LAN stand-in in the discovery test's namespace: the bridge's end and the other (TEST-NET-2). */
+const LAN = { bridge: '198.51.100.1', other: '198.51.100.2' };
 
 async function get(url: string, headers: Record<string, string> = {}) {
   const res = await fetch(url, { headers });
@@ -226,5 +233,87 @@ describe('OSCQuery before any page', () => {
     assert.match(root.CONTENTS!.query!.DESCRIPTION!, /^Run the default model \("Echo", echo\)/);
     page.close();
     await until(async () => Object.keys((await get(`${base}/models?CONTENTS`)).body.CONTENTS).length === 0, 10_000, 'the models to go');
+  });
+});
+
+describe('mDNS scope by --host', () => {
+  it('loopback hosts stay on the loopback interface with their own address; wider ones go on the LAN', () => {
+    assert.deepEqual(mdnsScope('127.0.0.1'), { loopback: true, interface: '127.0.0.1', addresses: ['127.0.0.1'], ipv6: false });
+    assert.deepEqual(mdnsScope('localhost'), { loopback: true, interface: '127.0.0.1', addresses: ['127.0.0.1'], ipv6: false });
+    assert.deepEqual(mdnsScope('::1'), { loopback: true, interface: '127.0.0.1', addresses: ['::1'], ipv6: true });
+    assert.deepEqual(mdnsScope('0.0.0.0'), { loopback: false, ipv6: false });
+    assert.deepEqual(mdnsScope('::'), { loopback: false, ipv6: true });
+    assert.deepEqual(mdnsScope('192.168.1.20'), { loopback: false, interface: '192.168.1.20', addresses: ['192.168.1.20'], ipv6: false });
+  });
+});
+
+/** How this machine can make a network namespace: as root, or through a user namespace; undefined if not at all. */
+function namespaceCommand(): string[] | undefined {
+  for (const command of [['unshare', '--net'], ['unshare', '--user', '--map-root-user', '--net']]) {
+    if (spawnSync(command[0]!, [...command.slice(1), 'true'], { stdio: 'ignore' }).status === 0) return command;
+  }
+  return undefined;
+}
+
+describe('DNS-SD discovery (python-zeroconf, in a network namespace of its own)', () => {
+  it('finds _oscjson._tcp and _osc._udp at the bridge’s ports, on loopback only; a wider --host on the LAN; both withdrawn on close', async (t) => {
+    const unshare = namespaceCommand();
+    const zeroconf = spawnSync('/usr/bin/python3', ['-c', 'import zeroconf'], { stdio: 'ignore' }).status === 0;
+    const missing = !unshare ? 'no network namespace can be made here (unshare --net)' : !zeroconf ? 'Debian\'s python3-zeroconf is not installed' : undefined;
+    if (missing !== undefined || !unshare) {
+      // CI installs what this needs (.ci/run): there, a missing piece is a failure, not a skip.
+      if (process.env.CI) assert.fail(missing);
+      t.skip(missing);
+      return;
+    }
+    // In the namespace: lo up as the host's is (no MULTICAST flag: multicast sent with 127.0.0.1 as its
+    // interface is delivered on lo all the same), and a veth pair standing in for a LAN.
+    const setup = [
+      'set -e',
+      'ip link set lo up',
+      'if ip link add pb0 type veth peer name pb1 2>/dev/null; then',
+      `  ip addr add ${LAN.bridge}/24 dev pb0; ip addr add ${LAN.other}/24 dev pb1; ip link set pb0 up; ip link set pb1 up`,
+      `  export PAGEBRIDGE_TEST_LAN=${LAN.bridge},${LAN.other}`,
+      'fi',
+      'exec node --import tsx test/helpers/mdns-namespace.ts',
+    ].join('\n');
+    const child = spawn(unshare[0]!, [...unshare.slice(1), '--', 'sh', '-c', setup], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+      child.on('exit', (c) => { clearTimeout(timer); resolve(c); });
+    });
+    assert.equal(code, 0, `${out}\n${err}`);
+    const results = JSON.parse(out.trim().split('\n').at(-1)!) as ScenarioResult[];
+
+    const [loopback, lan] = results;
+    for (const r of results) {
+      const found = (type: string) => r.found.find((s) => s.type === type);
+      const oscquery = found('_oscjson._tcp.local.');
+      const osc = found('_osc._udp.local.');
+      assert.ok(oscquery && osc, `${r.host}: found ${JSON.stringify(r.found)}`);
+      assert.equal(oscquery.port, Number(new URL(r.listeners.oscquery!).port));
+      assert.equal(osc.port, Number(new URL(r.listeners.osc!).port));
+      assert.match(oscquery.name!, /^pagebridge \(\d+\)\._oscjson\._tcp\.local\.$/);
+      // The address records are where the bridge listens, nothing else.
+      assert.deepEqual(oscquery.addresses, [r.host]);
+      assert.deepEqual(osc.addresses, [r.host]);
+      // Withdrawn on close (goodbyes with TTL 0), not left to expire.
+      assert.deepEqual(r.removed.map((s) => s.type).sort(), ['_osc._udp.local.', '_oscjson._tcp.local.']);
+    }
+    // On loopback the responses arrived on lo alone; with --host on the LAN stand-in, never on lo.
+    assert.ok(loopback!.responses.lo! > 0, JSON.stringify(loopback!.responses));
+    assert.deepEqual(Object.keys(loopback!.responses), ['lo']);
+    assert.match(loopback!.logs.join('\n'), /on the loopback interface only/);
+    if (lan) {
+      assert.equal(lan.responses.lo, undefined, JSON.stringify(lan.responses));
+      assert.ok(Object.keys(lan.responses).some((i) => i === 'pb0' || i === 'pb1'), JSON.stringify(lan.responses));
+      assert.match(lan.logs.join('\n'), /on the LAN/);
+    } else {
+      t.diagnostic('no veth pair could be made in the namespace: the LAN scenario did not run');
+    }
   });
 });
