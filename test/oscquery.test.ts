@@ -13,7 +13,8 @@ import type { ScenarioResult } from './helpers/mdns-namespace.ts';
 import { OscClient } from './helpers/osc.ts';
 import { until } from './helpers/wait.ts';
 import { mdnsScope } from '../bridge/protocols/oscquery/mdns.ts';
-import type { OscQueryNode } from '../bridge/protocols/oscquery/namespace.ts';
+import { buildNamespace, findNode, type OscQueryNode } from '../bridge/protocols/oscquery/namespace.ts';
+import type { ModelView } from '../bridge/core/core.ts';
 
 const ADDRESSES = ['server', 'query', 'info', 'data', 'error'];
 /** The LAN stand-in in the discovery test's namespace: the bridge's end and the other (TEST-NET-2). */
@@ -233,6 +234,31 @@ describe('OSCQuery before any page', () => {
     assert.match(root.CONTENTS!.query!.DESCRIPTION!, /^Run the default model \("Echo", echo\)/);
     page.close();
     await until(async () => Object.keys((await get(`${base}/models?CONTENTS`)).body.CONTENTS).length === 0, 10_000, 'the models to go');
+  });
+});
+
+describe('the namespace, built from models', () => {
+  const view = (id: string): ModelView => ({ id, title: id, info: { inputs: [{ name: 'image', type: 'image' }], outputs: [{ name: 'faces', type: 'array' }] }, state: 'ready', pages: 1 });
+
+  it('leaves out a model whose id cannot be one part of an OSC address', () => {
+    const root = buildNamespace([view('a/b'), view('ok')], 'ok');
+    assert.deepEqual(Object.keys(findNode(root, '/models')!.CONTENTS!), ['ok']);
+  });
+
+  it('takes the numeric reply addresses from the hook, read-only, never in place of the table’s', () => {
+    const root = buildNamespace([view('face-detection')], 'face-detection', {
+      describeNumeric: (model, ports) => [
+        { address: `/${model}/faces/count`, typeTags: 'i', description: `how many ${ports.outputs[0]!.name}` },
+        { address: `/${model}/faces/0/box`, typeTags: 'ffff', description: 'the first face\'s box' },
+        { address: '/query', typeTags: 'f', description: 'not this one' },
+      ],
+    });
+    assert.deepEqual(findNode(root, '/face-detection/faces/count'), {
+      FULL_PATH: '/face-detection/faces/count', DESCRIPTION: 'how many faces', ACCESS: 1, TYPE: 'i',
+    });
+    assert.equal(findNode(root, '/face-detection/faces/0/box')!.TYPE, 'ffff');
+    assert.equal(findNode(root, '/face-detection/faces')!.ACCESS, 0);
+    assert.equal(findNode(root, '/query')!.TYPE, 's');
   });
 });
 

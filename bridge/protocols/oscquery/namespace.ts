@@ -190,7 +190,8 @@ export function buildNamespace(models: readonly ModelView[], defaultModel: strin
   if (options.describeNumeric) {
     for (const m of models) {
       for (const n of options.describeNumeric(m.id, m.info)) {
-        if (!n.address.startsWith('/')) continue;
+        // Never in place of an address the table gave: those are what clients send.
+        if (!n.address.startsWith('/') || findNode(root, n.address)?.TYPE !== undefined) continue;
         place(root, n.address, method(n.address, [{ typeTags: n.typeTags, access: 1, description: n.description }]));
       }
     }
