@@ -48,10 +48,11 @@ export async function health(url: string): Promise<{ status: string; pages: numb
 }
 
 export async function startHarness({ models = ['face-detection'], ...options }: HarnessOptions = {}): Promise<Harness> {
-  // Every listener on a free port, so that tests never collide with a running bridge or each other.
+  // Every listener on a free port, so that tests never collide with a running bridge or each other; no
+  // mDNS: tests send nothing but to loopback addresses (test/oscquery.test.ts advertises in a namespace).
   const bridge = await startBridge({
-    host: '127.0.0.1', httpPort: 0, socketioPort: 0, oscPort: 0, labgraphPort: 0, tcpPort: 0, runtimePort: 0,
-    headless: false, quiet: true, ...options,
+    host: '127.0.0.1', httpPort: 0, socketioPort: 0, oscPort: 0, oscqueryPort: 0, labgraphPort: 0, tcpPort: 0, runtimePort: 0,
+    mdns: false, headless: false, quiet: true, ...options,
   }, silentLog);
   const browser = await launchBrowser();
   const context = await browser.newContext();
