@@ -1,11 +1,11 @@
-// Numeric OSC (bridge/protocols/osc/numeric.ts), pure: each output shape → datagrams, decoded back with
+// Numeric OSC (bridge/protocols/osc/numeric/index.ts), pure: each output shape → datagrams, decoded back with
 // the `osc` package; slots and zero fill, the datagram limit, strings cut, bundles or single messages.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import osc, { type OscBundle, type OscMessage, type OscPacket, type TypedArgument } from 'osc';
 import type { Port, Values } from '../web/contract/index.ts';
-import { DEFAULT_MAX_BYTES, MAX_STRING_BYTES, describeNumeric, encodeNumeric, type NumericOptions } from '../bridge/protocols/osc/numeric.ts';
+import { DEFAULT_MAX_BYTES, MAX_STRING_BYTES, describeNumeric, encodeNumeric, type NumericOptions } from '../bridge/protocols/osc/numeric/index.ts';
 
 const portsOf = (id: string): Port[] =>
   (JSON.parse(readFileSync(new URL(`../public/models/${id}/model.json`, import.meta.url), 'utf8')) as { outputs: Port[] }).outputs;
