@@ -14,6 +14,11 @@ export interface Access {
   originAllowed(origin: string | undefined): boolean;
 }
 
+/** Why a browser page's origin is refused, naming the flag that lets it in (answers a page can read). */
+export function originRefusal(origin: string): string {
+  return `Origin "${origin}" is not allowed: start the bridge with --allow-origin ${origin} to let that page in`;
+}
+
 export function isLoopbackName(hostname: string): boolean {
   const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
   return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
