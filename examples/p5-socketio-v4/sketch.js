@@ -1,63 +1,65 @@
-// Face detection from a p5.js sketch over Socket.IO, as with Runway: emit `query` with an image as a data
-// URI, draw the boxes that the `data` event brings. Outputs caused elsewhere (HTTP, the page) show up too.
-const BRIDGE = 'http://127.0.0.1:3000'; // the bridge's --socketio-port
+// Faces in the webcam, from a p5.js sketch over Socket.IO (socket.io-client 4.x), as with Runway: the
+// canvas goes to the bridge as a JPEG data URI (`query`), the boxes come back in `data` events. The next
+// frame goes once the last one is answered. Outputs caused elsewhere (HTTP, the page) show up too.
+// A bridge on another port: open this page with ?bridge=http://127.0.0.1:3001 (and change the script tag).
+const BRIDGE = new URLSearchParams(location.search).get('bridge') || 'http://127.0.0.1:3000';
 
+let canvas;
+let video;
 let socket;
-let picture;
 let faces = [];
+let waiting = false; // a frame is with the bridge
 let status = 'connecting to ' + BRIDGE + ' …';
 
 function setup() {
-  createCanvas(512, 540); // the picture in 512×512, the status line below it
-  createFileInput(onFile).attribute('accept', 'image/*');
+  canvas = createCanvas(640, 480);
+  video = createCapture(VIDEO);
+  video.size(640, 480);
+  video.hide();
   if (typeof io === 'undefined') {
     status = 'no Socket.IO client: start the bridge (npm start), then reload this page';
     return;
   }
   socket = io(BRIDGE);
+  socket.on('connect', () => { waiting = false; });
   socket.on('info', (info) => {
     status = 'connected; the model takes ' + info.inputs.map((p) => p.name + ' (' + p.type + ')').join(', ');
-    // A picture of a face that ships with pagebridge (when this page is served from the repository root).
-    loadImage('../../test/fixtures/astronaut.jpg', query, () => { status = 'connected: pick an image'; });
   });
   socket.on('data', (output) => {
     faces = output.faces || [];
+    waiting = false;
     status = faces.length + (faces.length === 1 ? ' face' : ' faces');
   });
-  socket.on('error', (e) => { status = 'error: ' + (e && e.error ? e.error : e); });
-  socket.on('connect_error', (e) => { status = 'cannot connect to ' + BRIDGE + ': ' + e.message; });
-}
-
-function onFile(file) {
-  if (file.type === 'image') loadImage(file.data, query);
-  else status = 'not an image: ' + file.name;
-}
-
-function query(img) {
-  picture = img;
-  faces = [];
-  status = 'looking for faces …';
-  socket.emit('query', { image: img.canvas.toDataURL('image/jpeg', 0.9) });
+  socket.on('error', (e) => {
+    waiting = false;
+    status = 'error: ' + (e && e.error ? e.error : e);
+  });
+  socket.on('connect_error', (err) => {
+    // A refused page can read why (e.g. which --allow-origin lets it in) in the bridge's answer.
+    const text = err.context && err.context.responseText;
+    let why = err.message;
+    try { why = JSON.parse(text).message; } catch { /* not the bridge's answer */ }
+    status = 'cannot connect to ' + BRIDGE + ': ' + why;
+  });
 }
 
 function draw() {
-  background(235);
-  if (picture) {
-    const scale = min(512 / picture.width, 512 / picture.height);
-    const w = picture.width * scale;
-    const h = picture.height * scale;
-    image(picture, 0, 0, w, h);
-    // Boxes and keypoints are in 0..1 of the image.
-    noFill();
-    stroke(0, 255, 0);
-    strokeWeight(2);
-    for (const face of faces) {
-      const [x, y, bw, bh] = face.box;
-      rect(x * w, y * h, bw * w, bh * h);
-      for (const [kx, ky] of face.keypoints || []) circle(kx * w, ky * h, 4);
-    }
+  image(video, 0, 0, width, height);
+  // This frame goes before the boxes are drawn on it, and only when the last one has been answered.
+  if (socket && socket.connected && !waiting && video.loadedmetadata) {
+    waiting = true;
+    socket.emit('query', { image: canvas.elt.toDataURL('image/jpeg', 0.8) });
+  }
+  // Boxes and keypoints are in 0..1 of the image.
+  noFill();
+  stroke(0, 230, 118);
+  strokeWeight(3);
+  for (const face of faces) {
+    const [x, y, w, h] = face.box;
+    rect(x * width, y * height, w * width, h * height);
+    for (const [kx, ky] of face.keypoints || []) circle(kx * width, ky * height, 6);
   }
   noStroke();
-  fill(0);
+  fill(255);
   text(status, 10, height - 10);
 }
