@@ -87,6 +87,7 @@ async function serveSketches(): Promise<{ server: Server; port: number }> {
     if (probe) return send(200, TYPES['.html']!, probePage(probe[1] as ClientVersion));
     const client = /^\/client\/(v2|v4)\.js$/.exec(url.pathname);
     if (client) return send(200, TYPES['.js']!, readFileSync(CLIENTS[client[1] as ClientVersion]));
+    if (url.pathname === '/blank.html') return send(200, TYPES['.html']!, '<!doctype html><title>blank</title>');
     if (url.pathname === '/astronaut.jpg') return send(200, TYPES['.jpg']!, readFileSync(repo('test/fixtures/astronaut.jpg')));
     if (url.pathname.startsWith('/examples/')) {
       const rel = normalize(decodeURIComponent(url.pathname.slice('/examples/'.length))).replace(/^(\.\.[/\\])+/, '');
@@ -101,8 +102,12 @@ async function serveSketches(): Promise<{ server: Server; port: number }> {
   return { server, port: (server.address() as AddressInfo).port };
 }
 
-/** A fresh context whose pages get the sketches' CDN scripts from local files (there is no internet here). */
-async function sketchContext(h: Harness): Promise<BrowserContext> {
+/**
+ * A fresh context whose pages get the examples' CDN scripts from local files (there is no internet here).
+ * Only the examples run in it: while Playwright intercepts a context's requests it answers every CORS
+ * preflight itself, allowing it, so the probes, which test CORS, run in a context that intercepts nothing.
+ */
+async function exampleContext(h: Harness): Promise<BrowserContext> {
   const context = await h.browser.newContext();
   await context.route('https://cdn.jsdelivr.net/**', (route) => {
     const path = new URL(route.request().url()).pathname;
@@ -131,6 +136,7 @@ describe('Socket.IO from a browser page on another origin (p5.js style)', () => 
   let sketches: { server: Server; port: number };
   let socketio: string;
   let context: BrowserContext;
+  let examples: BrowserContext;
   const camera = mkdtempSync(join(tmpdir(), 'pagebridge-camera-'));
 
   before(async () => {
@@ -141,10 +147,12 @@ describe('Socket.IO from a browser page on another origin (p5.js style)', () => 
       browserArgs: [`--host-resolver-rules=MAP ${SKETCH_HOST} 127.0.0.1`, `--use-file-for-fake-video-capture=${join(camera, 'astronaut.mjpeg')}`],
     });
     socketio = h.bridge.listeners.socketio!;
-    context = await sketchContext(h);
+    context = await h.browser.newContext();
+    examples = await exampleContext(h);
   });
   after(async () => {
     await context?.close().catch(() => {});
+    await examples?.close().catch(() => {});
     await h?.close();
     sketches?.server.close();
     rmSync(camera, { recursive: true, force: true });
@@ -209,6 +217,27 @@ describe('Socket.IO from a browser page on another origin (p5.js style)', () => 
       });
     }
 
+    it('refused by the HTTP API too: a simple request reads why; one that needs a preflight is stopped by it', async () => {
+      const page = await context.newPage();
+      try {
+        const origin = `http://${SKETCH_HOST}:${sketches.port}`;
+        await page.goto(`${origin}/blank.html`);
+        const seen = await page.evaluate(async (url) => {
+          const info = await fetch(`${url}/info`);
+          const query = await fetch(`${url}/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+            .then((r) => `status ${r.status}`, (e) => String(e));
+          return { status: info.status, body: await info.json(), query };
+        }, h.url);
+        assert.deepEqual(seen, {
+          status: 403,
+          body: { error: `Origin "${origin}" is not allowed: start the bridge with --allow-origin ${origin} to let that page in` },
+          query: 'TypeError: Failed to fetch',
+        });
+      } finally {
+        await page.close();
+      }
+    });
+
     describe('with --allow-origin naming it', () => {
       let f: FakeBridge;
       before(async () => { f = await startFakeBridge({ allowOrigin: [`http://${SKETCH_HOST}:${sketches.port}`] }); });
@@ -236,7 +265,7 @@ describe('Socket.IO from a browser page on another origin (p5.js style)', () => 
   describe('the p5.js examples, run as pasted (p5.js and the client from local files; the fake camera shows the astronaut)', () => {
     for (const example of ['p5-socketio-v2', 'p5-socketio-v4']) {
       it(`${example}: the sketch draws the webcam and gets the face from data events`, async () => {
-        const page = await context.newPage();
+        const page = await examples.newPage();
         const errors: string[] = [];
         page.on('pageerror', (err) => errors.push(err.message));
         try {
