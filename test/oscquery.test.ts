@@ -189,13 +189,16 @@ describe('OSCQuery against a fake page', () => {
     assert.match(long.body.error, /more than 2048/);
   });
 
-  it('refuses a DNS-rebinding Host and a foreign Origin (403, JSON); a localhost page may read it (CORS)', async () => {
+  it('refuses a DNS-rebinding Host and a foreign Origin (403, JSON, the reason readable by the refused page); a localhost page may read it (CORS)', async () => {
     const rebinding = await rawGet(base, '/', { host: 'attacker.example:5678' });
     assert.equal(rebinding.status, 403);
     assert.match(rebinding.body.error, /^Host "attacker\.example:5678" is not allowed/);
     const foreign = await get(`${base}/`, { origin: 'https://evil.example' });
     assert.equal(foreign.status, 403);
-    assert.match(foreign.body.error, /^Origin "https:\/\/evil\.example" is not allowed/);
+    assert.match(foreign.body.error, /^Origin "https:\/\/evil\.example" is not allowed: start the bridge with --allow-origin/);
+    // The refused page may read why (and nothing else: no route ran).
+    assert.equal(foreign.headers.get('access-control-allow-origin'), 'https://evil.example');
+    assert.equal(foreign.body.FULL_PATH, undefined);
     const local = await get(`${base}/?HOST_INFO`, { origin: 'http://localhost:3000' });
     assert.equal(local.status, 200);
     assert.equal(local.headers.get('access-control-allow-origin'), 'http://localhost:3000');

@@ -2,7 +2,7 @@
 // `GET /path?ATTRIBUTE` one attribute of it, `GET /?HOST_INFO` the OSC server's port, transport and the
 // extensions supported. Read-only: GET and HEAD (and CORS preflights); bodiless requests; errors as JSON.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Access } from '../../access.ts';
+import { originRefusal, type Access } from '../../access.ts';
 import {
   findNode, NODE_ATTRIBUTES, UNSUPPORTED_ATTRIBUTES, type HostInfo, type NodeAttribute, type OscQueryNode,
 } from './namespace.ts';
@@ -39,7 +39,8 @@ export function createOscQueryServer(access: Access, source: OscQuerySource): Fa
     }
     const origin = req.headers.origin;
     if (!access.originAllowed(origin)) {
-      return fail(reply, 403, `Origin "${origin}" is not allowed: only localhost pages and --allow-origin ones may read the namespace`);
+      // As on the HTTP port: the refused page can read why, and nothing else.
+      return fail(reply.header('Access-Control-Allow-Origin', origin).header('Vary', 'Origin'), 403, originRefusal(origin!));
     }
     // An allowed browser page (a web OSCQuery client) may read the answers.
     if (origin !== undefined) reply.header('Access-Control-Allow-Origin', origin).header('Vary', 'Origin');
