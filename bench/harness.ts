@@ -20,7 +20,10 @@ export interface DrivenHarness extends Harness { page: Page; browser: Browser }
 export const TINY = { x: { dtype: 'float32', dims: [1, 4], data: [1, 2, 3, 4] } };
 export const TINY_BODY = JSON.stringify(TINY);
 
-const PORTS = ['--http-port', '--socketio-port', '--osc-port', '--labgraph-port', '--tcp-port', '--runtime-port'].flatMap((f) => [f, '0']);
+const PORTS = [
+  ...['--http-port', '--socketio-port', '--osc-port', '--oscquery-port', '--labgraph-port', '--tcp-port', '--runtime-port'].flatMap((f) => [f, '0']),
+  '--no-mdns',
+];
 
 /** Polls the bridge's /health until each of `models` is ready; returns its listeners' addresses. */
 export async function waitReady(url: string, models: string[]): Promise<Listeners> {

@@ -15,15 +15,17 @@ import { httpListener } from './protocols/http/index.ts';
 import { runtimeListener } from './protocols/runtime/index.ts';
 import { socketIoListener } from './protocols/socketio.ts';
 import { oscListener } from './protocols/osc/index.ts';
+import { oscQueryListener } from './protocols/oscquery/index.ts';
 import { tcpListener } from './protocols/tcp.ts';
 import { labGraphListener } from './protocols/labgraph.ts';
 
 /**
  * Every listener, in the order they start and the reverse of the order they close. HTTP comes first:
  * what it offers (its server) is there for the ones after it that ride on its port (the relay, Socket.IO).
+ * OSCQuery follows OSC, whose address (in the listener table) it describes.
  */
 const LISTENERS: readonly ListenerModule<{ host: string; port?: number }, Partial<HttpOffer>, object>[] = [
-  httpListener, relayListener, socketIoListener, oscListener, labGraphListener, tcpListener, runtimeListener,
+  httpListener, relayListener, socketIoListener, oscListener, oscQueryListener, labGraphListener, tcpListener, runtimeListener,
 ];
 
 export interface Bridge {

@@ -27,6 +27,9 @@ for (const spec of OPTION_SPECS) {
     program.addOption(new Option('--headless', 'host the page in a headless Chromium (the default when there is no desktop)'));
     program.addOption(new Option('--no-headless', 'never launch a headless page; wait for a browser to open the page'));
   }
+  if (spec.key === 'oscqueryPort') {
+    program.addOption(new Option('--no-mdns', 'do not advertise OSCQuery and OSC over DNS-SD/mDNS (advertised on loopback alone unless --host is wider)'));
+  }
   if (spec.key === 'maxClientQueue') {
     program.addOption(new Option('--no-latest-wins', 'answer every live frame (Socket.IO, OSC, LabGraph) in turn instead of dropping stale ones while the model is busy'));
   }

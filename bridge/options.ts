@@ -13,9 +13,16 @@ export interface BridgeOptions {
   oscClientTtl: number;
   /** OSC clients that do not say otherwise get numbers instead of Runway's JSON. */
   oscNumeric: boolean;
+  /** OSCQuery: the OSC namespace as JSON over HTTP (bridge/protocols/oscquery/). */
+  oscqueryPort: number;
   labgraphPort: number;
   tcpPort: number;
   runtimePort: number;
+  /**
+   * Advertise OSCQuery (`_oscjson._tcp`) and OSC (`_osc._udp`) over DNS-SD/mDNS: on the loopback interface
+   * alone while --host is a loopback address, on the LAN when it is wider.
+   */
+  mdns: boolean;
   /** The model the single-model addresses serve (default: the first model). */
   model?: string;
   headless: boolean;
@@ -60,9 +67,12 @@ export const defaults: BridgeOptions = {
   // connects once, in setup) must not be cut off soon (docs/protocols.md, OSC).
   oscClientTtl: 3600,
   oscNumeric: false,
+  // Where OSCQuery servers (libossia, and so ossia score) usually listen.
+  oscqueryPort: 5678,
   labgraphPort: 9000,
   tcpPort: 6000,
   runtimePort: 8765,
+  mdns: true,
   headless: false,
   browser: '/usr/bin/chromium',
   open: false,
@@ -94,7 +104,7 @@ export interface OptionSpec {
 /**
  * The options with a flag of their own, in the order `--help` lists them: the command line is built
  * from this table and resolveOptions checks against it, so the two cannot drift. (`--headless` /
- * `--no-headless` and `--no-latest-wins` are the CLI's own: see bridge/cli.ts.)
+ * `--no-headless`, `--no-latest-wins` and `--no-mdns` are the CLI's own: see bridge/cli.ts.)
  */
 export const OPTION_SPECS: readonly OptionSpec[] = [
   { key: 'host', flag: '--host <address>', kind: 'text', help: 'interface for every listener' },
@@ -104,6 +114,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { key: 'oscReplyPort', flag: '--osc-reply-port <port>', kind: 'port-or-off', help: "OSC: a /server/connect without a port reaches this port too, as Runway's did (0: only the source port)" },
   { key: 'oscClientTtl', flag: '--osc-client-ttl <seconds>', kind: 'positive', help: 'OSC: a registration expires after this long without a datagram from its host' },
   { key: 'oscNumeric', flag: '--osc-numeric', kind: 'switch', help: "OSC: clients that do not say otherwise get numbers instead of Runway's JSON" },
+  { key: 'oscqueryPort', flag: '--oscquery-port <port>', kind: 'port', help: 'OSCQuery: the OSC addresses as JSON over HTTP' },
   { key: 'labgraphPort', flag: '--labgraph-port <port>', kind: 'port', help: 'LabGraph WebSocket API' },
   { key: 'tcpPort', flag: '--tcp-port <port>', kind: 'port', help: 'length-prefixed TCP' },
   { key: 'runtimePort', flag: '--runtime-port <port>', kind: 'port', help: 'runtime WebSocket (action messages)' },
@@ -156,7 +167,7 @@ export function checkOption(spec: OptionSpec, value: unknown): unknown {
   }
 }
 
-const SWITCHES_WITHOUT_FLAG: (keyof BridgeOptions)[] = ['headless', 'latestWins'];
+const SWITCHES_WITHOUT_FLAG: (keyof BridgeOptions)[] = ['headless', 'latestWins', 'mdns'];
 
 /**
  * The options the bridge runs with: `given` over the defaults, every value checked. The command line and

@@ -8,7 +8,11 @@ import { dataUri, health, postJson, until, CHROMIUM } from './helpers/page.ts';
 import { startBridge } from '../bridge/bridge.ts';
 import { silentLog } from '../bridge/log.ts';
 
-const ALL_PORTS_FREE = ['--http-port', '0', '--socketio-port', '0', '--osc-port', '0', '--labgraph-port', '0', '--tcp-port', '0', '--runtime-port', '0'];
+// And no mDNS: tests send nothing but to loopback addresses.
+const ALL_PORTS_FREE = [
+  '--http-port', '0', '--socketio-port', '0', '--osc-port', '0', '--oscquery-port', '0', '--labgraph-port', '0', '--tcp-port', '0', '--runtime-port', '0',
+  '--no-mdns',
+];
 
 function startCli(args: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bridge/cli.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -46,8 +50,8 @@ describe('pagebridge command line', () => {
 
   it('--headless starts Chromium again when it dies, and answers again', async () => {
     const bridge = await startBridge({
-      host: '127.0.0.1', httpPort: 0, socketioPort: 0, oscPort: 0, labgraphPort: 0, tcpPort: 0, runtimePort: 0,
-      headless: true, browser: CHROMIUM, quiet: true,
+      host: '127.0.0.1', httpPort: 0, socketioPort: 0, oscPort: 0, oscqueryPort: 0, labgraphPort: 0, tcpPort: 0, runtimePort: 0,
+      mdns: false, headless: true, browser: CHROMIUM, quiet: true,
     }, silentLog);
     try {
       const query = () => postJson(`${bridge.httpUrl}/query`, { image: dataUri('astronaut.jpg', 'image/jpeg') });

@@ -302,7 +302,10 @@ describe('the relay client: answers over the limit, reconnecting, closing', () =
 
   it('reconnects on its own when its socket drops, and when the bridge restarts on the same port', async () => {
     const staticDir = stubStaticDir();
-    const options = { host: '127.0.0.1', socketioPort: 0, oscPort: 0, labgraphPort: 0, tcpPort: 0, runtimePort: 0, headless: false, staticDir, token: 'restart-token' };
+    const options = {
+      host: '127.0.0.1', socketioPort: 0, oscPort: 0, oscqueryPort: 0, labgraphPort: 0, tcpPort: 0, runtimePort: 0, mdns: false, headless: false, staticDir,
+      token: 'restart-token',
+    };
     let bridge = await startBridge({ ...options, httpPort: 0 }, silentLog);
     const port = Number(new URL(bridge.httpUrl).port);
     const page = new FakePage(relayUrl(bridge.httpUrl, bridge.token));

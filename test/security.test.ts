@@ -1,5 +1,6 @@
 // Who may talk to the bridge: pages on other origins, rebinding Hosts and pages without the pairing
-// token are refused; CORS and Private Network Access answer only allowed origins.
+// token are refused; CORS and Private Network Access answer only allowed origins (and a refused origin's
+// 403, so that its page can read why).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
@@ -55,8 +56,22 @@ describe('security', () => {
     assert.equal(evil.headers['access-control-allow-origin'], undefined);
     const local = await preflight(`${h.url}/query`, 'http://localhost:5173');
     assert.equal(local.headers['access-control-allow-origin'], 'http://localhost:5173');
-    const res = await fetch(`${h.url}/info`, { headers: { origin: 'https://evil.example' } });
-    assert.equal(res.headers.get('access-control-allow-origin'), null);
+  });
+
+  it('a foreign page reaches no route: a 403 that it can read says which flag lets it in, and nothing else', async () => {
+    const origin = 'https://evil.example';
+    const reason = { error: 'Origin "https://evil.example" is not allowed: start the bridge with --allow-origin https://evil.example to let that page in' };
+    for (const [path, init] of [['/info', {}], ['/data', {}], ['/', {}], ['/query', { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain' } }]] as const) {
+      const res = await fetch(`${h.url}${path}`, { ...init, headers: { ...('headers' in init ? init.headers : {}), origin } });
+      assert.equal(res.status, 403, path);
+      assert.equal(res.headers.get('access-control-allow-origin'), origin);
+      assert.equal(res.headers.get('access-control-allow-credentials'), null);
+      assert.deepEqual(await res.json(), reason, path);
+    }
+    // A localhost page still reads the real answer.
+    const local = await fetch(`${h.url}/info`, { headers: { origin: 'http://localhost:5173' } });
+    assert.equal(local.headers.get('access-control-allow-origin'), 'http://localhost:5173');
+    assert.ok((await local.json()).inputs);
   });
 
   it('Private Network Access: answered for allowed origins only', async () => {
@@ -76,5 +91,6 @@ describe('security: --allow-origin', () => {
     assert.equal(r.headers['access-control-allow-origin'], 'https://editor.p5js.org');
     assert.equal(r.headers['access-control-allow-private-network'], 'true');
     assert.equal((await preflight(`${h.url}/query`, 'https://other.example')).headers['access-control-allow-origin'], undefined);
+    assert.ok((await (await fetch(`${h.url}/info`, { headers: { origin: 'https://editor.p5js.org' } })).json()).inputs);
   });
 });

@@ -3,6 +3,7 @@
 // limits, timeouts and a page leaving.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { request, type IncomingHttpHeaders } from 'node:http';
 import { io, type Socket } from 'socket.io-client';
 import ioV2 from 'socket.io-client-v2';
 import { CANNED_FACES, ECHO, FAKE_MODELS, MIRROR, PICTURE } from './helpers/fake-page-answers.ts';
@@ -24,6 +25,16 @@ async function connect(url: string, wantInfo = true): Promise<Client> {
   await new Promise<void>((resolve, reject) => { socket.once('connect', () => resolve()); socket.once('connect_error', reject); });
   const info = wantInfo ? (await until(() => events.find((e) => e.event === 'info'), WAIT_MS, 'info')).value : undefined;
   return { socket, events, info };
+}
+/** A GET with headers that fetch would not send as given (Host). */
+function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    request(url, { headers, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c: string) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    }).on('error', reject).end();
+  });
 }
 const ask = (c: Client, inputs: unknown): Promise<any> => c.socket.timeout(WAIT_MS).emitWithAck('query', inputs);
 const eventsOf = (c: Client, event: string) => c.events.filter((e) => e.event === event).map((e) => e.value);
@@ -87,6 +98,45 @@ describe('Socket.IO against a fake page', () => {
     } finally {
       c.socket.close();
     }
+  });
+
+  it('CORS as a browser sees it, on both ports and both Engine.IO versions: credentials for allowed origins; a refused one reads only why', async () => {
+    const LOCAL = 'http://localhost:5173';
+    const EVIL = 'https://evil.example';
+    const cors = (res: Response) => [res.headers.get('access-control-allow-origin'), res.headers.get('access-control-allow-credentials')];
+    for (const base of [url, f.url]) {
+      for (const eio of [3, 4]) {
+        const handshake = `${base}/socket.io/?EIO=${eio}&transport=polling`;
+        // socket.io-client 2.x polls withCredentials: the reply must name the origin and allow credentials.
+        const ok = await fetch(handshake, { headers: { origin: LOCAL } });
+        assert.equal(ok.status, 200);
+        assert.deepEqual(cors(ok), [LOCAL, 'true'], `${base} EIO=${eio}`);
+        assert.match(ok.headers.get('vary') ?? '', /Origin/);
+        const sid = /"sid":"([^"]+)"/.exec(await ok.text())![1]!;
+        const session = `${handshake}&sid=${encodeURIComponent(sid)}`;
+        // A request with a sid from a refused origin gets no CORS headers; the allowed one's requests do.
+        const packet = (p: string) => (eio === 3 ? `${p.length}:${p}` : p);
+        const stolen = await fetch(session, { method: 'POST', headers: { origin: EVIL, 'content-type': 'text/plain;charset=UTF-8' }, body: packet('6') });
+        assert.deepEqual([await stolen.text(), ...cors(stolen)], ['ok', null, null]);
+        // The client closes its session (packet 1): else the server's close would wait out a poll that never comes.
+        const closing = await fetch(session, { method: 'POST', headers: { origin: LOCAL, 'content-type': 'text/plain;charset=UTF-8' }, body: packet('1') });
+        assert.deepEqual([await closing.text(), ...cors(closing)], ['ok', LOCAL, 'true']);
+        const preflight = await fetch(handshake, { method: 'OPTIONS', headers: { origin: LOCAL, 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-sketch' } });
+        assert.deepEqual([preflight.status, ...cors(preflight)], [204, LOCAL, 'true']);
+
+        // A refused origin's handshake: 403, readable by that page, saying which flag lets it in.
+        const refused = await fetch(handshake, { headers: { origin: EVIL } });
+        assert.equal(refused.status, 403);
+        assert.deepEqual(cors(refused), [EVIL, 'true']);
+        assert.match((await refused.json()).message, /^Origin "https:\/\/evil\.example" is not allowed: start the bridge with --allow-origin https:\/\/evil\.example/);
+        // No Origin (no browser): no CORS headers. A rebinding Host: refused as before, nothing readable.
+        assert.deepEqual(cors(await fetch(handshake)), [null, null]);
+        const rebound = await rawGet(handshake, { origin: EVIL, host: 'evil.example' });
+        assert.deepEqual([rebound.status, rebound.headers['access-control-allow-origin']], [403, undefined]);
+        assert.match(JSON.parse(rebound.body).message, /^Host "evil\.example" is not allowed/);
+      }
+    }
+    assert.ok(f.log.warnings.some((w) => /socketio: refused a connection .*Origin "https:\/\/evil\.example"/.test(w)));
   });
 
   it('a refused query is an ack {error} and an error event to every socket of the model; nobody is disconnected', async () => {

@@ -5,7 +5,7 @@ import { decodeDataUri, decodeFrame, decodeFrames, encodeFrame, FrameBatcher } f
 import { sniffImage, toDataUri, toJson } from '../bridge/core/values.ts';
 import { compileInputChecker } from '../bridge/core/validate.ts';
 import { BridgeError } from '../bridge/core/errors.ts';
-import { createAccess } from '../bridge/access.ts';
+import { createAccess, originRefusal } from '../bridge/access.ts';
 import { parseSource } from '../scripts/install-models.mjs';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
@@ -146,6 +146,11 @@ describe('access', () => {
     }
     for (const o of ['https://evil.example', 'null', 'file://', 'http://localhost.evil.example']) assert.ok(!access.originAllowed(o), `${o} should fail`);
     assert.ok(createAccess({ host: '127.0.0.1', allowOrigins: ['*'] }).originAllowed('https://anything.example'));
+  });
+
+  it('says why an origin is refused, naming the flag; a file:// page is told to be served from localhost first', () => {
+    assert.equal(originRefusal('https://evil.example'), 'Origin "https://evil.example" is not allowed: start the bridge with --allow-origin https://evil.example to let that page in');
+    assert.match(originRefusal('null'), /^Origin "null" is not allowed \(a page opened as file:\/\/, or a sandboxed frame\): serve the page from localhost over http instead, or start the bridge with --allow-origin null/);
   });
 });
 

@@ -5,12 +5,13 @@
 // on the HTTP port. Translation only: the core validates, runs and publishes; this module maps
 // namespaces to models and events to core calls.
 import { createServer, type IncomingMessage } from 'node:http';
+import type { CorsOptionsDelegate } from 'cors';
 import { Server, type Namespace, type ServerOptions, type Socket } from 'socket.io';
 import type { Values } from '../../web/contract/index.ts';
 import type { FailureEvent, OutputEvent } from '../core/core.ts';
 import { toBridgeError } from '../core/errors.ts';
 import { toJson } from '../core/values.ts';
-import type { Access } from '../access.ts';
+import { originRefusal, type Access } from '../access.ts';
 import type { HttpOffer, Listener, ListenerContext, ListenerModule, PortOptions } from '../listener-module.ts';
 import { listen, urlOf } from '../listener.ts';
 import { addressedAs } from './addressed.ts';
@@ -36,8 +37,29 @@ function outputJson(outputs: Values): Values {
 function refusal(access: Access, req: IncomingMessage): string | undefined {
   const { host, origin } = req.headers;
   if (!access.hostAllowed(host)) return `Host "${host}" is not allowed: use 127.0.0.1 or localhost (DNS rebinding protection)`;
-  if (!access.originAllowed(origin)) return `Origin "${origin}" is not allowed: start the bridge with --allow-origin ${origin} to let that page in`;
+  if (!access.originAllowed(origin)) return originRefusal(origin!);
   return undefined;
+}
+
+/** A handshake: no session yet (no `sid`), so `allowRequest` decides it; OPTIONS is its preflight. */
+function isHandshake(req: IncomingMessage): boolean {
+  return (req.method === 'GET' || req.method === 'OPTIONS') && !new URL(req.url ?? '/', 'http://x').searchParams.has('sid');
+}
+
+/**
+ * CORS per request (socket.io hands `cors` to the `cors` package). socket.io-client 2.x polls with
+ * `withCredentials`, so a browser reads a reply only if it names the origin and allows credentials (never
+ * `*`): allowed origins get both. A refused origin gets them on its handshake only, whose answer is
+ * `allowRequest`'s 403 naming --allow-origin, so that the page can read why; it never gets a session,
+ * and a request with a `sid` from it gets no CORS headers.
+ */
+function corsFor(access: Access): CorsOptionsDelegate {
+  return (req, callback) => {
+    const { origin, host } = req.headers;
+    const readable = origin !== undefined &&
+      (access.originAllowed(origin) || (isHandshake(req as IncomingMessage) && access.hostAllowed(host)));
+    callback(null, { origin: readable, credentials: readable, methods: ['GET', 'POST'] });
+  };
 }
 
 function serverOptions(context: ListenerContext, maxBytes: number): Partial<ServerOptions> {
@@ -46,7 +68,7 @@ function serverOptions(context: ListenerContext, maxBytes: number): Partial<Serv
     // Runway's p5.js examples bundle socket.io-client 2.x (Engine.IO protocol 3).
     allowEIO3: true,
     maxHttpBufferSize: maxBytes,
-    cors: { origin: (origin, callback) => callback(null, access.originAllowed(origin)) },
+    cors: corsFor(access),
     // CORS only stops a browser from reading replies; WebSockets ignore it, so refuse the handshake itself.
     allowRequest: (req, callback) => {
       const why = refusal(access, req);

@@ -169,10 +169,12 @@ export function stubStaticDir(catalogue: ModelAnnouncement[] = []): string {
 export async function startFakeBridge({ pageModels = FAKE_MODELS, catalogue, ...options }: FakeBridgeOptions = {}): Promise<FakeBridge> {
   const staticDir = options.staticDir ?? stubStaticDir(catalogue);
   const log = recordingLog();
+  // No mDNS unless asked for: tests send nothing but to loopback addresses (test/oscquery.test.ts
+  // advertises inside a network namespace of its own).
   const bridge = await startBridge({
-    host: '127.0.0.1', httpPort: 0, socketioPort: 0, oscPort: 0, labgraphPort: 0, tcpPort: 0, runtimePort: 0,
+    host: '127.0.0.1', httpPort: 0, socketioPort: 0, oscPort: 0, oscqueryPort: 0, labgraphPort: 0, tcpPort: 0, runtimePort: 0,
     // No Runway reply port unless a test names one: tests never send to a real 57200 on this machine.
-    oscReplyPort: 0, headless: false, staticDir, token: 'fake-page-token', ...options,
+    oscReplyPort: 0, mdns: false, headless: false, staticDir, token: 'fake-page-token', ...options,
   }, log);
   const pages: FakePage[] = [];
   const openPage = async (o?: FakePageOptions) => {

@@ -21,15 +21,18 @@ export const CHROMIUM_ARGS = [
 ];
 
 
-export async function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
+  const args = [...CHROMIUM_ARGS, ...extraArgs];
   return chromium.launch({
-    executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, `--user-data-dir=${mkdtempSync(join(tmpdir(), 'pagebridge-chromium-'))}`],
-  }).catch(async () => chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS }));
+    executablePath: CHROMIUM, headless: true, args: [...args, `--user-data-dir=${mkdtempSync(join(tmpdir(), 'pagebridge-chromium-'))}`],
+  }).catch(async () => chromium.launch({ executablePath: CHROMIUM, headless: true, args }));
 }
 
 export interface HarnessOptions extends Partial<BridgeOptions> {
   /** The catalogue models the page loads (default: face-detection only, to keep tests quick). */
   models?: string[];
+  /** More Chromium flags (a host resolver rule, a file for the fake camera). */
+  browserArgs?: string[];
 }
 
 export interface Harness {
@@ -47,14 +50,15 @@ export async function health(url: string): Promise<{ status: string; pages: numb
   return (await fetch(`${url}/health`)).json() as never;
 }
 
-export async function startHarness({ models = ['face-detection'], ...options }: HarnessOptions = {}): Promise<Harness> {
-  // Every listener on a free port, so that tests never collide with a running bridge or each other.
+export async function startHarness({ models = ['face-detection'], browserArgs, ...options }: HarnessOptions = {}): Promise<Harness> {
+  // Every listener on a free port, so that tests never collide with a running bridge or each other; no
+  // mDNS: tests send nothing but to loopback addresses (test/oscquery.test.ts advertises in a namespace).
   const bridge = await startBridge({
-    host: '127.0.0.1', httpPort: 0, socketioPort: 0, oscPort: 0, labgraphPort: 0, tcpPort: 0, runtimePort: 0,
+    host: '127.0.0.1', httpPort: 0, socketioPort: 0, oscPort: 0, oscqueryPort: 0, labgraphPort: 0, tcpPort: 0, runtimePort: 0,
     // No Runway reply port unless a test names one: tests never send to a real 57200 on this machine.
-    oscReplyPort: 0, headless: false, quiet: true, ...options,
+    oscReplyPort: 0, mdns: false, headless: false, quiet: true, ...options,
   }, silentLog);
-  const browser = await launchBrowser();
+  const browser = await launchBrowser(browserArgs);
   const context = await browser.newContext();
   const h: Harness = {
     bridge, browser, context, url: bridge.httpUrl, page: undefined as unknown as Page,

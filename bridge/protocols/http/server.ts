@@ -1,8 +1,8 @@
-// The HTTP server before its routes: the body limit, who may ask (Host, Private Network Access, CORS),
+// The HTTP server before its routes: the body limit, who may ask (Host, Origin, Private Network Access, CORS),
 // the page's files and the error answers. The query routes are routes.ts.
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyCors from '@fastify/cors';
-import type { Access } from '../../access.ts';
+import { originRefusal, type Access } from '../../access.ts';
 import type { Log } from '../../log.ts';
 import { servePageFiles } from './page-files.ts';
 import { answerErrors } from './errors.ts';
@@ -13,9 +13,16 @@ export async function createHttpServer(access: Access, log: Log, maxBytes: numbe
     if (!access.hostAllowed(req.headers.host)) {
       return reply.status(403).send({ error: `Host "${req.headers.host}" is not allowed: use 127.0.0.1 or localhost (DNS rebinding protection)` });
     }
+    const { origin } = req.headers;
+    const preflight = req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
+    // A refused page reaches no route; its answer is readable by it (CORS for its origin) and says only why.
+    // Its preflights still fail (no CORS headers): the browser sends nothing more than a simple request.
+    if (!access.originAllowed(origin) && !preflight) {
+      return reply.status(403).header('Access-Control-Allow-Origin', origin).header('Vary', 'Origin')
+        .send({ error: originRefusal(origin!) });
+    }
     // Private Network Access: a public page must be told explicitly that it may reach localhost.
-    if (req.method === 'OPTIONS' && req.headers['access-control-request-private-network'] === 'true' &&
-      access.originAllowed(req.headers.origin)) {
+    if (req.method === 'OPTIONS' && req.headers['access-control-request-private-network'] === 'true' && access.originAllowed(origin)) {
       reply.header('Access-Control-Allow-Private-Network', 'true');
     }
   });

@@ -1,8 +1,13 @@
 // Face detection through pagebridge's OSC port, as with Runway's Processing examples (oscP5).
-// Sends an image file as a data URI to /query and draws the boxes that /data brings.
+// Sends an image file to /query as a JPEG blob and draws the boxes that /data brings.
 //
 // Needs the oscP5 library (Sketch > Import Library > Add Library > oscP5) and a running bridge (npm start).
 // Press O to send another image.
+//
+// The pattern works with oscP5 0.9.9 (what the Contribution Manager installs) and 2.0.x alike: listen on a
+// port of your own, set no remote address (2.0.x would then send from a new port each time and never
+// listen), and tell the bridge that port in /server/connect. oscP5 drops datagrams over its receive
+// buffer (1,536 bytes by default) without a word: setDatagramSize makes room for large outputs.
 //
 // OSC travels in UDP datagrams of at most about 65,000 bytes: the sketch sends a copy of the image scaled to
 // 256 px as JPEG, which fits. For larger images use the HTTP port (POST /query).
@@ -11,12 +16,11 @@ import oscP5.*;
 import netP5.*;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
-import java.util.Base64;
 import javax.imageio.ImageIO;
 
 final String BRIDGE_HOST = "127.0.0.1";
 final int BRIDGE_PORT = 57100; // the bridge's --osc-port
-final int LISTEN_PORT = 57200; // where this sketch receives replies (it sends from this port too)
+final int LISTEN_PORT = 57200; // where this sketch receives replies (Runway's reply port)
 final int SEND_SIZE = 256;     // the longest side of the copy that is sent
 final int MAX_DATAGRAM = 65000;
 
@@ -29,15 +33,16 @@ String status = "connecting";
 void setup() {
   size(512, 540);
   OscProperties properties = new OscProperties();
-  properties.setRemoteAddress(BRIDGE_HOST, BRIDGE_PORT);
   properties.setListeningPort(LISTEN_PORT);
-  properties.setDatagramSize(MAX_DATAGRAM + 1000); // oscP5's default (1536 bytes) is too small for images
-  properties.setSRSP(OscProperties.ON);             // send from LISTEN_PORT: the bridge replies to the sender
+  properties.setDatagramSize(65536); // the default (1,536 bytes) loses a /data of more than a few faces
   oscP5 = new OscP5(this, properties);
   bridge = new NetAddress(BRIDGE_HOST, BRIDGE_PORT);
 
-  // From now on every output of the model comes here as /data, whoever caused it.
-  oscP5.send(new OscMessage("/server/connect"), bridge);
+  // From now on every output of the model comes to LISTEN_PORT as /data, whoever caused it, and so
+  // does every /error of a query this sketch sends.
+  OscMessage connect = new OscMessage("/server/connect");
+  connect.add(LISTEN_PORT);
+  oscP5.send(connect, bridge);
   // A picture of a face that ships with pagebridge.
   queryFaces(sketchPath("../../../test/fixtures/astronaut.jpg"));
 }
@@ -58,22 +63,20 @@ void queryFaces(String path) {
   }
   picture = img;
   faces = new JSONArray();
-  String uri = jpegDataUri(img, SEND_SIZE);
-  JSONObject input = new JSONObject();
-  input.setString("image", uri);
-  String json = input.format(-1); // one line
-  if (json.length() > MAX_DATAGRAM - 100) {
-    status = "the image is " + json.length() + " bytes as JSON, too large for OSC: use HTTP";
+  byte[] jpeg = jpegBytes(img, SEND_SIZE);
+  if (jpeg.length > MAX_DATAGRAM - 100) {
+    status = "the image is " + jpeg.length + " bytes, too large for OSC: use HTTP";
     return;
   }
+  // A blob is the image itself. Runway's form works too: query.add("{\"image\": \"data:image/jpeg;base64,…\"}").
   OscMessage query = new OscMessage("/query");
-  query.add(json);
+  query.add(jpeg);
   oscP5.send(query, bridge);
   status = "looking for faces";
 }
 
-// A copy of img, its longest side `size` pixels, as a JPEG data URI.
-String jpegDataUri(PImage img, int size) {
+// A copy of img, its longest side `size` pixels, as JPEG.
+byte[] jpegBytes(PImage img, int size) {
   PImage copy = img.copy();
   if (copy.width >= copy.height) copy.resize(size, 0);
   else copy.resize(0, size);
@@ -86,7 +89,7 @@ String jpegDataUri(PImage img, int size) {
   } catch (IOException e) {
     throw new RuntimeException(e);
   }
-  return "data:image/jpeg;base64," + Base64.getEncoder().encodeToString(jpeg.toByteArray());
+  return jpeg.toByteArray();
 }
 
 // oscP5 calls this for every message that arrives (on its own thread).
@@ -130,7 +133,9 @@ void draw() {
 }
 
 void exit() {
-  oscP5.send(new OscMessage("/server/disconnect"), bridge);
+  OscMessage disconnect = new OscMessage("/server/disconnect");
+  disconnect.add(LISTEN_PORT);
+  oscP5.send(disconnect, bridge);
   oscP5.stop();
   super.exit();
 }

@@ -1,0 +1,59 @@
+// The OSCQuery listener (--oscquery-port): the OSC listener's namespace as JSON over HTTP, following the
+// OSCQuery proposal (docs/protocols.md, "OSCQuery"), and its DNS-SD advertisement (mdns.ts, --no-mdns).
+// It describes the OSC listener started before it, whose address it reads from the listener table.
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import type { ListenerModule, PortOptions } from '../../listener-module.ts';
+import { urlOf } from '../../listener.ts';
+import { advertise, type Advertisement } from './mdns.ts';
+import { buildNamespace, hostInfo, type DescribeNumeric } from './namespace.ts';
+import { createOscQueryServer } from './server.ts';
+
+export interface OscQueryOptions extends PortOptions {
+  /** Advertise over DNS-SD/mDNS (--no-mdns turns it off). */
+  mdns: boolean;
+}
+
+/** HOOK (numeric replies): the OSC listener's lister of numeric reply addresses, once it has one. */
+const describeNumeric: DescribeNumeric | undefined = undefined;
+
+export const oscQueryListener: ListenerModule<OscQueryOptions> = {
+  name: 'oscquery',
+  portFlag: '--oscquery-port',
+  ownOptions: (o) => ({ host: o.host, port: o.oscqueryPort, maxBytes: o.maxBody, mdns: o.mdns }),
+  async start({ core, access, log, listeners }, own) {
+    const oscUrl = listeners.osc;
+    if (oscUrl === undefined) throw new Error('OSCQuery describes the OSC listener, which is not running');
+    const name = `pagebridge on ${hostname()}`;
+    const app = createOscQueryServer(access, {
+      namespace: () => buildNamespace(core.models(), core.defaultModel, { describeNumeric }),
+      hostInfo: () => hostInfo(name, oscUrl, own.host),
+    });
+    try {
+      await app.listen({ host: own.host, port: own.port });
+    } catch (err) {
+      await app.close();
+      throw err;
+    }
+    const port = (app.server.address() as AddressInfo).port;
+    let advertisement: Advertisement | undefined;
+    if (own.mdns) {
+      try {
+        advertisement = advertise(own.host, 'pagebridge', [
+          { type: 'oscjson', protocol: 'tcp', port },
+          { type: 'osc', protocol: 'udp', port: Number(new URL(oscUrl).port) },
+        ], log);
+      } catch (err) {
+        // Discovery is a convenience: the addresses work without it.
+        log.warn(`mdns: not advertising: ${(err as Error).message}`);
+      }
+    }
+    return {
+      url: urlOf('http', own.host, port),
+      async close() {
+        await advertisement?.close();
+        await app.close();
+      },
+    };
+  },
+};
