@@ -45,9 +45,9 @@ export interface Output {
 /** The datagrams of one output for the clients of one form. */
 export function outputDatagrams(output: Output, form: OutputForm): Uint8Array[] {
   if (form.format === 'numeric') {
-    // ── The numeric encoder's place. ── It comes as bridge/protocols/osc/numeric.ts and is called here:
+    // ── The numeric encoder's place. ── bridge/protocols/osc/numeric/index.ts is to be called here:
     //   return encodeNumeric(output.model, output.ports(), output.outputs, { prefix: output.prefix, slots: form.slots });
-    // Until it lands, numeric clients get Runway's JSON like everyone else.
+    // Until it is, numeric clients get Runway's JSON like everyone else.
   }
   return [encodeReply(output.prefix, 'data', output.json())];
 }

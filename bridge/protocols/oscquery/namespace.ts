@@ -1,5 +1,5 @@
 // The OSC namespace as OSCQuery describes it: one JSON node per OSC address the OSC listener
-// (bridge/protocols/osc.ts) takes or sends, built afresh from the core's models on each request, so it
+// (bridge/protocols/osc/index.ts) takes or sends, built afresh from the core's models on each request, so it
 // follows the models pages announce and withdraw. The addresses come from one small table
 // (OSC_ADDRESSES): the same for the default model (unprefixed) and for each model under /models/<id>.
 import { isIP } from 'node:net';

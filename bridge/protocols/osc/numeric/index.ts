@@ -1,5 +1,5 @@
 // Numeric OSC: one model output as small messages of numbers that a TouchDesigner OSC In CHOP, Pure Data's
-// [oscparse] or Max's [udpreceive] → [route] can take apart, instead of `/data s <json>` (bridge/protocols/osc.ts).
+// [oscparse] or Max's [udpreceive] → [route] can take apart, instead of `/data s <json>` (bridge/protocols/osc/index.ts).
 // Pure: values in, datagrams out; sending them is the caller's.
 //
 // Addresses are `<prefix>/<model>/<output>/…`, derived from the output ports (Runway-shaped, as in

@@ -10,7 +10,7 @@ export const MAX_STRING_BYTES = 900;
 export const MAX_PART_BYTES = 64;
 
 export interface NumericOptions {
-  /** What every address starts with, '' or '/…' (e.g. '/models' to sit beside bridge/protocols/osc.ts's addresses). */
+  /** What every address starts with, '' or '/…' (e.g. '/models' to sit beside bridge/protocols/osc/index.ts's addresses). */
   prefix?: string;
   /** Send exactly this many entries of every list of entries, missing ones zeroed. */
   slots?: number;
