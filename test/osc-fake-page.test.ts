@@ -475,15 +475,39 @@ describe('OSC with tools that send and listen on different sockets', () => {
     await handled(netsend);
   });
 
-  it('/server/connect i <port> s numeric i <slots> stores the choice (the answers stay JSON until the numeric encoder is there)', async () => {
+  it('/server/connect i <port> s numeric [i <slots>]: outputs as small numeric messages (their sizes: osc-numeric.test.ts)', async () => {
     const listener = await tool();
     const sender = await tool();
-    sender.send('/server/connect', int(listener.port), 'numeric', int(4));
+    sender.send('/server/connect', int(listener.port), 'numeric');
+    sender.send('/models/picture/server/connect', int(listener.port), 'numeric', int(2));
     await handled(sender);
     assert.ok(f.log.infos.includes(`osc: 127.0.0.1:${listener.port} (numeric) connected to the default model`), f.log.infos.join('\n'));
+    // The default model's space: /<model>/<output>.
     await httpQuery(7);
-    assert.deepEqual(await listener.nextJson('/data', WAIT_MS), { y: 7 });
-    sender.send('/server/disconnect', int(listener.port), 'numeric', int(4));
+    const y = await listener.next('/echo/y', WAIT_MS);
+    assert.deepEqual(y, { address: '/echo/y', args: [7] });
+    // A model's own space: /models/<model>/<output>/…, lists of entries as count and indexed entries,
+    // two slots with the empty one zeroed as the real one is shaped.
+    const jpeg = fixture('astronaut-256.jpg');
+    const res = await fetch(`${f.url}/models/picture/query`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: jpeg });
+    assert.equal(res.status, 200);
+    const got: Record<string, unknown[]> = {};
+    while (!('/models/picture/received' in got)) {
+      const m = await listener.next('the numeric outputs of picture', WAIT_MS);
+      got[m.address] = m.args;
+    }
+    const face = CANNED_FACES[0]!;
+    const close = (a: unknown[], b: number[]) => assert.ok(a.length === b.length && a.every((v, i) => Math.abs((v as number) - b[i]!) < 1e-6), `${a} ≠ ${b}`);
+    assert.deepEqual(got['/models/picture/faces/count'], [1]);
+    close(got['/models/picture/faces/0/box']!, face.box);
+    close(got['/models/picture/faces/0/score']!, [face.score]);
+    close(got['/models/picture/faces/0/keypoints']!, face.keypoints.flat());
+    assert.deepEqual(got['/models/picture/faces/1/box'], [0, 0, 0, 0]);
+    assert.deepEqual(got['/models/picture/faces/1/score'], [0]);
+    assert.deepEqual(got['/models/picture/received'], [jpeg.byteLength]);
+    assert.ok(Object.values(got).every((args) => args.every((v) => typeof v === 'number')), 'numbers only');
+    sender.send('/server/disconnect', int(listener.port));
+    sender.send('/models/picture/server/disconnect', int(listener.port));
     await handled(sender);
   });
 });

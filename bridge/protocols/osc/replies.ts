@@ -1,9 +1,10 @@
 // What the OSC listener sends back: `<prefix>/data`, `<prefix>/error` and `<prefix>/info`, one JSON string
-// each, as Runway's OSC server did; outputs for clients that asked for numbers go through one place
-// (outputDatagrams) where the numeric encoder is to be called.
+// each, as Runway's OSC server did; outputs for clients that asked for numbers as small numeric messages
+// (bridge/protocols/osc/numeric/).
 import osc from 'osc';
 import type { Port, Values } from '../../../web/contract/index.ts';
 import type { ReplyFormat } from './addresses.ts';
+import { encodeNumeric } from './numeric/index.ts';
 
 /**
  * The largest reply sent as one datagram. UDP over IPv4 carries at most 65,507 bytes, and a larger reply
@@ -45,9 +46,14 @@ export interface Output {
 /** The datagrams of one output for the clients of one form. */
 export function outputDatagrams(output: Output, form: OutputForm): Uint8Array[] {
   if (form.format === 'numeric') {
-    // ── The numeric encoder's place. ── bridge/protocols/osc/numeric/index.ts is to be called here:
-    //   return encodeNumeric(output.model, output.ports(), output.outputs, { prefix: output.prefix, slots: form.slots });
-    // Until it is, numeric clients get Runway's JSON like everyone else.
+    // The default model's space sends `/<model>/<output>/…`; a model's own space `/models/<model>/<output>/…`.
+    try {
+      return encodeNumeric(output.model, output.ports(), output.json() as Values,
+        { prefix: output.prefix === '' ? '' : '/models', slots: form.slots });
+    } catch (err) {
+      // Only a name too long for any datagram gets here: say so rather than send nothing.
+      return [encodeReply(output.prefix, 'error', { error: `this output cannot be sent as numeric OSC: ${(err as Error).message}` })];
+    }
   }
   return [encodeReply(output.prefix, 'data', output.json())];
 }
