@@ -1,5 +1,6 @@
 // OSCQuery against the real bridge and a fake page (no browser): the namespace of the fake page's models
-// (structure, type tags, access, descriptions), HOST_INFO with the real OSC port, one node by path, the
+// (structure; every form of the OSC listener's own table, OSC_ADDRESSES, so the two cannot drift; access,
+// descriptions; each model's numeric replies, checked against what a numeric client receives), HOST_INFO with the real OSC port, one node by path, the
 // errors, models coming and going as pages announce and leave, the Host and Origin checks; and DNS-SD
 // discovery with python-zeroconf, inside a network namespace the test makes (mDNS is multicast: it must
 // reach no other machine), where the advertisement must stay on loopback unless --host is wider.
@@ -9,14 +10,20 @@ import { spawn, spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { ECHO, FAKE_MODELS, PICTURE } from './helpers/fake-page-answers.ts';
 import { startFakeBridge, type FakeBridge } from './helpers/fake-page.ts';
+import { fixture } from './helpers/fixtures.ts';
 import type { ScenarioResult } from './helpers/mdns-namespace.ts';
 import { OscClient } from './helpers/osc.ts';
 import { until } from './helpers/wait.ts';
 import { mdnsScope } from '../bridge/protocols/oscquery/mdns.ts';
 import { buildNamespace, findNode, type OscQueryNode } from '../bridge/protocols/oscquery/namespace.ts';
+import { OSC_ADDRESSES } from '../bridge/protocols/osc/index.ts';
+import { describeNumeric } from '../bridge/protocols/osc/numeric/index.ts';
 import type { ModelView } from '../bridge/core/core.ts';
+import type { Port } from '../web/contract/index.ts';
 
 const ADDRESSES = ['server', 'query', 'info', 'data', 'error'];
+/** The fake page's numeric replies in each model's space (mirror's image and the others' no outputs send none). */
+const NUMERIC: Record<string, string[]> = { echo: ['y'], picture: ['faces', 'received'] };
 /** The LAN stand-in in the discovery test's namespace: the bridge's end and the other (TEST-NET-2). */
 const LAN = { bridge: '198.51.100.1', other: '198.51.100.2' };
 
@@ -68,54 +75,132 @@ describe('OSCQuery against a fake page', () => {
     assert.equal(root.FULL_PATH, '/');
     assert.equal(root.ACCESS, 0);
     assert.equal(root.TYPE, undefined, 'a container has no type');
-    assert.deepEqual(Object.keys(root.CONTENTS!), [...ADDRESSES, 'models']);
+    // The default model's numeric replies (/echo/y) after the models.
+    assert.deepEqual(Object.keys(root.CONTENTS!), [...ADDRESSES, 'models', 'echo']);
     assert.deepEqual(Object.keys(root.CONTENTS!.models!.CONTENTS!), FAKE_MODELS.map((m) => m.id));
     for (const m of FAKE_MODELS) {
       const node = root.CONTENTS!.models!.CONTENTS![m.id]!;
       assert.equal(node.FULL_PATH, `/models/${m.id}`);
-      assert.deepEqual(Object.keys(node.CONTENTS!), ADDRESSES);
+      assert.deepEqual(Object.keys(node.CONTENTS!), [...ADDRESSES, ...(NUMERIC[m.id] ?? [])]);
       assert.deepEqual(Object.keys(node.CONTENTS!.server!.CONTENTS!), ['connect', 'disconnect']);
       assert.ok(node.DESCRIPTION!.startsWith(`${m.title} (${m.state}`), node.DESCRIPTION);
     }
     // Every node says where it is, and every method what it takes and what it is for.
     for (const [path, node] of walk(root)) {
       assert.equal(node.FULL_PATH, path);
-      if (node.CONTENTS) assert.equal(node.ACCESS, 0, `${path} is a container`);
+      if (node.TYPE === undefined) assert.equal(node.ACCESS, 0, `${path} is a container`);
       else {
-        assert.equal(typeof node.TYPE, 'string', `${path} has a TYPE`);
+        assert.match(node.TYPE, /^[a-zA-Z]*$/, `${path} has a TYPE of OSC type tags`);
         assert.ok([1, 2, 3].includes(node.ACCESS), `${path} ACCESS ${node.ACCESS}`);
         assert.ok(node.DESCRIPTION && node.DESCRIPTION.length > 10, `${path} is described`);
       }
     }
   });
 
-  it('each address has the OSC listener’s type tags and access: write what a client sends, read what the bridge sends', async () => {
+  it('every form of the OSC listener’s addresses (its OSC_ADDRESSES), in every address space, and nothing else a client sends', async () => {
     const nodes = walk((await get(`${base}/`)).body);
+    const spaces = ['', ...FAKE_MODELS.map((m) => `/models/${m.id}`)];
+    const formsOf = (node: OscQueryNode) => [node, ...(node.OVERLOADS ?? [])];
+    for (const prefix of spaces) {
+      for (const a of OSC_ADDRESSES) {
+        const path = `${prefix}${a.path}`;
+        const node = nodes.get(path);
+        assert.ok(node, `${path} is in the namespace`);
+        const sent = formsOf(node).filter((o) => o.ACCESS === 2);
+        assert.deepEqual(sent.map((o) => o.TYPE).sort(), [...a.forms].sort(), `${path}: the listener's forms`);
+        // The first form with arguments is the TYPE; each form says what it does, for which model.
+        assert.equal(node.TYPE, a.forms.find((f) => f !== ''), path);
+        for (const o of sent) assert.match(o.DESCRIPTION!, prefix === '' ? /the default model/ : /"[^"]+" \([^)]+\)/, `${path} ${o.TYPE}`);
+      }
+    }
+    const writable = [...nodes.values()].filter((n) => formsOf(n).some((o) => o.ACCESS === 2 || o.ACCESS === 3)).map((n) => n.FULL_PATH);
+    assert.deepEqual(writable.sort(), spaces.flatMap((p) => OSC_ADDRESSES.map((a) => `${p}${a.path}`)).sort());
+    // What the bridge sends back, as Runway's JSON.
     for (const prefix of ['', '/models/picture']) {
-      const node = (path: string) => nodes.get(`${prefix}${path}`)!;
-      const forms = (path: string) => [node(path), ...(node(path).OVERLOADS ?? [])].map((n) => `${n.TYPE}:${n.ACCESS}`);
-      assert.deepEqual(forms('/server/connect'), ['i:2', ':2']);
-      assert.deepEqual(forms('/server/disconnect'), ['i:2', ':2']);
-      assert.deepEqual(forms('/query'), ['s:2']);
-      assert.deepEqual(forms('/info'), ['i:2', ':2', 's:1']);
+      const forms = (path: string) => formsOf(nodes.get(`${prefix}${path}`)!).map((n) => `${n.TYPE}:${n.ACCESS}`);
+      assert.deepEqual(forms('/query'), ['s:2', 'b:2']);
+      assert.deepEqual(forms('/info'), ['i:2', ':2', 'f:2', 's:1']);
+      assert.deepEqual(forms('/server/connect').slice(0, 4), ['i:2', ':2', 'f:2', 's:2']);
       assert.deepEqual(forms('/data'), ['s:1']);
       assert.deepEqual(forms('/error'), ['s:1']);
     }
   });
 
-  it('descriptions name the model and its inputs and outputs; the unprefixed addresses name the default model', async () => {
-    const nodes = walk((await get(`${base}/`)).body);
+  it('descriptions name the model and its inputs and outputs, and who gets each reply; the unprefixed addresses name the default model', async () => {
+    const root = (await get(`${base}/`)).body as OscQueryNode;
+    const nodes = walk(root);
     const text = (path: string) => nodes.get(path)!.DESCRIPTION!;
     assert.match(text('/models/picture/query'), /^Run "Picture" \(picture\): one string, the inputs as JSON/);
     assert.match(text('/models/picture/query'), /inputs: "image" \(image\)/);
+    assert.match(nodes.get('/models/picture/query')!.OVERLOADS![0]!.DESCRIPTION, /^Run "Picture" \(picture\) on a JPEG or PNG image, a blob/);
     assert.match(text('/models/picture/data'), /outputs: "faces" \(array\); "received" \(number\)/);
-    assert.match(text('/models/picture/server/connect'), /as \/models\/picture\/data and \/models\/picture\/error/);
+    assert.match(text('/models/picture/server/connect'), /as \/models\/picture\/data s <JSON>, or to a numeric client as numbers at \/models\/picture\/<output>\/…/);
     assert.match(text('/query'), /^Run the default model \("Echo", echo\)/);
     assert.match(text('/query'), /inputs: "x" \(number\)/);
-    assert.match(text('/server/connect'), /as \/data and \/error$/);
+    assert.match(text('/server/connect'), /as \/data s <JSON>, or to a numeric client as numbers at \/echo\/<output>\/…/);
     assert.match(text('/models/echo'), /^Echo \(ready, wasm\): y = x$/);
     assert.match(text('/models/broken'), /^Broken \(failed\)$/);
     assert.match(text('/'), /default model \(echo\)/);
+    // Who gets replies, as bridge/protocols/osc/index.ts sends them: registration by host, not "connected" senders.
+    assert.match(text('/query'), /to every client registered in this space .*a sender whose host has no registration here gets its own query's output or failure at its source port/);
+    assert.match(text('/query'), /come back as \/error to the registrations from its host in this space, else to its source port/);
+    assert.match(text('/models/picture/error'), /to every client registered in this space \(numeric ones too\)/);
+    assert.match(text('/models/picture/info'), /goes to the port given \(i\) at the sender's address, registered or not/);
+    assert.match(text('/server/connect'), /at the port given \(i\), in the listener's default format \(JSON unless --osc-numeric\)/);
+    const overload = (path: string, type: string) => nodes.get(path)!.OVERLOADS!.find((o) => o.TYPE === type)!.DESCRIPTION;
+    assert.match(overload('/server/connect', 'isi'), /at the port given \(i\), s "numeric" then the slot count/);
+    assert.match(overload('/server/connect', ''), /at the sender's source port and the reply port \(--osc-reply-port/);
+    for (const [path, node] of nodes) assert.doesNotMatch(JSON.stringify(node.DESCRIPTION ?? ''), /not connected/, path);
+  });
+
+  it('each model’s numeric replies are read-only nodes: the default model’s unprefixed, each model’s under /models/<id>', async () => {
+    const nodes = walk((await get(`${base}/`)).body);
+    const listed = (model: string, ports: readonly Port[], prefix: string) =>
+      describeNumeric(model, ports, { prefix }).filter((n) => !n.address.includes('<'));
+    const expected = [...listed('echo', ECHO.info.outputs, ''), ...FAKE_MODELS.flatMap((m) => listed(m.id, m.info.outputs, '/models'))];
+    assert.deepEqual(expected.map((n) => n.address).sort(),
+      ['/echo/y', '/models/echo/y', '/models/picture/faces', '/models/picture/received']);
+    for (const n of expected) {
+      const node = nodes.get(n.address);
+      assert.ok(node, n.address);
+      assert.equal(node.ACCESS, 1, n.address);
+      assert.equal(node.TYPE, n.types === '*' ? 'f' : n.types, n.address);
+      assert.ok(node.DESCRIPTION!.startsWith(n.description), n.address);
+    }
+    // picture's faces is an array of no declared itemType: its type tags follow the values.
+    assert.match(nodes.get('/models/picture/faces')!.DESCRIPTION!, /type tags as the values come: .*TYPE shows f/);
+    assert.equal(nodes.get('/picture'), undefined, 'picture is not the default model');
+    assert.match(nodes.get('/echo')!.DESCRIPTION!, /^Numeric replies of the default model \(echo\)/);
+  });
+
+  it('covers what a numeric client receives: every address of picture’s and echo’s numeric outputs has a node there or above it', async () => {
+    const listener = await OscClient.open(f.listeners.osc!);
+    try {
+      listener.send('/server/connect', { type: 'i', value: listener.port }, 'numeric');
+      listener.send('/models/picture/server/connect', { type: 'i', value: listener.port }, 'numeric', { type: 'i', value: 2 });
+      listener.send('/info');
+      await listener.nextJson('/info', 10_000); // both connects handled before it
+      const query = (path: string, body: BodyInit, type: string) =>
+        fetch(`${f.url}${path}`, { method: 'POST', headers: { 'content-type': type }, body });
+      assert.equal((await query('/query', JSON.stringify({ x: 7 }), 'application/json')).status, 200);
+      assert.equal((await query('/models/picture/query', fixture('astronaut-256.jpg'), 'image/jpeg')).status, 200);
+      const got = new Set<string>();
+      while (!got.has('/models/picture/received')) got.add((await listener.next('the numeric outputs', 10_000)).address);
+      assert.ok(got.has('/echo/y') && got.has('/models/picture/faces/1/box'), [...got].join(' '));
+      const nodes = walk((await get(`${base}/`)).body);
+      for (const address of got) {
+        // An entry's index stands for every index; the nearest node with a TYPE, below the model's space, describes it.
+        let path = address.replace(/\/\d+(?=\/|$)/g, '/0');
+        while (path.split('/').length > (path.startsWith('/models/') ? 4 : 3) && nodes.get(path)?.TYPE === undefined) {
+          path = path.slice(0, path.lastIndexOf('/'));
+        }
+        assert.equal(nodes.get(path)?.ACCESS, 1, `${address} is described (at ${path})`);
+      }
+    } finally {
+      listener.send('/server/disconnect', { type: 'i', value: listener.port });
+      listener.send('/models/picture/server/disconnect', { type: 'i', value: listener.port });
+      listener.close();
+    }
   });
 
   it('GET /?HOST_INFO: the OSC listener’s real port, UDP, and only the extensions supported', async () => {
@@ -248,20 +333,71 @@ describe('the namespace, built from models', () => {
     assert.deepEqual(Object.keys(findNode(root, '/models')!.CONTENTS!), ['ok']);
   });
 
-  it('takes the numeric reply addresses from the hook, read-only, never in place of the table’s', () => {
-    const root = buildNamespace([view('face-detection')], 'face-detection', {
-      describeNumeric: (model, ports) => [
-        { address: `/${model}/faces/count`, typeTags: 'i', description: `how many ${ports.outputs[0]!.name}` },
-        { address: `/${model}/faces/0/box`, typeTags: 'ffff', description: 'the first face\'s box' },
-        { address: '/query', typeTags: 'f', description: 'not this one' },
-      ],
-    });
+  /** face-detection's output, as its model.json declares it (public/models/face-detection/model.json). */
+  const FACES: Port = {
+    name: 'faces', type: 'array', description: 'One entry per face',
+    itemType: { type: 'object', properties: { box: { type: 'vector', length: 4 }, score: { type: 'number' }, keypoints: { type: 'array', length: 6, itemType: { type: 'vector', length: 2 } } } },
+  };
+  const model = (id: string, outputs: Port[]): ModelView => ({ ...view(id), info: { inputs: [], outputs } });
+
+  it('lists numeric entries by entry 0, saying that it stands for 0…count-1; no placeholder or `*` in a path or TYPE', () => {
+    const root = buildNamespace([model('face-detection', [FACES])], 'face-detection');
     assert.deepEqual(findNode(root, '/face-detection/faces/count'), {
-      FULL_PATH: '/face-detection/faces/count', DESCRIPTION: 'how many faces', ACCESS: 1, TYPE: 'i',
+      FULL_PATH: '/face-detection/faces/count', DESCRIPTION: 'How many faces entries there are; sent to numeric clients', ACCESS: 1, TYPE: 'i',
     });
-    assert.equal(findNode(root, '/face-detection/faces/0/box')!.TYPE, 'ffff');
-    assert.equal(findNode(root, '/face-detection/faces')!.ACCESS, 0);
-    assert.equal(findNode(root, '/query')!.TYPE, 's');
+    for (const prefix of ['', '/models']) {
+      const at = `${prefix}/face-detection/faces`;
+      assert.equal(findNode(root, `${at}/0/box`)!.TYPE, 'ffff');
+      assert.equal(findNode(root, `${at}/0/score`)!.TYPE, 'f');
+      assert.equal(findNode(root, `${at}/0/keypoints`)!.TYPE, 'f'.repeat(12));
+      assert.equal(findNode(root, `${at}/0/keypoints`)!.ACCESS, 1);
+      assert.match(findNode(root, `${at}/0/box`)!.DESCRIPTION!, new RegExp(`listed for entry 0: entry i at ${at}/<i>/box, i from 0 to count-1`));
+      const entry = findNode(root, `${at}/0`)!;
+      assert.equal(entry.ACCESS, 0);
+      assert.match(entry.DESCRIPTION!, /^Entry 0 of .*i from 0 to count-1 \(for a client registered with s "numeric" N, exactly 0 to N-1/);
+      // (An index-like key comes first in a JSON object, whatever the order it was added in.)
+      assert.deepEqual(Object.keys(findNode(root, at)!.CONTENTS!), ['0', 'count']);
+    }
+    for (const [path, node] of walk(root)) {
+      assert.doesNotMatch(path, /[<>*]/, path);
+      if (node.TYPE !== undefined) assert.match(node.TYPE, /^[a-z]*$/, path);
+    }
+  });
+
+  it('shows a repeated tag once and tags that follow the values as f, saying so; a point name not known in advance on its container', () => {
+    const root = buildNamespace([model('m', [
+      { name: 't', type: 'tensor' },
+      { name: 'any', type: 'array' },
+      { name: 'points', type: 'array', itemType: { type: 'object', properties: { name: { type: 'string' }, x: { type: 'number' } } } },
+    ])], undefined);
+    const dims = findNode(root, '/models/m/t/dims')!;
+    assert.equal(dims.TYPE, 'i');
+    assert.match(dims.DESCRIPTION!, /type tags i\*: the last repeats, one per value; TYPE shows it once/);
+    assert.equal(findNode(root, '/models/m/t')!.TYPE, 'if');
+    assert.equal(findNode(root, '/models/m/t/count')!.TYPE, 'i');
+    assert.equal(findNode(root, '/models/m/any')!.TYPE, 'f');
+    assert.match(findNode(root, '/models/m/any')!.DESCRIPTION!, /type tags as the values come/);
+    const points = findNode(root, '/models/m/points')!;
+    assert.equal(points.ACCESS, 0);
+    assert.deepEqual(points.CONTENTS, {});
+    assert.match(points.DESCRIPTION!, /^Below: \/models\/m\/points\/<name> f, one address per value/);
+  });
+
+  it('never puts a numeric reply in place of or inside the listener’s own addresses', () => {
+    const outputs: Port[] = [{ name: 'query', type: 'number' }, { name: 'data', type: 'text' }, { name: 'server', type: 'number' }, { name: 'ok', type: 'number' }];
+    const root = buildNamespace([model('query', outputs), model('models', outputs)], 'query');
+    assert.equal(findNode(root, '/models/query/query')!.TYPE, 's');
+    assert.equal(findNode(root, '/models/query/query')!.ACCESS, 2);
+    assert.equal(findNode(root, '/models/query/data')!.TYPE, 's');
+    assert.equal(findNode(root, '/models/query/server')!.TYPE, undefined);
+    assert.deepEqual(Object.keys(findNode(root, '/models/query/server')!.CONTENTS!), ['connect', 'disconnect']);
+    assert.equal(findNode(root, '/models/query/ok')!.TYPE, 'f');
+    // The default model "query" sends /query/ok: not below the listener's /query.
+    assert.equal(findNode(root, '/query')!.CONTENTS, undefined);
+    assert.equal(findNode(root, '/query/ok'), undefined);
+    // A model named "models" is listed in its own space only: /models holds one space per model.
+    assert.deepEqual(Object.keys(findNode(root, '/models')!.CONTENTS!), ['query', 'models']);
+    assert.equal(findNode(root, '/models/models/ok')!.TYPE, 'f');
   });
 });
 

@@ -6,16 +6,13 @@ import { hostname } from 'node:os';
 import type { ListenerModule, PortOptions } from '../../listener-module.ts';
 import { urlOf } from '../../listener.ts';
 import { advertise, type Advertisement } from './mdns.ts';
-import { buildNamespace, hostInfo, type DescribeNumeric } from './namespace.ts';
+import { buildNamespace, hostInfo } from './namespace.ts';
 import { createOscQueryServer } from './server.ts';
 
 export interface OscQueryOptions extends PortOptions {
   /** Advertise over DNS-SD/mDNS (--no-mdns turns it off). */
   mdns: boolean;
 }
-
-/** HOOK (numeric replies): the OSC listener's lister of numeric reply addresses, once it has one. */
-const describeNumeric: DescribeNumeric | undefined = undefined;
 
 export const oscQueryListener: ListenerModule<OscQueryOptions> = {
   name: 'oscquery',
@@ -26,7 +23,7 @@ export const oscQueryListener: ListenerModule<OscQueryOptions> = {
     if (oscUrl === undefined) throw new Error('OSCQuery describes the OSC listener, which is not running');
     const name = `pagebridge on ${hostname()}`;
     const app = createOscQueryServer(access, {
-      namespace: () => buildNamespace(core.models(), core.defaultModel, { describeNumeric }),
+      namespace: () => buildNamespace(core.models(), core.defaultModel),
       hostInfo: () => hostInfo(name, oscUrl, own.host),
     });
     try {
