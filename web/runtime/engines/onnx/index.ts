@@ -6,7 +6,7 @@ import type { Tensor } from '../tensor.ts';
 import { ortWasmThreads, sessionOptions } from './config.ts';
 import { importOrt, type OrtModule } from './loader.ts';
 import { OnnxNetwork } from './network.ts';
-import { webgpuAdapter } from './webgpu.ts';
+import { webgpuAdapter } from '../webgpu.ts';
 
 const builds = new Map<Backend, Promise<OrtModule>>();
 
