@@ -1,8 +1,8 @@
-// The person segmenter's pure parts without a browser: probabilities resized to the image, and the
-// greyscale PNG they are sent as.
+// The person segmenter's pure parts without a browser: probabilities resized to the image, the overlay
+// drawn from a mask, and the greyscale PNG a mask is sent as.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { maskToGrey } from '../web/runtime/adapters/person-segmenter.ts';
+import { maskToGrey, tintPixels } from '../web/runtime/adapters/person-segmenter.ts';
 import { crc32, encodeGreyPng, filterUp } from '../web/runtime/png.ts';
 import { decodeGreyPng, meanIn, pngChunks } from './helpers/png.ts';
 
@@ -26,6 +26,14 @@ describe('person mask', () => {
     const image = { width: 64, height: 32, pixels: grey };
     assert.equal(meanIn(image, [0, 0, 0.4, 1]), 1);
     assert.equal(meanIn(image, [0.6, 0, 0.4, 1]), 0);
+  });
+});
+
+describe('person overlay', () => {
+  it('is the tint, as opaque as the mask times the opacity', () => {
+    const rgba = new Uint8ClampedArray([255, 255, 255, 255, 0, 0, 0, 255, 128, 128, 128, 255]);
+    tintPixels(rgba, [0, 230, 118], 0.5);
+    assert.deepEqual([...rgba], [0, 230, 118, 128, 0, 230, 118, 0, 0, 230, 118, 64]);
   });
 });
 

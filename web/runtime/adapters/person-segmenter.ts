@@ -40,12 +40,25 @@ export function maskToGrey(probabilities: ArrayLike<number>, width: number, heig
   return out;
 }
 
-// Masks decoded for drawing, by the PNG bytes they came from: `draw` is synchronous, a PNG decodes only
-// asynchronously, so `prepare` decodes them first.
-const decoded = new WeakMap<Uint8Array, ImageBitmap>();
+/** Grey mask pixels (RGBA, as a canvas reads a greyscale PNG) → the tint, as opaque as the mask times
+ *  `opacity`: a translucent overlay over the person, nothing over the background. In place. */
+export function tintPixels(rgba: Uint8ClampedArray, tint: readonly [number, number, number], opacity: number): void {
+  for (let i = 0; i < rgba.length; i += 4) {
+    const alpha = rgba[i]! * opacity;
+    rgba[i] = tint[0];
+    rgba[i + 1] = tint[1];
+    rgba[i + 2] = tint[2];
+    rgba[i + 3] = alpha;
+  }
+}
 
-/** The colour the mask tints a person with in drawings. */
-const TINT = '#00e676';
+// Overlays made for drawing, by the PNG bytes they came from: `draw` is synchronous, a PNG decodes only
+// asynchronously, so `prepare` makes them first.
+const overlays = new WeakMap<Uint8Array, ImageBitmap>();
+
+/** The colour (#00e676, as face boxes are drawn) and greatest opacity of the overlay over a person. */
+const TINT = [0x00, 0xe6, 0x76] as const;
+const OPACITY = 0.5;
 
 export const personSegmenter: Adapter = {
   async run(inputs: Values, { networks }) {
@@ -66,25 +79,20 @@ export const personSegmenter: Adapter = {
 
   async prepare(outputs) {
     const mask = outputs.mask;
-    if (!(mask instanceof Uint8Array) || decoded.has(mask)) return;
-    decoded.set(mask, await createImageBitmap(new Blob([mask as Uint8Array<ArrayBuffer>], { type: 'image/png' })));
+    if (!(mask instanceof Uint8Array) || overlays.has(mask)) return;
+    const grey = await createImageBitmap(new Blob([mask as Uint8Array<ArrayBuffer>], { type: 'image/png' }));
+    const canvas = new OffscreenCanvas(grey.width, grey.height);
+    const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+    ctx.drawImage(grey, 0, 0);
+    grey.close();
+    const pixels = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    tintPixels(pixels.data, TINT, OPACITY);
+    ctx.putImageData(pixels, 0, 0);
+    overlays.set(mask, canvas.transferToImageBitmap());
   },
 
   draw(ctx, outputs, width, height) {
-    const mask = outputs.mask instanceof Uint8Array ? decoded.get(outputs.mask) : undefined;
-    if (!mask) return;
-    // The mask times the tint is the tint where a person is and black elsewhere; screened over the
-    // picture it lightens the person towards the tint and leaves the background as it was.
-    const tint = new OffscreenCanvas(width, height);
-    const t = tint.getContext('2d')!;
-    t.drawImage(mask, 0, 0, width, height);
-    t.globalCompositeOperation = 'multiply';
-    t.fillStyle = TINT;
-    t.fillRect(0, 0, width, height);
-    ctx.save();
-    ctx.globalCompositeOperation = 'screen';
-    ctx.globalAlpha = 0.6;
-    ctx.drawImage(tint, 0, 0);
-    ctx.restore();
+    const overlay = outputs.mask instanceof Uint8Array ? overlays.get(outputs.mask) : undefined;
+    if (overlay) ctx.drawImage(overlay, 0, 0, width, height);
   },
 };
