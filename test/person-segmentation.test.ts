@@ -76,7 +76,7 @@ describe('person segmentation through the real page', () => {
     assert.match(bad.body.error, /input "variant".*one of "general", "landscape"/);
   });
 
-  it('runs in the page on a picked image: the person tinted on its canvas, the mask shown as its size', async () => {
+  it('runs in the page on a picked image: the person tinted on its canvas, the mask shown as its size and sent to the bridge', async () => {
     await h.page.selectOption('#model-select', 'person-segmentation');
     await h.page.setInputFiles('#image-input', fileURLToPath(new URL('./fixtures/astronaut.jpg', import.meta.url)));
     const text = await until(async () => {
@@ -101,6 +101,13 @@ describe('person segmentation through the real page', () => {
     }, [ASTRONAUT, [[face[0]! + face[2]! / 2, face[1]! + face[3]! / 2], [0.95, 0.05]]] as const);
     assert.ok(faceGain! > 50, `the face got greener by ${faceGain}`);
     assert.ok(Math.abs(cornerGain!) < 5, `the corner changed by ${cornerGain}`);
+    // The page's own output reaches the bridge with the mask as bytes, a data URI in /data (512 wide: the
+    // query before was 300×120).
+    const data = await until(async () => {
+      const d = (await (await fetch(`${h.url}/models/person-segmentation/data`)).json()) as { mask?: string };
+      return d.mask ? d : undefined;
+    }, 5000, "/data to show the page's output");
+    assert.equal(maskOf(data.mask).width, 512);
   });
 
   it('answers a JPEG over TCP with the astronaut tinted and the wall behind her as it was', async () => {
