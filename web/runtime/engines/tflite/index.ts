@@ -1,5 +1,7 @@
 // The TFLite engine: LiteRT.js on WebGPU when there is a hardware adapter and LiteRT puts every op of the
-// model on it, on its XNNPACK WebAssembly kernels otherwise, with the reason kept.
+// model on it, on its XNNPACK WebAssembly kernels otherwise, with the reason kept. LiteRT's calls into its
+// WebAssembly finish before JavaScript goes on (no JSPI build is served), so only runs need to be one at
+// a time: queries take the runtime's queue, the first runs at load take it through `exclusive`.
 import type { CompiledModel, Environment } from '@litertjs/core';
 import type { Backend } from '../../../contract/index.ts';
 import type { Engine, EngineLoadOptions, LoadedNetworks } from '../engine.ts';
