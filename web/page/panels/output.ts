@@ -31,7 +31,7 @@ export class OutputPanel {
       e.model.draw(this.ctx2d, outputs, this.canvas.width, this.canvas.height);
       $('drop').classList.add('has-image');
     }
-    $('output').textContent = JSON.stringify(outputs, null, 2);
+    $('output').textContent = JSON.stringify(outputs, bytesAsSize, 2);
     this.catalogue.ran(e, ms);
     this.link.publish(e.manifest.id, outputs);
   }
@@ -51,4 +51,9 @@ export class OutputPanel {
       this.state(`${e.manifest.id} failed: ${(err as Error).message}`);
     }
   }
+}
+
+/** Bytes (an image output) shown as their size: as JSON they would be an object of one key per byte. */
+function bytesAsSize(_key: string, value: unknown): unknown {
+  return value instanceof Uint8Array ? `(${value.byteLength} bytes)` : value;
 }

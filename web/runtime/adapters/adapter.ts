@@ -15,6 +15,9 @@ export interface AdapterContext {
  *  plain tensors (web/runtime/engines/tensor.ts), never an engine's own objects. */
 export interface Adapter {
   run(inputs: Values, ctx: AdapterContext): Promise<Values>;
+  /** Readies what `draw` needs and cannot get at once (an image output, decoded). Whoever draws awaits it
+   *  first: the runtime before an annotated picture, the embed API's query before it answers. */
+  prepare?(outputs: Values): Promise<void>;
   /** Draws outputs over the image they came from (the page's view, and annotated images). */
   draw?(ctx: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D, outputs: Values, width: number, height: number): void;
 }

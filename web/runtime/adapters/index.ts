@@ -3,6 +3,7 @@ import { faceDetector } from './face-detector.ts';
 import { lineDetector } from './line-detector.ts';
 import { voiceActivity } from './voice-activity.ts';
 import { ocr } from './ocr.ts';
+import { personSegmenter } from './person-segmenter.ts';
 import { tensor } from './tensor.ts';
 
 /** Adapter families by the name a model.json gives under "adapter". */
@@ -11,5 +12,6 @@ export const adapters: Record<string, Adapter> = {
   'line-detector': lineDetector,
   'voice-activity': voiceActivity,
   ocr,
+  'person-segmenter': personSegmenter,
   tensor,
 };

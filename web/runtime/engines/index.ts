@@ -5,10 +5,11 @@ import type { Engine } from './engine.ts';
 
 const engines: Record<string, () => Promise<Engine>> = {
   onnx: async () => (await import('./onnx/index.ts')).onnxEngine,
+  tflite: async () => (await import('./tflite/index.ts')).tfliteEngine,
 };
 
 /** Which engine a network file needs when its model.json names none. */
-const BY_EXTENSION: Record<string, string> = { '.onnx': 'onnx' };
+const BY_EXTENSION: Record<string, string> = { '.onnx': 'onnx', '.tflite': 'tflite' };
 
 /** The engine name for a model: its `engine`, or the one its first network file's extension implies. */
 export function engineName(manifest: Pick<ModelManifest, 'engine' | 'file' | 'assets'>): string {

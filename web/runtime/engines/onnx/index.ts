@@ -2,11 +2,11 @@
 // on WASM otherwise, with the reason kept.
 import type { Backend } from '../../../contract/index.ts';
 import type { Engine, EngineLoadOptions, LoadedNetworks } from '../engine.ts';
-import type { Tensor } from '../tensor.ts';
 import { ortWasmThreads, sessionOptions } from './config.ts';
 import { importOrt, type OrtModule } from './loader.ts';
 import { OnnxNetwork } from './network.ts';
-import { webgpuAdapter } from './webgpu.ts';
+import { warmUp } from '../warm-up.ts';
+import { webgpuAdapter } from '../webgpu.ts';
 
 const builds = new Map<Backend, Promise<OrtModule>>();
 
@@ -19,36 +19,6 @@ function ortFor(baseUrl: string, backend: Backend): Promise<OrtModule> {
     builds.set(backend, p);
   }
   return p;
-}
-
-const ZEROS: Record<string, (n: number) => Tensor['data']> = {
-  float32: (n) => new Float32Array(n), int32: (n) => new Int32Array(n), int64: (n) => new BigInt64Array(n), uint8: (n) => new Uint8Array(n),
-};
-
-/** Zeros for every input of a network whose input shapes are all fixed; undefined when some are not. */
-function zeroFeeds(network: OnnxNetwork): Record<string, Tensor> | undefined {
-  const feeds: Record<string, Tensor> = {};
-  for (const m of network.inputs) {
-    const zeros = m.type ? ZEROS[m.type] : undefined;
-    if (!zeros || !m.shape?.every((d) => typeof d === 'number' && d > 0)) return undefined;
-    const dims = m.shape as number[];
-    feeds[m.name] = { type: m.type!, dims, data: zeros(dims.reduce((a, b) => a * b, 1)) };
-  }
-  return feeds;
-}
-
-/** One first run of each network on zeros (where its input shapes are fixed); the error, if one fails. */
-async function warmUp(networks: Record<string, OnnxNetwork>): Promise<string | undefined> {
-  for (const [name, network] of Object.entries(networks)) {
-    const feeds = zeroFeeds(network);
-    if (!feeds) continue;
-    try {
-      await network.run(feeds);
-    } catch (err) {
-      return `${name}: ${(err as Error).message.split('\n')[0]}`;
-    }
-  }
-  return undefined;
 }
 
 async function create(networks: [string, Uint8Array][], backend: Backend, baseUrl: string): Promise<Record<string, OnnxNetwork>> {
