@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { tensorFromJson, tensorToJson, TENSOR_TYPES } from '../web/runtime/engines/tensor.ts';
 import { engineFor, engineName } from '../web/runtime/engines/index.ts';
 import { infoFromGraph } from '../web/runtime/adapters/tensor.ts';
+import { TrackStates } from '../web/runtime/adapters/tracks.ts';
 import { litertBuild, litertThreads } from '../web/runtime/engines/tflite/loader.ts';
 
 describe('tensors from JSON', () => {
@@ -81,5 +82,24 @@ describe('engines', () => {
       { name: 'y', type: 'tensor', dtype: 'int64', dims: [3], description: 'int64 [3]' },
       { name: 'seq', type: 'tensor', description: 'a non-tensor value' },
     ]);
+  });
+});
+
+describe('tracking state per live client', () => {
+  it('keeps each key apart, none without a key, forgets on request, and drops the least recently used past its capacity', () => {
+    const t = new TrackStates<number>(2);
+    t.set(undefined, 1);
+    assert.equal(t.get(undefined), undefined, 'a query that stands alone has no state');
+    assert.equal(t.size, 0);
+    t.set('socketio:a', 1);
+    t.set('socketio:b', 2);
+    assert.equal(t.get('socketio:a'), 1);
+    assert.equal(t.get('socketio:b'), 2);
+    t.get('socketio:a'); // a used last: b goes first
+    t.set('osc:c', 3);
+    assert.deepEqual([t.get('socketio:a'), t.get('socketio:b'), t.get('osc:c')], [1, undefined, 3]);
+    t.set('osc:c', undefined);
+    assert.equal(t.get('osc:c'), undefined, 'tracking lost');
+    assert.equal(t.size, 1);
   });
 });

@@ -82,6 +82,22 @@ describe('Socket.IO against a fake page', () => {
     assert.deepEqual(eventsOf(asker, 'error'), []);
   });
 
+  it('each socket’s frames reach the page under a tracking key of their own; an HTTP query under none', async () => {
+    const [a, b] = [await open(), await open()];
+    const from = f.page.queries.length;
+    await ask(a, { x: 1 });
+    await ask(b, { x: 2 });
+    await ask(a, { x: 3 });
+    await fetch(`${f.url}/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"x": 4}' });
+    const tracks = f.page.queries.slice(from).map((q) => [q.inputs.x, q.track]);
+    assert.deepEqual(tracks.map(([x]) => x), [1, 2, 3, 4]);
+    const [ta, tb, ta2, http] = tracks.map(([, t]) => t);
+    assert.ok(typeof ta === 'string' && ta.startsWith('socketio:'), String(ta));
+    assert.equal(ta2, ta, 'one socket, one key');
+    assert.notEqual(tb, ta, 'two sockets, two keys');
+    assert.equal(http, undefined, 'a query that stands alone');
+  });
+
   it('image outputs come as data URIs, in the ack and in data', async () => {
     const c = await open(`/models/${MIRROR.id}`);
     const png = fixture('page.png');

@@ -5,7 +5,7 @@
 // there are), pages.ts (which page runs a query), admission.ts (queue caps, latest wins) and
 // dispatch.ts (ids, answers, timeouts, page loss).
 import { EventEmitter } from 'node:events';
-import type { CallPayload, CallResult, ModelManifest, PageCall, Values, PageEventKind, PageEvents } from '../../web/contract/index.ts';
+import type { CallPayload, CallResult, ModelManifest, PageCall, Values, PageEventKind, PageEvents, QueryOptions } from '../../web/contract/index.ts';
 import { Admission } from './admission.ts';
 import { Dispatch, type Answer } from './dispatch.ts';
 import { BridgeError, toBridgeError } from './errors.ts';
@@ -243,8 +243,10 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
     try {
       // A bad frame fails at once: it never takes or replaces a place in a live lane.
       const checked = this.views.checker(view)(inputs);
-      const toPage = () => this.toPage(this.pages.forModel(model), model, checked, ctx.source, annotate, started);
       const client = ctx.client === undefined ? undefined : `${ctx.source}:${ctx.client}`;
+      // A live client's frames follow one another: the page may track across them, per client.
+      const options: QueryOptions = { ...(annotate && { annotate }), ...(ctx.latest && client !== undefined && { track: client }) };
+      const toPage = () => this.toPage(this.pages.forModel(model), model, checked, ctx.source, options, started);
       if (client === undefined) return await this.admitted(model, toPage);
       if (ctx.latest && this.latestWins) return await this.admission.latest(client, model, ctx.source, () => this.admitted(model, toPage));
       return await this.admitted(model, () => this.admission.asClient(client, toPage));
@@ -264,9 +266,9 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
     return work();
   }
 
-  private async toPage(page: PageLink, model: string, inputs: Values, source: string, annotate: boolean, started: number): Promise<Answer> {
+  private async toPage(page: PageLink, model: string, inputs: Values, source: string, options: QueryOptions, started: number): Promise<Answer> {
     const answer = await this.dispatch.send({ page, model, what: model, source }, this.timeoutMs,
-      (id) => page.sendQuery(id, model, inputs, annotate ? { annotate } : {}));
+      (id) => page.sendQuery(id, model, inputs, options));
     this.succeeded(model, answer.outputs, source, performance.now() - started);
     return answer;
   }

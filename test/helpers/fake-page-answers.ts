@@ -5,7 +5,7 @@ import {
   normalizeFilename, type CallPayload, type CallResult, type ModelAnnouncement, type PageCall, type PageEventKind, type PageEvents, type SessionReport,
   type Values,
 } from '../../web/contract/index.ts';
-import type { QueryAnswer } from '../../web/contract/index.ts';
+import type { QueryAnswer, QueryOptions } from '../../web/contract/index.ts';
 import { fixture } from './fixtures.ts';
 
 // ── the models ──────────────────────────────────────────────────────────────────────────────
@@ -57,7 +57,8 @@ export type Act =
   | { act: 'leave' }
   | { act: 'big'; bytes: number };
 
-export interface ReceivedQuery { model: string; inputs: Values; annotate: boolean }
+/** A query as the page got it; `track`: the live client's key (QueryOptions in the contract), if any. */
+export interface ReceivedQuery { model: string; inputs: Values; annotate: boolean; track?: string }
 export interface HeldQuery extends ReceivedQuery {
   answer(outputs?: Values): void;
   fail(code: string, message?: string): void;
@@ -97,8 +98,8 @@ export abstract class FakePageAnswers {
     for (const q of order(this.held.splice(0))) q.answer();
   }
 
-  protected async query(model: string, inputs: Values, annotate: boolean): Promise<QueryAnswer> {
-    this.queries.push({ model, inputs, annotate });
+  protected async query(model: string, inputs: Values, { annotate = false, track }: QueryOptions): Promise<QueryAnswer> {
+    this.queries.push({ model, inputs, annotate, ...(track !== undefined && { track }) });
     const a = inputs as Act & Values;
     switch (a.act) {
       case 'delay': await new Promise((r) => setTimeout(r, a.ms)); break;

@@ -71,7 +71,7 @@ export class FakePage extends FakePageAnswers {
     this.models = options.models ?? FAKE_MODELS;
     this.client = new RelayClient(relayUrl, {
       models: () => this.models,
-      query: (model, inputs, annotate) => this.query(model, inputs, annotate),
+      query: (model, inputs, options) => this.query(model, inputs, options),
       call: (kind, payload) => this.call(kind, payload),
       status: (state, hello) => { this.states.push(state); if (hello) this.hellos.push(hello); },
       activity: (entries, clients, dropped) => { this.activity.push({ entries, clients, dropped }); },

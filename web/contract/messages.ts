@@ -42,6 +42,12 @@ export interface QueryAnswer {
 export interface QueryOptions {
   /** Also return the input image with the outputs drawn on it (`annotated`, JPEG). */
   annotate?: boolean;
+  /**
+   * The frames of one live client (a socket, an OSC sender, a LabGraph session, an embed stream) share
+   * this key: a model may carry what it saw in one frame to the next (pose tracking) under it, and never
+   * across keys. Absent for a query that stands alone.
+   */
+  track?: string;
 }
 
 /** Bridge → page. */

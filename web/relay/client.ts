@@ -4,14 +4,14 @@
 import {
   decodeFrames, encodeFrame, FrameBatcher, isErrorCode,
   type ActivityEntry, type BridgeMessage, type CallPayload, type CallResult, type ErrorCode, type Hello, type ModelAnnouncement,
-  type PageCall, type PageEventKind, type QueryAnswer, type PageEvents, type PageMessage, type Values,
+  type PageCall, type PageEventKind, type QueryAnswer, type QueryOptions, type PageEvents, type PageMessage, type Values,
 } from '../contract/index.ts';
 
 export type RelayState = 'connecting' | 'connected' | 'disconnected';
 
 export interface RelayHandlers {
   models(): ModelAnnouncement[];
-  query(model: string, inputs: Values, annotate: boolean): Promise<QueryAnswer>;
+  query(model: string, inputs: Values, options: QueryOptions): Promise<QueryAnswer>;
   /** A page call from the bridge (`program.run`, …). An error may carry an ErrorCode as `code`. */
   call?<K extends PageCall>(kind: K, payload: CallPayload<K>): Promise<CallResult<K>>;
   /** Connection state changes, and the bridge's hello (its listeners). */
@@ -123,7 +123,7 @@ export class RelayClient {
         return;
       case 'query':
         void this.answer(msg.id, async () => {
-          const { outputs, annotated } = await this.handlers.query(msg.model, msg.inputs, !!msg.annotate);
+          const { outputs, annotated } = await this.handlers.query(msg.model, msg.inputs, { annotate: !!msg.annotate, ...(msg.track !== undefined && { track: msg.track }) });
           return annotated ? { outputs, annotated } : { outputs };
         });
         return;

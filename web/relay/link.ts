@@ -1,12 +1,12 @@
 // The relay's page end as the runtime worker holds it: one RelayClient at a time, fed by the runtime
 // for queries and by the page (over comlink) for page calls, state and activity. Loaded by
 // web/runtime/worker.ts only when a page connects to a bridge, so the embed API carries none of it.
-import type { ModelAnnouncement, PageEventKind, PageEvents, QueryAnswer, Values } from '../contract/index.ts';
+import type { ModelAnnouncement, PageEventKind, PageEvents, QueryAnswer, QueryOptions, Values } from '../contract/index.ts';
 import { RelayClient, type RelayPageRemote } from './client.ts';
 
 /** What the link needs of the runtime: running a model. */
 export interface ModelRunner {
-  run(id: string, inputs: Values, options: { annotate?: boolean }): Promise<QueryAnswer>;
+  run(id: string, inputs: Values, options: QueryOptions): Promise<QueryAnswer>;
 }
 
 export class RelayLink {
@@ -22,7 +22,7 @@ export class RelayLink {
     this.client?.close();
     this.client = new RelayClient(url, {
       models: () => this.announced,
-      query: (id, inputs, annotate) => this.runtime.run(id, inputs, { annotate }),
+      query: (id, inputs, options) => this.runtime.run(id, inputs, options),
       call: async (kind, payload) => {
         const answer = await page.call(kind, payload as Values);
         if (answer.error) throw Object.assign(new Error(answer.error.message), { name: answer.error.name, code: answer.error.code });

@@ -51,6 +51,9 @@ export interface Stream {
   readonly stats: StreamStats;
 }
 
+/** Streams started in this page, for their tracking keys. */
+let streams = 0;
+
 export class Model {
   private disposed = false;
 
@@ -64,8 +67,10 @@ export class Model {
    * Runs the model. Images may be bytes, a Blob, or anything createImageBitmap takes (canvas, video,
    * bitmap). With `transfer`, byte arrays are handed to the worker (their buffers detach here) rather
    * than copied: for bytes the caller owns and needs no more (a file just read, a network message).
+   * `track` names a sequence of frames (a video) whose state a model may carry from one to the next
+   * (pose tracking); `stream()` gives each stream its own.
    */
-  async query(inputs: Values, options: { transfer?: boolean } = {}): Promise<Values> {
+  async query(inputs: Values, options: { transfer?: boolean; track?: string } = {}): Promise<Values> {
     if (this.disposed) throw new Error(`model "${this.id}" was disposed`);
     const prepared: Values = {};
     const transfer = new Set<Transferable>();
@@ -83,7 +88,7 @@ export class Model {
         if (options.transfer && value instanceof Uint8Array && value.buffer instanceof ArrayBuffer) transfer.add(value.buffer);
       }
     }
-    const { outputs } = await this.runtime.remote.run(this.id, Comlink.transfer(prepared, [...transfer]));
+    const { outputs } = await this.runtime.remote.run(this.id, Comlink.transfer(prepared, [...transfer]), options.track !== undefined ? { track: options.track } : {});
     // So that `draw` can draw these outputs at once (an image output decoded first).
     await adapters[this.manifest.adapter]?.prepare?.(outputs);
     return outputs;
@@ -99,6 +104,8 @@ export class Model {
     if (!input) throw new Error(`model "${this.id}" takes no image input to stream into`);
     let interval = 1000 / (options.fps ?? 30);
     let running = true, paused = false, busy = false, last = 0;
+    // This stream's frames follow one another: a model may track across them, apart from other streams.
+    const track = `stream-${++streams}`;
     const stats: StreamStats = { fps: 0, latencyMs: 0, dropped: 0 };
     const answered: number[] = [];
     const tick = async () => {
@@ -111,7 +118,7 @@ export class Model {
       busy = true;
       last = now;
       try {
-        const outputs = await this.query({ ...options.inputs, [input]: await createImageBitmap(source) });
+        const outputs = await this.query({ ...options.inputs, [input]: await createImageBitmap(source) }, { track });
         const done = performance.now();
         answered.push(done);
         while (answered[0]! < done - 1000) answered.shift();

@@ -1,7 +1,7 @@
 // The runtime: every loaded model (its networks, its files, its adapter) and the one run queue. It
 // knows neither comlink nor the relay: web/runtime/worker.ts exposes it to the page, and the relay's
 // page end (web/relay/link.ts) calls it directly.
-import type { Backend, ModelManifest, QueryAnswer, Values } from '../contract/index.ts';
+import type { Backend, ModelManifest, QueryAnswer, QueryOptions, Values } from '../contract/index.ts';
 import { adapters } from './adapters/index.ts';
 import type { Adapter } from './adapters/adapter.ts';
 import { infoFromGraph } from './adapters/tensor.ts';
@@ -68,10 +68,10 @@ export class Runtime {
 
   /** Runs a model, one run at a time (also when several arrive together in one relay message). With
    *  `annotate`, the answer also holds the image input with the outputs drawn on it, as JPEG. */
-  run(id: string, inputs: Values, options: { annotate?: boolean } = {}): Promise<QueryAnswer> {
+  run(id: string, inputs: Values, options: QueryOptions = {}): Promise<QueryAnswer> {
     const m = this.models.get(id);
     if (!m) return Promise.reject(new Error(`model "${id}" is not loaded in this page`));
-    return this.queue.run(() => runModel(m, inputs, options.annotate ?? false));
+    return this.queue.run(() => runModel(m, inputs, options));
   }
 
   async unload(id: string): Promise<void> {
@@ -87,12 +87,12 @@ export class Runtime {
   }
 }
 
-async function runModel(m: LoadedModel, inputs: Values, annotate: boolean): Promise<QueryAnswer> {
+async function runModel(m: LoadedModel, inputs: Values, { annotate, track }: QueryOptions): Promise<QueryAnswer> {
   const imagePort = annotate ? m.manifest.inputs.find((p) => p.type === 'image')?.name : undefined;
   // Decoded before the adapter runs: adapters may take the bytes' buffer or close the bitmap.
   const picture = imagePort ? await decodeImage(inputs[imagePort], imagePort) : undefined;
   const networks = m.networks;
-  const outputs = await m.adapter.run(inputs, { network: Object.values(networks)[0]!, networks, files: m.files, manifest: m.manifest });
+  const outputs = await m.adapter.run(inputs, { network: Object.values(networks)[0]!, networks, files: m.files, manifest: m.manifest, track });
   if (!picture) return { outputs };
   const canvas = new OffscreenCanvas(picture.width, picture.height);
   const ctx = canvas.getContext('2d')!;

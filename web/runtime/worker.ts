@@ -2,7 +2,7 @@
 // embed API, and the relay's page end (web/relay/link.ts), imported only when a page connects it. The
 // relay runs here, beside the models: a query from the bridge never waits on the page's main thread.
 import * as Comlink from 'comlink';
-import type { Backend, ModelAnnouncement, ModelManifest, PageEventKind, PageEvents, QueryAnswer, Values } from '../contract/index.ts';
+import type { Backend, ModelAnnouncement, ModelManifest, PageEventKind, PageEvents, QueryAnswer, QueryOptions, Values } from '../contract/index.ts';
 import type { RelayPageRemote } from '../relay/client.ts';
 import type { RelayLink } from '../relay/link.ts';
 import { Runtime, type LoadProgress, type LoadResult } from './runtime.ts';
@@ -23,7 +23,7 @@ const api = {
   },
 
   /** Runs a model; an annotated picture crosses to the page without a copy. */
-  async run(id: string, inputs: Values, options: { annotate?: boolean } = {}): Promise<QueryAnswer> {
+  async run(id: string, inputs: Values, options: QueryOptions = {}): Promise<QueryAnswer> {
     const answer = await runtime.run(id, inputs, options);
     return answer.annotated ? Comlink.transfer(answer, [answer.annotated.buffer]) : answer;
   },

@@ -9,6 +9,12 @@ export interface AdapterContext {
   /** Files of the model that are no network (e.g. a character list), by asset name. */
   files: Record<string, Uint8Array>;
   manifest: ModelManifest;
+  /**
+   * The live client or stream this frame comes from (QueryOptions.track in the contract): state carried
+   * from frame to frame (a tracked pose) is kept under it, never shared across keys (tracks.ts). Absent
+   * for a query that stands alone.
+   */
+  track?: string;
 }
 
 /** Turns a model family's input values into feeds, and its fetches into output values. Adapters see
