@@ -5,13 +5,12 @@
 // Pd, oscsend/oscdump), registrations replaced and expiring, blobs and float ports.
 import { after, afterEach, before, describe, it } from 'node:test';
 import { execFile, spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { promisify } from 'node:util';
 import assert from 'node:assert/strict';
 import { CANNED_FACES, ECHO, FAKE_MODELS, PICTURE } from './helpers/fake-page-answers.ts';
 import { startFakeBridge, type FakeBridge } from './helpers/fake-page.ts';
 import { fixture } from './helpers/fixtures.ts';
-import { OscClient } from './helpers/osc.ts';
+import { OscClient, freeUdpPort } from './helpers/osc.ts';
 import { sleep, until } from './helpers/wait.ts';
 
 const MAX_BODY = 48 * 1024;
@@ -267,14 +266,6 @@ describe('OSC against a fake page', () => {
   });
 });
 
-/** A UDP port that was free a moment ago. */
-async function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
-  const { port } = s.address();
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
 
 // Tools as they are: Runway's Processing examples listen on Runway's reply port and send from another
 // socket; Pd, Max and oscsend/oscdump send from one socket and listen on another, given as a port

@@ -7,8 +7,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { fileURLToPath } from 'node:url';
+import { freeUdpPort } from './helpers/osc.ts';
 import { startHarness, type Harness } from './helpers/page.ts';
 import { sleep, until } from './helpers/wait.ts';
 
@@ -16,14 +16,6 @@ const PATCH = fileURLToPath(new URL('../examples/pd/pagebridge-osc.pd', import.m
 const JPEG = fileURLToPath(new URL('./fixtures/astronaut.jpg', import.meta.url));
 const hasPd = spawnSync('pd', ['-version'], { stdio: 'ignore' }).status === 0;
 
-/** A UDP port that was free a moment ago ([netreceive] needs a number). */
-async function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
-  const { port } = s.address();
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
 
 /** The JSON a [print] line shows (a backslash before a comma, semicolon or dollar where Pd escapes one). */
 const printedJson = (line: string, name: string) => JSON.parse(line.slice(`${name}: `.length).replace(/^symbol /, '').replace(/\\([,;$])/g, '$1'));

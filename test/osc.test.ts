@@ -3,12 +3,11 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { promisify } from 'node:util';
 import osc from 'osc';
 import { MAX_DATAGRAM_BYTES, OSC_ADDRESSES, connectArgs, encodeReply, parseAddress, queryInput, replyPort } from '../bridge/protocols/osc/index.ts';
 import { dataUri, startHarness, until, type Harness } from './helpers/page.ts';
-import { OscClient } from './helpers/osc.ts';
+import { OscClient, freeUdpPort } from './helpers/osc.ts';
 import { assertFaces } from './helpers/assertions.ts';
 
 // 256×256 JPEG of the astronaut: its data URI (~25 KB) fits in one datagram, as an OSC query must.
@@ -319,11 +318,3 @@ describe('OSC through the real page', () => {
   });
 });
 
-/** A UDP port that was free a moment ago (oscdump needs a number). */
-async function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
-  const { port } = s.address();
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}

@@ -1,4 +1,5 @@
 // A real OSC client for tests (the `osc` package over UDP): sends to the bridge, queues what comes back.
+import { createSocket } from 'node:dgram';
 import osc, { type Argument, type UDPPort } from 'osc';
 
 export interface Received { address: string; args: unknown[] }
@@ -67,4 +68,13 @@ export class OscClient {
   close(): void {
     this.udp.close();
   }
+}
+
+/** A UDP port that was free a moment ago, for a tool that must be told a number (oscdump, Pd's [netreceive]). */
+export async function freeUdpPort(): Promise<number> {
+  const s = createSocket('udp4');
+  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
+  const { port } = s.address();
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
 }

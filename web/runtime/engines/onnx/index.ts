@@ -5,6 +5,7 @@ import type { Engine, EngineLoadOptions, LoadedNetworks } from '../engine.ts';
 import { ortWasmThreads, sessionOptions } from './config.ts';
 import { importOrt, type OrtModule } from './loader.ts';
 import { OnnxNetwork } from './network.ts';
+import { createNetworks, releaseNetworks } from '../networks.ts';
 import { warmUp } from '../warm-up.ts';
 import { webgpuAdapter } from '../webgpu.ts';
 
@@ -23,17 +24,8 @@ function ortFor(baseUrl: string, backend: Backend): Promise<OrtModule> {
 
 async function create(networks: [string, Uint8Array][], backend: Backend, baseUrl: string): Promise<Record<string, OnnxNetwork>> {
   const ort = await ortFor(baseUrl, backend);
-  const made: Record<string, OnnxNetwork> = {};
-  try {
-    for (const [name, bytes] of networks) made[name] = await OnnxNetwork.create(ort, bytes, sessionOptions(backend));
-    return made;
-  } catch (err) {
-    await releaseAll(made);
-    throw err;
-  }
+  return createNetworks(networks, (bytes) => OnnxNetwork.create(ort, bytes, sessionOptions(backend)));
 }
-
-const releaseAll = (networks: Record<string, OnnxNetwork>) => Promise.all(Object.values(networks).map((n) => n.release()));
 
 export const onnxEngine: Engine = {
   isNetwork: (file) => file.endsWith('.onnx'),
@@ -52,7 +44,7 @@ export const onnxEngine: Engine = {
         // graph that WebGPU's kernels load but cannot run (seen: a Cast in M-LSD); that model runs on WASM.
         const failed = await exclusive(() => warmUp(made));
         if (!failed) return { networks: made, backend: 'webgpu' };
-        await releaseAll(made);
+        await releaseNetworks(made);
         fallbackReason = `WebGPU could not run it: ${failed}`;
       } catch (err) {
         fallbackReason = `WebGPU session failed: ${(err as Error).message}`;

@@ -5,6 +5,7 @@
 import type { CompiledModel, Environment } from '@litertjs/core';
 import type { Backend } from '../../../contract/index.ts';
 import type { Engine, EngineLoadOptions, LoadedNetworks } from '../engine.ts';
+import { createNetworks, releaseNetworks } from '../networks.ts';
 import { warmUp } from '../warm-up.ts';
 import { litertDevice } from './device.ts';
 import { importLiteRt, litertThreads, type LiteRtModule } from './loader.ts';
@@ -21,20 +22,11 @@ function environmentOn(litert: LiteRtModule, device: GPUDevice): Promise<Environ
 
 async function create(litert: LiteRtModule, networks: [string, Uint8Array][], backend: Backend, environment: Environment,
   threads: number): Promise<Record<string, TfliteNetwork>> {
-  const made: Record<string, TfliteNetwork> = {};
-  try {
-    for (const [name, bytes] of networks) {
-      const model: CompiledModel = await litert.loadAndCompile(bytes, { accelerator: backend, environment, cpuOptions: { numThreads: threads } });
-      made[name] = new TfliteNetwork(litert, model, environment);
-    }
-    return made;
-  } catch (err) {
-    await releaseAll(made);
-    throw err;
-  }
+  return createNetworks(networks, async (bytes) => {
+    const model: CompiledModel = await litert.loadAndCompile(bytes, { accelerator: backend, environment, cpuOptions: { numThreads: threads } });
+    return new TfliteNetwork(litert, model, environment);
+  });
 }
-
-const releaseAll = (networks: Record<string, TfliteNetwork>) => Promise.all(Object.values(networks).map((n) => n.release()));
 
 export const tfliteEngine: Engine = {
   isNetwork: (file) => file.endsWith('.tflite'),
@@ -52,7 +44,7 @@ export const tfliteEngine: Engine = {
         const partial = Object.entries(made).find(([, n]) => !n.fullyAccelerated)?.[0];
         const failed = partial ? undefined : await exclusive(() => warmUp(made));
         if (!partial && !failed) return { networks: made, backend: 'webgpu' };
-        await releaseAll(made);
+        await releaseNetworks(made);
         fallbackReason = partial ? `LiteRT could not put every op of ${partial} on WebGPU` : `WebGPU could not run it: ${failed}`;
       } catch (err) {
         fallbackReason = `WebGPU compile failed: ${(err as Error).message}`;
@@ -62,7 +54,7 @@ export const tfliteEngine: Engine = {
     // XNNPACK packs its weights in the first run (3–4 times a later one): done now, not in the first query.
     const failed = await exclusive(() => warmUp(made));
     if (failed) {
-      await releaseAll(made);
+      await releaseNetworks(made);
       throw new Error(`LiteRT could not run it: ${failed}`);
     }
     return { networks: made, backend: 'wasm', fallbackReason };
