@@ -5,6 +5,7 @@ import { voiceActivity } from './voice-activity.ts';
 import { ocr } from './ocr.ts';
 import { personSegmenter } from './person-segmenter.ts';
 import { bodyPose } from './body-pose.ts';
+import { handPose } from './hand-pose.ts';
 import { tensor } from './tensor.ts';
 
 /** Adapter families by the name a model.json gives under "adapter". */
@@ -15,5 +16,6 @@ export const adapters: Record<string, Adapter> = {
   ocr,
   'person-segmenter': personSegmenter,
   'body-pose': bodyPose,
+  'hand-pose': handPose,
   tensor,
 };
