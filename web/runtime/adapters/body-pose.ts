@@ -32,7 +32,8 @@ export const POSE_BONES: readonly (readonly [number, number])[] = [
   [23, 24], [23, 25], [24, 26], [25, 27], [26, 28], [27, 29], [28, 30], [29, 31], [30, 32], [27, 31], [28, 32],
 ];
 
-/** The detector as pose_detection_cpu.pbtxt sets it up: 224×224 in [-1, 1], 2254 anchors, 4 keypoints. */
+/** The detector as MediaPipe's PoseDetectionCpu graph sets it up: 224×224 in [-1, 1], 2254 anchors,
+ *  4 keypoints. */
 export const POSE_DETECTOR: DetectorSpec = {
   size: 224, pixelScale: 1 / 127.5, pixelOffset: -1, numCoords: 12, numKeypoints: 4, minScore: 0.5, iouThreshold: 0.3,
   anchors: ssdAnchors({ inputWidth: 224, inputHeight: 224, minScale: 0.1484375, maxScale: 0.75, strides: [8, 16, 32, 32, 32], fixedAnchorSize: true }),
@@ -44,7 +45,7 @@ const INPUT = 256;
 const POINTS = 39;
 /** A body is there when the landmark model's presence score reaches this (ThresholdingCalculator). */
 const PRESENCE = 0.5;
-/** pose_detection_to_roi.pbtxt and pose_landmarks_to_roi.pbtxt: both regions grow 1.25×, squared. */
+/** MediaPipe's PoseDetectionToRoi and PoseLandmarksToRoi graphs: both regions grow 1.25×, squared. */
 const GROW = { scaleX: 1.25, scaleY: 1.25, squareLong: true };
 
 export interface Pose {

@@ -30,7 +30,8 @@ export const HAND_BONES: readonly (readonly [number, number])[] = [
   [13, 14], [14, 15], [15, 16], [13, 17], [0, 17], [17, 18], [18, 19], [19, 20],
 ];
 
-/** The palm detector as palm_detection_cpu.pbtxt sets it up: 192×192 in [0, 1], 2016 anchors, 7 keypoints. */
+/** The palm detector as MediaPipe's PalmDetectionCpu graph sets it up: 192×192 in [0, 1], 2016 anchors,
+ *  7 keypoints. */
 export const PALM_DETECTOR: DetectorSpec = {
   size: 192, pixelScale: 1 / 255, pixelOffset: 0, numCoords: 18, numKeypoints: 7, minScore: 0.5, iouThreshold: 0.3,
   anchors: ssdAnchors({ inputWidth: 192, inputHeight: 192, minScale: 0.1484375, maxScale: 0.75, strides: [8, 16, 16, 16], fixedAnchorSize: true }),
@@ -50,7 +51,7 @@ export interface Hand {
   keypoints: { name: string; x: number; y: number; z: number }[];
 }
 
-/** palm_detection_detection_to_roi.pbtxt: the palm's box turned along wrist (keypoint 0) → middle finger
+/** MediaPipe's PalmDetectionDetectionToRoi graph: the palm's box turned along wrist (keypoint 0) → middle finger
  *  (keypoint 2), grown 2.6×, moved half its height towards the fingers, squared. */
 export function palmRoi(palm: Detection, width: number, height: number): Roi {
   const [x, y, w, h] = palm.box;
@@ -59,10 +60,10 @@ export function palmRoi(palm: Detection, width: number, height: number): Roi {
   return transformRoi(raw, { scaleX: 2.6, scaleY: 2.6, shiftY: -0.5, squareLong: true }, width, height);
 }
 
-/** Which keypoints hand_landmarks_to_rect_calculator.cc boxes (the fingertips and last joints are not). */
+/** Which keypoints MediaPipe's HandLandmarksToRectCalculator boxes: not the fingertips nor the joints next to them. */
 const ROI_POINTS = [0, 1, 2, 3, 5, 6, 9, 10, 13, 14, 17, 18];
 
-/** hand_landmark_landmarks_to_roi.pbtxt: the box around the hand's palm-side keypoints, turned so that
+/** MediaPipe's HandLandmarkLandmarksToRoi graph: the box around the hand's palm-side keypoints, turned so that
  *  wrist → the index, middle and ring PIP joints points up, grown 2×, moved a tenth towards the fingers. */
 export function handRoi(points: readonly { x: number; y: number }[], width: number, height: number): Roi {
   const p = ROI_POINTS.map((i) => points[i]!);
@@ -102,7 +103,8 @@ interface Found { score: number; left: number; points: Point[] }
 async function landmarks(network: Network, image: ImageBitmap, roi: Roi): Promise<Found> {
   const pixels = cropRoi(image, roi, INPUT, INPUT);
   const out = await network.run({ [network.inputs[0]!.name]: { type: 'float32', dims: [1, INPUT, INPUT, 3], data: rgbaToNhwc(pixels, 1 / 255, 0) } });
-  // In the model's order (hand_landmark_cpu.pbtxt splits them so): landmarks, presence, handedness, world landmarks.
+  // In the model's order (MediaPipe's HandLandmarkCpu graph splits them so): landmarks, presence,
+  // handedness, world landmarks.
   const [raw, flag, handedness] = network.outputs.map((m) => out[m.name]?.data as Float32Array | undefined);
   if (!raw || !flag || !handedness) throw new Error('the hand landmark model gave no landmarks, presence or handedness');
   const score = flag[0]!;
@@ -140,7 +142,8 @@ export const handPose: Adapter = {
         // Two regions that came to rest on one hand: the first kept.
         if (hands.some((h) => iou(h.box, box) > SAME_HAND)) continue;
         hands.push({
-          // MediaPipe's labels assume a mirrored (selfie) image; these are the hand's own side in the image as given.
+          // MediaPipe's labels assume a mirrored (selfie) image: swapped, they say the hand's own side in the
+          // image as given.
           handedness: found.left > 0.5 ? 'Right' : 'Left',
           score: round5(found.score), handednessScore: round5(Math.max(found.left, 1 - found.left)), box, keypoints,
           roi: handRoi(found.points, width, height),
