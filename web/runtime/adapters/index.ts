@@ -4,6 +4,8 @@ import { lineDetector } from './line-detector.ts';
 import { voiceActivity } from './voice-activity.ts';
 import { ocr } from './ocr.ts';
 import { personSegmenter } from './person-segmenter.ts';
+import { bodyPose } from './body-pose.ts';
+import { handPose } from './hand-pose.ts';
 import { tensor } from './tensor.ts';
 
 /** Adapter families by the name a model.json gives under "adapter". */
@@ -13,5 +15,7 @@ export const adapters: Record<string, Adapter> = {
   'voice-activity': voiceActivity,
   ocr,
   'person-segmenter': personSegmenter,
+  'body-pose': bodyPose,
+  'hand-pose': handPose,
   tensor,
 };
