@@ -1,10 +1,11 @@
 // The face mesh's geometry without a browser, on fixed numbers: a ROI's crop and its projection back
-// (web/runtime/adapters/landmarks/roi.ts), the ROI from a detection and from landmarks, and their merge
-// (landmarks/face-rois.ts).
+// (web/runtime/adapters/landmarks/roi.ts), the ROI from a detection and from landmarks, their merge
+// (landmarks/face-rois.ts), and the landmark network's points on the image (face-mesh.ts).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { cropRoi, projectFromRoi, type Roi } from '../web/runtime/adapters/landmarks/roi.ts';
 import { associate, normalizeRadians, roiFromDetection, roiFromLandmarks, rotationBetween, squareLong } from '../web/runtime/adapters/landmarks/face-rois.ts';
+import { meshFromTensor } from '../web/runtime/adapters/face-mesh.ts';
 
 const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) < eps, `${a} ≉ ${b}`);
 const closeAll = (a: readonly number[], b: readonly number[], eps = 1e-9) => {
@@ -124,5 +125,18 @@ describe('face ROIs', () => {
     // Touching is not overlapping enough: IoU 0.33.
     const beside: Roi = { ...tracked, cx: 0.6 };
     assert.deepEqual(associate([beside, tracked]), [beside, tracked]);
+  });
+});
+
+describe('mesh points', () => {
+  it('projects the network\'s pixels out of the ROI and scales z as x', () => {
+    const roi: Roi = { cx: 0.5, cy: 0.5, width: 0.48, height: 0.96, rotation: 0 };
+    // 192 px square: the centre, the top-left corner, a point 48 px right of the centre and 19.2 deep.
+    const raw = new Float32Array([96, 96, 0, 0, 0, -9.6, 144, 96, 19.2]);
+    const mesh = meshFromTensor(raw, 192, roi, W, H);
+    assert.equal(mesh.length, 3);
+    closeAll(mesh[0]!, [0.5, 0.5, 0], 1e-6);
+    closeAll(mesh[1]!, [0.26, 0.02, -0.024], 1e-6);
+    closeAll(mesh[2]!, [0.62, 0.5, 0.048], 1e-6);
   });
 });
