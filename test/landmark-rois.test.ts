@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { cropRoi, projectFromRoi, type Roi } from '../web/runtime/adapters/landmarks/roi.ts';
 import { associate, normalizeRadians, roiFromDetection, roiFromLandmarks, rotationBetween, squareLong } from '../web/runtime/adapters/landmarks/face-rois.ts';
 import { meshFromTensor } from '../web/runtime/adapters/face-mesh.ts';
+import { FakeCanvas, withFakeCanvas } from './helpers/fake-canvas.ts';
 
 const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) < eps, `${a} ≉ ${b}`);
 const closeAll = (a: readonly number[], b: readonly number[], eps = 1e-9) => {
@@ -35,34 +36,9 @@ describe('projectFromRoi', () => {
   });
 });
 
-/** A stand-in for OffscreenCanvas that keeps the transform drawImage draws with (a, b, c, d, e, f). */
-class FakeCanvas {
-  static drawn: number[] = [];
-  private m = [1, 0, 0, 1, 0, 0];
-  constructor(readonly width: number, readonly height: number) {}
-  getContext() {
-    const mul = (n: number[]) => {
-      const [a, b, c, d, e, f] = this.m;
-      this.m = [a! * n[0]! + c! * n[1]!, b! * n[0]! + d! * n[1]!, a! * n[2]! + c! * n[3]!, b! * n[2]! + d! * n[3]!,
-        a! * n[4]! + c! * n[5]! + e!, b! * n[4]! + d! * n[5]! + f!];
-    };
-    return {
-      fillStyle: '', fillRect() {},
-      translate: (x: number, y: number) => mul([1, 0, 0, 1, x, y]),
-      scale: (x: number, y: number) => mul([x, 0, 0, y, 0, 0]),
-      rotate: (t: number) => mul([Math.cos(t), Math.sin(t), -Math.sin(t), Math.cos(t), 0, 0]),
-      drawImage: () => { FakeCanvas.drawn = [...this.m]; },
-      getImageData: (_x: number, _y: number, w: number, h: number) => ({ data: new Uint8ClampedArray(w * h * 4) }),
-    };
-  }
-}
-
 describe('cropRoi', () => {
-  it('draws each point of the image where projectFromRoi says it came from in the crop', () => {
-    const g = globalThis as { OffscreenCanvas?: unknown };
-    const before = g.OffscreenCanvas;
-    g.OffscreenCanvas = FakeCanvas;
-    try {
+  it('draws each point of the image where projectFromRoi says it came from in the crop', async () => {
+    await withFakeCanvas(() => {
       const roi: Roi = { cx: 0.45, cy: 0.55, width: 0.3, height: 0.6, rotation: 0.7 };
       const pixels = cropRoi({ width: W, height: H } as unknown as ImageBitmap, roi, 192, 192);
       assert.equal(pixels.length, 192 * 192 * 4);
@@ -72,9 +48,7 @@ describe('cropRoi', () => {
         const [px, py] = [x * W, y * H];
         closeAll([a * px + c * py + e, b * px + d * py + f], [u * 192, v * 192], 1e-6);
       }
-    } finally {
-      g.OffscreenCanvas = before;
-    }
+    });
   });
 });
 
