@@ -1,7 +1,7 @@
-// The BlazeFace adapter's pure parts on fixed tensors: anchors, decoding, weighted NMS, letterbox.
+// BlazeFace's pure parts (web/runtime/adapters/blazeface.ts) on fixed tensors: anchors, decoding, weighted NMS, letterbox.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { anchorGrid, decodeHead, type Face } from '../web/runtime/adapters/face-detector.ts';
+import { anchorGrid, decodeHead, type Face } from '../web/runtime/adapters/blazeface.ts';
 import { iou, unletterbox, weightedNms } from '../web/runtime/adapters/landmarks/detections.ts';
 
 const close = (a: number, b: number, eps = 1e-5) => assert.ok(Math.abs(a - b) < eps, `${a} ≉ ${b}`);

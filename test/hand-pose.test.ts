@@ -4,7 +4,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { io, type Socket } from 'socket.io-client';
-import { HAND_KEYPOINTS, associate, handRoi, palmRoi } from '../web/runtime/adapters/hand-pose.ts';
+import { HAND_KEYPOINTS, handRoi, palmRoi } from '../web/runtime/adapters/hand-pose.ts';
+import { associate } from '../web/runtime/adapters/landmarks/roi.ts';
 import type { Roi } from '../web/runtime/adapters/landmarks/roi.ts';
 import { dataUri, postJson, startHarness, type Harness } from './helpers/page.ts';
 

@@ -108,7 +108,7 @@ describe('HTTP (Runway) through the real page', () => {
     it('an unknown model → 404 naming it and the models there are', async () => {
       const res = await postJson(`${h.url}/models/nope/query`, { image: 'x' });
       assert.equal(res.status, 404);
-      assert.match(res.body.error, /no model "nope" \(models: face-detection, body-pose, face-detection-short, hand-pose, line-segments, ocr, person-segmentation, voice-activity\)/);
+      assert.match(res.body.error, /no model "nope" \(models: face-detection, body-pose, face-detection-short, face-mesh, hand-pose, line-segments, ocr, person-segmentation, voice-activity\)/);
       assert.equal((await fetch(`${h.url}/models/nope/data`)).status, 404);
       await good();
     });

@@ -285,6 +285,25 @@ describe('numeric OSC: datagram limit, strings, bundles', () => {
     assert.deepEqual(chunks.flatMap((c) => c.values.slice(1)), points);
   });
 
+  it('a face mesh: 468 [x, y, z] points per face as a count and chunks of 295, every datagram within 1,536 bytes; slots zero-fill them', () => {
+    const keypoints = Array.from({ length: 468 }, (_, i) => [i / 1024, 0.5, -i / 4096]);
+    const face = { box: [0.25, 0.125, 0.5, 0.5], keypoints };
+    const one = encode('face-mesh', portsOf('face-mesh'), { faces: [face], detected: false });
+    assert.equal(one.datagrams.length, 6);
+    assert.deepEqual(lines(one.messages.slice(0, 3)), ['/face-mesh/faces/count i 1', '/face-mesh/faces/0/box ffff 0.25 0.125 0.5 0.5', '/face-mesh/faces/0/keypoints/count i 1404']);
+    const chunks = one.messages.filter((m) => m.address === '/face-mesh/faces/0/keypoints' && /^if+$/.test(m.types));
+    assert.deepEqual(chunks.map((c) => c.values[0]), [0, 295, 590, 885, 1180]);
+    assert.deepEqual(chunks.flatMap((c) => c.values.slice(1)), keypoints.flat().map(f32));
+    assert.equal(lines(one.messages).at(-1), '/face-mesh/detected i 0');
+    // Two slots and no face: both zeroed, shaped by the port (1,404 zeros each).
+    const none = encode('face-mesh', portsOf('face-mesh'), { faces: [], detected: true }, { slots: 2 });
+    assert.equal(none.datagrams.length, 11);
+    for (const i of [0, 1]) {
+      const zeros = none.messages.filter((m) => m.address === `/face-mesh/faces/${i}/keypoints` && m.types.startsWith('i'));
+      assert.deepEqual(zeros.flatMap((c) => c.values.slice(1)), new Array(1404).fill(0));
+    }
+  });
+
   it('a big tensor fits too', () => {
     const data = Array.from({ length: 5000 }, (_, i) => i);
     const { messages } = encode('net', [{ name: 'out', type: 'tensor' }], { out: { dtype: 'float32', dims: [50, 100], data } }, { maxBytes: 400 });
@@ -351,6 +370,10 @@ describe('numeric OSC: describeNumeric', () => {
     assert.deepEqual(brief('ocr'), ['/ocr/text s', '/ocr/lines/count i', '/ocr/lines/<i>/text s', '/ocr/lines/<i>/box ffff', '/ocr/lines/<i>/score f']);
     assert.deepEqual(brief('voice-activity'), [
       '/voice-activity/speech i', '/voice-activity/segments/count i', '/voice-activity/segments/<i>/start f', '/voice-activity/segments/<i>/end f', '/voice-activity/probabilities/count i', '/voice-activity/probabilities if*', '/voice-activity/frameSeconds f',
+    ]);
+    // A list too long for one message is described as it is sent: a count and chunks.
+    assert.deepEqual(brief('face-mesh'), [
+      '/face-mesh/faces/count i', '/face-mesh/faces/<i>/box ffff', '/face-mesh/faces/<i>/keypoints/count i', '/face-mesh/faces/<i>/keypoints if*', '/face-mesh/detected i',
     ]);
     const box = describeNumeric('face-detection', portsOf('face-detection'))[1]!;
     assert.equal(box.description, '[x, y, width, height]');

@@ -13,7 +13,7 @@ import { decodeImage, rgbaToNhwc } from '../image.ts';
 import { TrackStates } from './tracks.ts';
 import { ssdAnchors } from './landmarks/anchors.ts';
 import { detect, iou, type Detection, type DetectorSpec } from './landmarks/detections.ts';
-import { cropRoi, rotationBetween, transformRoi, type Roi } from './landmarks/roi.ts';
+import { associate, cropRoi, rotationBetween, transformRoi, type Roi } from './landmarks/roi.ts';
 import { boxAround, decodePoints, projectPoints, round5, type Point } from './landmarks/points.ts';
 import { drawLabel, drawSkeleton, type NamedPoint } from './landmarks/draw.ts';
 
@@ -89,13 +89,6 @@ export function handRoi(points: readonly { x: number; y: number }[], width: numb
   return transformRoi(raw, { scaleX: 2, scaleY: 2, shiftY: -0.1, squareLong: true }, width, height);
 }
 
-/** A region's axis-aligned box, rotation ignored, as MediaPipe's association compares them. */
-const boxOf = (r: Roi): Detection['box'] => [r.cx - r.width / 2, r.cy - r.height / 2, r.width, r.height];
-
-/** Regions from the detector that are no tracked hand, after the tracked ones (which win). */
-export function associate(tracked: readonly Roi[], detected: readonly Roi[]): Roi[] {
-  return [...tracked, ...detected.filter((d) => tracked.every((t) => iou(boxOf(t), boxOf(d)) <= SAME_HAND))];
-}
 
 interface Found { score: number; left: number; points: Point[] }
 
@@ -130,7 +123,7 @@ export const handPose: Adapter = {
       const tracked = previous.length >= maxHands;
       if (!tracked) {
         const palms = await detect(palm, image, PALM_DETECTOR, maxHands);
-        rois = associate(previous, palms.map((d) => palmRoi(d, width, height)));
+        rois = associate(previous, palms.map((d) => palmRoi(d, width, height)), SAME_HAND);
       }
       const hands: (Hand & { roi: Roi })[] = [];
       for (const roi of rois) {

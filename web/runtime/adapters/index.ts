@@ -1,5 +1,6 @@
 import type { Adapter } from './adapter.ts';
 import { faceDetector } from './face-detector.ts';
+import { faceMesh } from './face-mesh.ts';
 import { lineDetector } from './line-detector.ts';
 import { voiceActivity } from './voice-activity.ts';
 import { ocr } from './ocr.ts';
@@ -11,6 +12,7 @@ import { tensor } from './tensor.ts';
 /** Adapter families by the name a model.json gives under "adapter". */
 export const adapters: Record<string, Adapter> = {
   'face-detector': faceDetector,
+  'face-mesh': faceMesh,
   'line-detector': lineDetector,
   'voice-activity': voiceActivity,
   ocr,

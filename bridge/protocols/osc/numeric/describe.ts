@@ -32,10 +32,11 @@ export function describeNumeric(model: string, ports: readonly Port[], slotsOrOp
     }
     if (declaresNumbers(spec) || (type === 'vector' && !spec?.itemType)) {
       const n = declaredLength(spec);
-      if (n !== undefined && (!top || n <= encoder.capacity(address, []))) {
+      if (n !== undefined && n <= encoder.capacity(address, [])) {
         return add(address, 'f'.repeat(n), about(spec, `${name}: ${n} numbers`));
       }
-      if (top) return long(address, spec, name);
+      // Too many for one message (a face mesh's 468 points), or an output's list of no fixed length.
+      if (top || n !== undefined) return long(address, spec, name);
       return add(address, 'f*', about(spec, `${name}: numbers`));
     }
     if (type === 'array' && !spec?.itemType) {

@@ -2,7 +2,8 @@
 // detection (AlignmentPointsRectsCalculator, DetectionsToRectsCalculator) or from the last frame's
 // landmarks, enlarged and squared (RectTransformationCalculator), cut out of the image into the model's
 // input (ImageToTensorCalculator with a rect), and the model's points taken back to the image
-// (LandmarkProjectionCalculator).
+// (LandmarkProjectionCalculator). Tracked and detected regions merge as AssociationNormRectCalculator merges them.
+import { iou } from './detections.ts';
 
 /** cx, cy, width, height normalized to the image's width and height; rotation in radians, clockwise on
  *  the screen (y down), as MediaPipe's. */
@@ -80,4 +81,13 @@ export function projectFromRoi(x: number, y: number, roi: Roi, imageWidth: numbe
   const dy = (y - 0.5) * roi.height * imageHeight;
   const cos = Math.cos(roi.rotation), sin = Math.sin(roi.rotation);
   return [roi.cx + (cos * dx - sin * dy) / imageWidth, roi.cy + (sin * dx + cos * dy) / imageHeight];
+}
+
+/** A region's axis-aligned box, rotation ignored, as MediaPipe's association compares them. */
+export const roiBox = (r: Roi): [number, number, number, number] => [r.cx - r.width / 2, r.cy - r.height / 2, r.width, r.height];
+
+/** The tracked regions, then each detected one that overlaps none of them by more than `threshold` (IoU
+ *  of their boxes, rotation ignored): a tracked hand or face keeps its region, a detection adds only a new one. */
+export function associate(tracked: readonly Roi[], detected: readonly Roi[], threshold = 0.5): Roi[] {
+  return [...tracked, ...detected.filter((d) => tracked.every((t) => iou(roiBox(t), roiBox(d)) <= threshold))];
 }
