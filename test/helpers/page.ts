@@ -58,7 +58,7 @@ export async function startHarness({ models = ['face-detection'], browserArgs, .
     // No Runway reply port unless a test names one: tests never send to a real 57200 on this machine.
     oscReplyPort: 0, mdns: false, headless: false, quiet: true, ...options,
   }, silentLog);
-  const browser = await launchBrowser(browserArgs);
+  const browser = await launchBrowser(browserArgs).catch(async (err: unknown) => { await bridge.close(); throw err; });
   const context = await browser.newContext();
   const h: Harness = {
     bridge, browser, context, url: bridge.httpUrl, page: undefined as unknown as Page,
@@ -78,7 +78,14 @@ export async function startHarness({ models = ['face-detection'], browserArgs, .
       await bridge.close();
     },
   };
-  await h.openPage();
+  try {
+    await h.openPage();
+  } catch (err) {
+    // A page that never gets ready must not leave Chromium and the bridge running: the test file would
+    // never end.
+    await h.close();
+    throw err;
+  }
   return h;
 }
 
