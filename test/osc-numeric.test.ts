@@ -373,7 +373,7 @@ describe('numeric OSC: describeNumeric', () => {
     ]);
     // A list too long for one message is described as it is sent: a count and chunks.
     assert.deepEqual(brief('face-mesh'), [
-      '/face-mesh/faces/count i', '/face-mesh/faces/<i>/box ffff', '/face-mesh/faces/<i>/keypoints/count i', '/face-mesh/faces/<i>/keypoints if*', '/face-mesh/detected i',
+      '/face-mesh/faces/count i', '/face-mesh/faces/<i>/box ffff', '/face-mesh/faces/<i>/keypoints/count i', '/face-mesh/faces/<i>/keypoints if*', '/face-mesh/tracked i',
     ]);
     const box = describeNumeric('face-detection', portsOf('face-detection'))[1]!;
     assert.equal(box.description, '[x, y, width, height]');
