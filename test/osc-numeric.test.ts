@@ -288,13 +288,13 @@ describe('numeric OSC: datagram limit, strings, bundles', () => {
   it('a face mesh: 468 [x, y, z] points per face as a count and chunks of 295, every datagram within 1,536 bytes; slots zero-fill them', () => {
     const keypoints = Array.from({ length: 468 }, (_, i) => [i / 1024, 0.5, -i / 4096]);
     const face = { box: [0.25, 0.125, 0.5, 0.5], keypoints };
-    const one = encode('face-mesh', portsOf('face-mesh'), { faces: [face], detected: false });
+    const one = encode('face-mesh', portsOf('face-mesh'), { faces: [face], tracked: true });
     assert.equal(one.datagrams.length, 6);
     assert.deepEqual(lines(one.messages.slice(0, 3)), ['/face-mesh/faces/count i 1', '/face-mesh/faces/0/box ffff 0.25 0.125 0.5 0.5', '/face-mesh/faces/0/keypoints/count i 1404']);
     const chunks = one.messages.filter((m) => m.address === '/face-mesh/faces/0/keypoints' && /^if+$/.test(m.types));
     assert.deepEqual(chunks.map((c) => c.values[0]), [0, 295, 590, 885, 1180]);
     assert.deepEqual(chunks.flatMap((c) => c.values.slice(1)), keypoints.flat().map(f32));
-    assert.equal(lines(one.messages).at(-1), '/face-mesh/detected i 0');
+    assert.equal(lines(one.messages).at(-1), '/face-mesh/tracked i 1');
     // Two slots and no face: both zeroed, shaped by the port (1,404 zeros each).
     const none = encode('face-mesh', portsOf('face-mesh'), { faces: [], detected: true }, { slots: 2 });
     assert.equal(none.datagrams.length, 11);
