@@ -296,7 +296,7 @@ describe('numeric OSC: datagram limit, strings, bundles', () => {
     assert.deepEqual(chunks.flatMap((c) => c.values.slice(1)), keypoints.flat().map(f32));
     assert.equal(lines(one.messages).at(-1), '/face-mesh/tracked i 1');
     // Two slots and no face: both zeroed, shaped by the port (1,404 zeros each).
-    const none = encode('face-mesh', portsOf('face-mesh'), { faces: [], detected: true }, { slots: 2 });
+    const none = encode('face-mesh', portsOf('face-mesh'), { faces: [], tracked: false }, { slots: 2 });
     assert.equal(none.datagrams.length, 11);
     for (const i of [0, 1]) {
       const zeros = none.messages.filter((m) => m.address === `/face-mesh/faces/${i}/keypoints` && m.types.startsWith('i'));
