@@ -35,9 +35,10 @@ describe('pagebridge command line', () => {
       assert.ok(res.body.faces.some((f: { score: number }) => f.score > 0.5));
       console.log(`# from start to the first answer: ${Date.now() - started} ms`);
       assert.match(cli.output(), /the page runs in a headless Chromium/);
-      // Graceful shutdown: queries in flight at SIGTERM are answered or failed, none left hanging.
-      const inflight = Array.from({ length: 5 }, () => postJson(`${url}/query`, { image: dataUri('astronaut.jpg', 'image/jpeg') }).then((r) => r.status, (e: Error) => e.message));
-      await new Promise((r) => setTimeout(r, 30));
+      // Graceful shutdown: queries in flight at SIGTERM are answered or failed, none left hanging. Twenty
+      // take the page some 600 ms; 200 ms is long enough for each to have reached the bridge on a busy machine.
+      const inflight = Array.from({ length: 20 }, () => postJson(`${url}/query`, { image: dataUri('astronaut.jpg', 'image/jpeg') }).then((r) => r.status, (e: Error) => e.message));
+      await new Promise((r) => setTimeout(r, 200));
       cli.child.kill('SIGTERM');
       const statuses = await Promise.all(inflight);
       assert.ok(statuses.every((s) => s === 200 || s === 503), JSON.stringify(statuses));

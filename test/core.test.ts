@@ -303,7 +303,7 @@ describe('core: outputs, pictures, calls, shutdown', () => {
     assert.match((await failure(core.callPage('program.status', { sessionId: 1 }, { source: 'test' }))).message, /no page is connected/);
   });
 
-  it('shutdown fails every query and call in flight', async () => {
+  it('shutdown fails every query and call in flight, and every query after it', async () => {
     const core = new BridgeCore();
     const page = new FakePage('a', ['m']);
     core.addPage(page);
@@ -312,6 +312,10 @@ describe('core: outputs, pictures, calls, shutdown', () => {
     core.close('the bridge is shutting down');
     assert.equal(await q, 'unavailable');
     assert.equal((await call).message, 'the bridge is shutting down');
+    // A query that arrives while the listeners close is refused at once, never sent to the page.
+    const sent = page.sent.length;
+    assert.equal(await ask(core, 2), 'unavailable');
+    assert.equal(page.sent.length, sent);
     await tick();
   });
 });

@@ -90,6 +90,8 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
   private readonly admission: Admission;
   private readonly dispatch: Dispatch;
   private readonly records = new Map<string, ModelRecord>();
+  /** Why the core no longer takes queries (shutdown), once it does not. */
+  private closedBecause: string | undefined;
   private readonly clients: Record<string, number> = {};
 
   constructor(options: CoreOptions = {}) {
@@ -230,13 +232,16 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
     this.dispatch.settle(page, id, result);
   }
 
-  /** Fails everything in flight and every live frame still waiting (shutdown). */
+  /** Fails everything in flight and every live frame still waiting, and every query from now on (shutdown). */
   close(why: string): void {
+    this.closedBecause = why;
     this.admission.close(why);
     this.dispatch.close(why);
   }
 
   private async run(id: string | undefined, inputs: unknown, ctx: QueryContext, annotate: boolean): Promise<Answer> {
+    // A query that arrives while the listeners close is answered at once, not left to a page that is going.
+    if (this.closedBecause !== undefined) throw new BridgeError('unavailable', this.closedBecause);
     const view = this.model(id);
     const model = view.id;
     const started = performance.now();

@@ -6,6 +6,9 @@ import { urlOf } from '../../listener.ts';
 import { createHttpServer } from './server.ts';
 import { addQueryRoutes } from './routes.ts';
 
+/** How long requests in progress get to be answered when the bridge shuts down. */
+const CLOSE_GRACE_MS = 2000;
+
 export interface HttpOptions extends PortOptions {
   /** The built page to serve (--static-dir). */
   staticDir: string;
@@ -27,7 +30,15 @@ export const httpListener: ListenerModule<HttpOptions, object, HttpOffer> = {
     return {
       url: urlOf('http', own.host, (app.server.address() as AddressInfo).port),
       httpServer: app.server,
-      close: () => app.close(),
+      async close() {
+        // A request that never completes (a body that never ends) must not hold the shutdown.
+        const force = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
+        try {
+          await app.close();
+        } finally {
+          clearTimeout(force);
+        }
+      },
     };
   },
 };

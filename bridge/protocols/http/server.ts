@@ -8,7 +8,9 @@ import { servePageFiles } from './page-files.ts';
 import { answerErrors } from './errors.ts';
 
 export async function createHttpServer(access: Access, log: Log, maxBytes: number, staticDir: string): Promise<FastifyInstance> {
-  const app = Fastify({ bodyLimit: maxBytes, logger: false, forceCloseConnections: true });
+  // Closing ends idle keep-alive connections at once and lets requests in progress be answered (the core
+  // answers them 503 while the bridge shuts down); index.ts ends whatever is left after a grace period.
+  const app = Fastify({ bodyLimit: maxBytes, logger: false, forceCloseConnections: 'idle' });
   app.addHook('onRequest', async (req, reply) => {
     if (!access.hostAllowed(req.headers.host)) {
       return reply.status(403).send({ error: `Host "${req.headers.host}" is not allowed: use 127.0.0.1 or localhost (DNS rebinding protection)` });
