@@ -36,25 +36,27 @@ export async function waitReady(url: string, models: string[]): Promise<Listener
 
 /**
  * The bridge with `--headless`, hosting its own page, as a user without a desktop runs it; the page
- * serves the identity model (generated here) and face detection. For every figure measured through
- * the relay: a DevTools-driven page would pay for DevTools' copy of each relay frame.
+ * serves the identity model (generated here) and `models` (face detection unless told). For every figure
+ * measured through the relay: a DevTools-driven page would pay for DevTools' copy of each relay frame.
+ * `files` are served beside the page (a blank page of the bridge's origin, for the embed API).
  */
-export async function startHostedBridge(): Promise<Harness> {
+export async function startHostedBridge(models = ['face-detection'], files: Record<string, string> = {}): Promise<Harness> {
   const dist = fileURLToPath(new URL('../dist/', import.meta.url));
   const dir = mkdtempSync(join(tmpdir(), 'pagebridge-bench-'));
   for (const entry of readdirSync(dist)) if (entry !== 'models') symlinkSync(join(dist, entry), join(dir, entry));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   mkdirSync(join(dir, 'models', 'identity'), { recursive: true });
-  symlinkSync(join(dist, 'models', 'face-detection'), join(dir, 'models', 'face-detection'));
+  for (const id of models) symlinkSync(join(dist, 'models', id), join(dir, 'models', id));
   writeFileSync(join(dir, 'models', 'identity', 'model.onnx'), identityModel(4));
   writeFileSync(join(dir, 'models', 'identity', 'model.json'), JSON.stringify({
     id: 'identity', title: 'Identity (benchmark)', file: 'model.onnx', adapter: 'tensor',
     inputs: [{ name: 'x', type: 'tensor', dtype: 'float32', dims: [1, 4] }], outputs: [{ name: 'y', type: 'tensor', dtype: 'float32', dims: [1, 4] }],
   }));
-  writeFileSync(join(dir, 'models', 'index.json'), JSON.stringify({ models: ['face-detection', 'identity'] }));
+  writeFileSync(join(dir, 'models', 'index.json'), JSON.stringify({ models: [...models, 'identity'] }));
   const { child, match } = await startChild(['--import', 'tsx', 'bridge/cli.ts', '--headless', '--browser', CHROMIUM, '--static-dir', dir,
     '--quiet', '--max-queue', '1024', ...PORTS], /page\s+(http:\/\/[\d.]+:\d+)\/#token=\w+/);
   const url = match[1]!;
-  const listeners = await waitReady(url, ['face-detection', 'identity']);
+  const listeners = await waitReady(url, [...models, 'identity']);
   return {
     url, listeners, bridge: child,
     async close() {

@@ -4,29 +4,18 @@
 // nothing else; and the p5.js examples, run as pasted, find the face in the (fake) webcam.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startHarness, until, type Harness } from './helpers/page.ts';
 import { startFakeBridge, type FakeBridge } from './helpers/fake-page.ts';
 import { assertFaces } from './helpers/assertions.ts';
+import { astronautCamera, CLIENTS, exampleContext, serveSketches, TYPES } from './helpers/sketches.ts';
 
-const repo = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
-const CLIENTS = {
-  v2: repo('node_modules/socket.io-client-v2/dist/socket.io.js'),
-  v4: repo('node_modules/socket.io-client/dist/socket.io.min.js'),
-} as const;
 type ClientVersion = keyof typeof CLIENTS;
-const P5 = repo('node_modules/p5/lib/p5.min.js');
 /** A name that is not loopback (loopback origins are always allowed), resolved by Chromium to 127.0.0.1. */
 const SKETCH_HOST = 'sketch.test';
 const WAIT_MS = 30_000;
-
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.jpg': 'image/jpeg' };
 
 /**
  * The page a sketch would be: the client from a <script> tag, then connect, wait for `info`, query (the
@@ -77,47 +66,14 @@ function probePage(client: ClientVersion): string {
 </script>`;
 }
 
-/** The sketches' own site on another port: the probe page, the examples folder, the astronaut. */
-async function serveSketches(): Promise<{ server: Server; port: number }> {
-  const examples = repo('examples');
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://sketch');
-    const send = (status: number, type: string, body: string | Buffer) => { res.writeHead(status, { 'content-type': type }); res.end(body); };
-    const probe = /^\/probe-(v2|v4)\.html$/.exec(url.pathname);
-    if (probe) return send(200, TYPES['.html']!, probePage(probe[1] as ClientVersion));
-    const client = /^\/client\/(v2|v4)\.js$/.exec(url.pathname);
-    if (client) return send(200, TYPES['.js']!, readFileSync(CLIENTS[client[1] as ClientVersion]));
-    if (url.pathname === '/blank.html') return send(200, TYPES['.html']!, '<!doctype html><title>blank</title>');
-    if (url.pathname === '/astronaut.jpg') return send(200, TYPES['.jpg']!, readFileSync(repo('test/fixtures/astronaut.jpg')));
-    if (url.pathname.startsWith('/examples/')) {
-      const rel = normalize(decodeURIComponent(url.pathname.slice('/examples/'.length))).replace(/^(\.\.[/\\])+/, '');
-      const file = join(examples, rel.endsWith('/') || rel === '.' ? join(rel, 'index.html') : rel);
-      try {
-        return send(200, TYPES[extname(file)] ?? 'application/octet-stream', readFileSync(file));
-      } catch { /* answered below */ }
-    }
-    send(404, 'text/plain', 'not found');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, port: (server.address() as AddressInfo).port };
-}
-
-/**
- * A fresh context whose pages get the examples' CDN scripts from local files (there is no internet here).
- * Only the examples run in it: while Playwright intercepts a context's requests it answers every CORS
- * preflight itself, allowing it, so the probes, which test CORS, run in a context that intercepts nothing.
- */
-async function exampleContext(h: Harness): Promise<BrowserContext> {
-  const context = await h.browser.newContext();
-  await context.route('https://cdn.jsdelivr.net/**', (route) => {
-    const path = new URL(route.request().url()).pathname;
-    if (/^\/npm\/p5@[^/]+\/lib\/p5\.min\.js$/.test(path)) return route.fulfill({ path: P5, contentType: TYPES['.js'] });
-    if (/^\/npm\/socket\.io-client@2\.[^/]+\/dist\/socket\.io\.js$/.test(path)) return route.fulfill({ path: CLIENTS.v2, contentType: TYPES['.js'] });
-    return route.abort();
-  });
-  // The v4 example loads the client from the bridge's default port; the test's bridge is elsewhere.
-  await context.route('http://127.0.0.1:3000/socket.io/socket.io.js', (route) => route.fulfill({ path: repo('node_modules/socket.io-client/dist/socket.io.js'), contentType: TYPES['.js'] }));
-  return context;
+/** The probe pages and the clients they load, beside the examples (test/helpers/sketches.ts). */
+function probeRoutes(path: string): { type: string; body: string | Buffer } | undefined {
+  const probe = /^\/probe-(v2|v4)\.html$/.exec(path);
+  if (probe) return { type: TYPES['.html']!, body: probePage(probe[1] as ClientVersion) };
+  const client = /^\/client\/(v2|v4)\.js$/.exec(path);
+  if (client) return { type: TYPES['.js']!, body: readFileSync(CLIENTS[client[1] as ClientVersion]) };
+  if (path === '/blank.html') return { type: TYPES['.html']!, body: '<!doctype html><title>blank</title>' };
+  return undefined;
 }
 
 interface ProbeResult {
@@ -137,25 +93,21 @@ describe('Socket.IO from a browser page on another origin (p5.js style)', () => 
   let socketio: string;
   let context: BrowserContext;
   let examples: BrowserContext;
-  const camera = mkdtempSync(join(tmpdir(), 'pagebridge-camera-'));
+  const camera = astronautCamera();
 
   before(async () => {
-    sketches = await serveSketches();
-    // The fake camera shows the astronaut: one JPEG is an MJPEG file of one frame, played in a loop.
-    copyFileSync(repo('test/fixtures/astronaut.jpg'), join(camera, 'astronaut.mjpeg'));
-    h = await startHarness({
-      browserArgs: [`--host-resolver-rules=MAP ${SKETCH_HOST} 127.0.0.1`, `--use-file-for-fake-video-capture=${join(camera, 'astronaut.mjpeg')}`],
-    });
+    sketches = await serveSketches(probeRoutes);
+    h = await startHarness({ browserArgs: [`--host-resolver-rules=MAP ${SKETCH_HOST} 127.0.0.1`, ...camera.args] });
     socketio = h.bridge.listeners.socketio!;
     context = await h.browser.newContext();
-    examples = await exampleContext(h);
+    examples = await exampleContext(h.browser);
   });
   after(async () => {
     await context?.close().catch(() => {});
     await examples?.close().catch(() => {});
     await h?.close();
     sketches?.server.close();
-    rmSync(camera, { recursive: true, force: true });
+    camera.remove();
   });
 
   const cases: { client: ClientVersion; transport?: 'websocket'; port?: 'http' }[] = [

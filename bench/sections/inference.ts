@@ -1,11 +1,12 @@
 // Section 3 (`--only inference`, also run for `images`): how fast the page runs each model, against
-// onnxruntime-node on the same machine.
+// onnxruntime-node on the same machine; the TFLite models' networks too (bench/sections/tflite-inference.ts).
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import type { BenchRun } from '../bench-run.ts';
 import { loadBenchPackage } from '../bench-packages.ts';
 import type { DrivenHarness } from '../harness.ts';
 import { ms, ratio, summarize, table, timeRuns } from '../lib.ts';
+import { tfliteInference } from './tflite-inference.ts';
 
 /** What the images section compares its totals with: each model's median inference in the page. */
 export type InferenceFigures = { model: string; page: { p50: number } }[];
@@ -75,15 +76,19 @@ export async function inference(h: DrivenHarness, { quick, results, say }: Bench
     await session.release();
     const p = summarize(page.times), n = summarize(nodeTimes);
     figures.push({ model: m.id, page: p, node: n, pageThreads: page.threads, crossOriginIsolated: pageEnv.isolated });
-    rows.push([m.id, ms(p.p50), ms(n.p50), ratio(p.p50, n.p50), `${page.threads}${pageEnv.isolated ? '' : ' (not isolated)'}`]);
+    rows.push([m.id, 'onnx', 'wasm', ms(p.p50), ms(n.p50), ratio(p.p50, n.p50), `${page.threads}${pageEnv.isolated ? '' : ' (not isolated)'}`]);
   }
   await h.page.evaluate(() => {
     const g = globalThis as unknown as { inferenceWorker?: Worker };
     g.inferenceWorker?.terminate();
     delete g.inferenceWorker;
   });
+  // The TFLite networks: the backend the page's engine picks (`auto`), no Node reference.
+  const tflite = await tfliteInference(h.page, runs, warmup);
+  for (const t of tflite) rows.push([`${t.model} (${t.network})`, 'tflite', t.backend, ms(t.page.p50), '–', '–', `${t.threads}${pageEnv.isolated ? '' : ' (not isolated)'}`]);
   results.inference = figures;
-  say(table(`3. Inference: median session.run, page (WASM, SIMD, in a worker) against onnxruntime-node (CPU, ${threads} threads)`,
-    ['model', 'page', 'onnxruntime-node', 'page/node', 'page threads'], rows));
+  results.tfliteInference = tflite;
+  say(table(`3. Inference: median session.run (TFLite: CompiledModel.run), page (WASM, SIMD, in a worker) against onnxruntime-node (CPU, ${threads} threads)`,
+    ['model', 'engine', 'backend', 'page', 'onnxruntime-node', 'page/node', 'page threads'], rows));
   return figures as InferenceFigures;
 }
