@@ -94,6 +94,24 @@ describe('HTTP against a fake page', () => {
     assert.deepEqual((await get(`${f.url}/models/mirror/data`)).body, mirrored.body);
   });
 
+  it('answers with the output image itself when asked (?format=png, Accept: image/…); 406 for a model without one', async () => {
+    const png = fixture('page.png');
+    const ask = (url: string, accept?: string) => fetch(url, { method: 'POST', body: png, headers: { 'content-type': 'image/png', ...(accept && { accept }) } });
+    for (const res of [await ask(`${f.url}/models/mirror/query?format=png`), await ask(`${f.url}/models/mirror/query`, 'image/png')]) {
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('content-type'), 'image/png');
+      assert.ok(Buffer.from(await res.arrayBuffer()).equals(png), 'the image, not JSON');
+    }
+    const json = await ask(`${f.url}/models/mirror/query`, 'image/png, application/json');
+    assert.match(json.headers.get('content-type') ?? '', /^application\/json/);
+    assert.equal(((await json.json()) as { image: string }).image, `data:image/png;base64,${png.toString('base64')}`);
+    const queries = f.page.queries.length;
+    const none = await fetch(`${f.url}/query?format=png`, { method: 'POST', body: '{"x": 1}', headers: { 'content-type': 'application/json' } });
+    assert.equal(none.status, 406);
+    assert.match(((await none.json()) as { error: string }).error, /^"echo" gives no image output: ask for JSON/);
+    assert.equal(f.page.queries.length, queries, 'refused before the page');
+  });
+
   it('400: bad JSON, a wrong type or a missing input (named), an image body to a model without one, bytes that are no image', async () => {
     const cases: [() => ReturnType<typeof post>, RegExp][] = [
       [() => post(`${f.url}/query`, '{"x": ', 'application/json'), /^the body is not valid JSON/],

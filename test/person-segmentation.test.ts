@@ -57,6 +57,15 @@ describe('person segmentation through the real page', () => {
     });
   }
 
+  it('answers HTTP with the mask PNG itself when asked (?format=png), the same mask as in JSON', async () => {
+    const res = await fetch(`${h.url}/models/person-segmentation/query?format=png`, { method: 'POST', body: fixture('astronaut.jpg'), headers: { 'content-type': 'image/jpeg' } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'image/png');
+    const mask = decodeGreyPng(new Uint8Array(await res.arrayBuffer()));
+    assert.deepEqual([mask.width, mask.height], [512, 512]);
+    assert.ok(meanIn(mask, face) > 0.8, 'her face white');
+  });
+
   it('makes the mask the size of any image, and refuses a variant it does not have before the page', async () => {
     const png = `data:image/png;base64,${fixture('astronaut.png').toString('base64')}`;
     const wide = await h.page.evaluate(async (src) => {

@@ -3,7 +3,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BridgeCore } from '../../core/core.ts';
 import { BridgeError } from '../../core/errors.ts';
-import { toJson } from '../../core/values.ts';
+import { sniffImage, toJson } from '../../core/values.ts';
+import { imageOutput, wantsImage } from './image-answer.ts';
 import type { Values } from '../../../web/contract/index.ts';
 import { sendError } from './errors.ts';
 
@@ -27,7 +28,16 @@ export function addQueryRoutes(app: FastifyInstance, core: BridgeCore, listeners
         if (!port) throw new BridgeError('bad_request', `"${core.model(id).id}" takes no image input; send a JSON body`);
         inputs = { [port.name]: body };
       }
-      return toJson(await core.query(id, inputs, { source: 'http', client }));
+      // A client that asks for the image gets it as the body; a model without one is told before it runs.
+      const asImage = wantsImage((req.query as { format?: unknown }).format, req.headers.accept);
+      const imagePorts = asImage ? core.model(id).info.outputs.filter((p) => p.type === 'image').map((p) => p.name) : [];
+      if (asImage && !imagePorts.length) {
+        return reply.status(406).send({ error: `"${core.model(id).id}" gives no image output: ask for JSON (no ?format, an Accept of application/json)` });
+      }
+      const outputs = await core.query(id, inputs, { source: 'http', client });
+      const image = asImage ? imageOutput(outputs, imagePorts) : undefined;
+      if (image) return reply.type(sniffImage(image) ?? 'application/octet-stream').send(Buffer.from(image.buffer, image.byteOffset, image.byteLength));
+      return toJson(outputs);
     } catch (err) {
       return sendError(reply, err);
     }
