@@ -8,6 +8,7 @@ import { dataUri, fixture, postJson, startHarness, type Harness } from './helper
 import { assertFaces, type Face } from './helpers/assertions.ts';
 import { socketioClient, tcpClient } from './helpers/clients.ts';
 import { OscClient } from './helpers/osc.ts';
+import { greenness } from './helpers/greenness.ts';
 
 const ASTRONAUT = dataUri('astronaut.jpg', 'image/jpeg');
 /** A printed page: no face. */
@@ -177,22 +178,11 @@ describe('face mesh through the real page', () => {
     const annotated = (await tcp.once(fixture('astronaut.jpg'))) as Buffer;
     tcp.close();
     assert.deepEqual([...annotated.subarray(0, 2)], [0xff, 0xd8], 'a JPEG');
-    // Mean green minus mean red in a box, in the original and in the annotated picture (decoded by the page).
-    const greenness = (jpeg: string, box: readonly number[]) => h.page.evaluate(async ([src, [x, y, w, h]]) => {
-      const img = await createImageBitmap(await (await fetch(src)).blob());
-      const c = new OffscreenCanvas(img.width, img.height);
-      const g = c.getContext('2d')!;
-      g.drawImage(img, 0, 0);
-      const d = g.getImageData(Math.round(x! * img.width), Math.round(y! * img.height), Math.round(w! * img.width), Math.round(h! * img.height)).data;
-      let sum = 0;
-      for (let i = 0; i < d.length; i += 4) sum += d[i + 1]! - d[i]!;
-      return sum / (d.length / 4);
-    }, [jpeg, box] as const);
     const after = `data:image/jpeg;base64,${annotated.toString('base64')}`;
-    const faceGain = (await greenness(after, face.box)) - (await greenness(ASTRONAUT, face.box));
+    const faceGain = (await greenness(h.page, after, face.box)) - (await greenness(h.page, ASTRONAUT, face.box));
     assert.ok(faceGain > 15, `the face got greener by ${faceGain.toFixed(1)}`);
     const corner = [0.875, 0, 0.125, 0.125];
-    const cornerGain = (await greenness(after, corner)) - (await greenness(ASTRONAUT, corner));
+    const cornerGain = (await greenness(h.page, after, corner)) - (await greenness(h.page, ASTRONAUT, corner));
     assert.ok(Math.abs(cornerGain) < 5, `the corner changed by ${cornerGain.toFixed(1)}`);
   });
 });

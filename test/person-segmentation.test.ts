@@ -9,6 +9,7 @@ import { assertFaces } from './helpers/assertions.ts';
 import { tcpClient } from './helpers/clients.ts';
 import { OscClient } from './helpers/osc.ts';
 import { decodeGreyPng, meanIn, type GreyImage } from './helpers/png.ts';
+import { greenness } from './helpers/greenness.ts';
 
 const ASTRONAUT = dataUri('astronaut.jpg', 'image/jpeg');
 /** The astronaut's top corners (64 px of 512): the flag and the wall, no person. */
@@ -124,21 +125,10 @@ describe('person segmentation through the real page', () => {
     const annotated = (await tcp.once(fixture('astronaut.jpg'))) as Buffer;
     tcp.close();
     assert.deepEqual([...annotated.subarray(0, 2)], [0xff, 0xd8], 'a JPEG');
-    // Mean green minus mean red in a box, in the original and in the annotated picture (decoded by the page).
-    const greenness = (jpeg: string, box: readonly number[]) => h.page.evaluate(async ([src, [x, y, w, h]]) => {
-      const img = await createImageBitmap(await (await fetch(src)).blob());
-      const c = new OffscreenCanvas(img.width, img.height);
-      const g = c.getContext('2d')!;
-      g.drawImage(img, 0, 0);
-      const d = g.getImageData(Math.round(x! * img.width), Math.round(y! * img.height), Math.round(w! * img.width), Math.round(h! * img.height)).data;
-      let sum = 0;
-      for (let i = 0; i < d.length; i += 4) sum += d[i + 1]! - d[i]!;
-      return sum / (d.length / 4);
-    }, [jpeg, box] as const);
     const after = `data:image/jpeg;base64,${annotated.toString('base64')}`;
-    const faceGain = (await greenness(after, face)) - (await greenness(ASTRONAUT, face));
+    const faceGain = (await greenness(h.page, after, face)) - (await greenness(h.page, ASTRONAUT, face));
     assert.ok(faceGain > 30, `the face got greener by ${faceGain.toFixed(1)}`);
-    const cornerGain = (await greenness(after, CORNERS[1])) - (await greenness(ASTRONAUT, CORNERS[1]));
+    const cornerGain = (await greenness(h.page, after, CORNERS[1])) - (await greenness(h.page, ASTRONAUT, CORNERS[1]));
     assert.ok(Math.abs(cornerGain) < 5, `the corner changed by ${cornerGain.toFixed(1)}`);
   });
 
