@@ -30,9 +30,11 @@ export function addQueryRoutes(app: FastifyInstance, core: BridgeCore, listeners
       }
       // A client that asks for the image gets it as the body; a model without one is told before it runs.
       const asImage = wantsImage((req.query as { format?: unknown }).format, req.headers.accept);
-      const imagePorts = asImage ? core.model(id).info.outputs.filter((p) => p.type === 'image').map((p) => p.name) : [];
-      if (asImage && !imagePorts.length) {
-        return reply.status(406).send({ error: `"${core.model(id).id}" gives no image output: ask for JSON (no ?format, an Accept of application/json)` });
+      let imagePorts: string[] = [];
+      if (asImage) {
+        const model = core.model(id);
+        imagePorts = model.info.outputs.filter((p) => p.type === 'image').map((p) => p.name);
+        if (!imagePorts.length) return reply.status(406).send({ error: `"${model.id}" gives no image output: ask for JSON (no ?format, an Accept of application/json)` });
       }
       const outputs = await core.query(id, inputs, { source: 'http', client });
       const image = asImage ? imageOutput(outputs, imagePorts) : undefined;
