@@ -145,11 +145,16 @@ describe('embed API, no bridge', () => {
             model.draw(canvas.getContext('2d'), out, out.width, out.height);
             const tinted = canvas.getContext('2d')!.getImageData(225, 125, 1, 1).data[1]!;
             await model.dispose();
-            return { isolated: crossOriginIsolated, backend: model.backend, width: out.width, png: [...out.mask.slice(1, 4)], tinted };
+            const mask = out.mask as ImageData;
+            // Grey pixels: white on her face (225, 125), black on the wall at the top left (10, 10).
+            const face = mask.data[(125 * mask.width + 225) * 4]!, wall = mask.data[(10 * mask.width + 10) * 4]!;
+            return { isolated: crossOriginIsolated, backend: model.backend, width: out.width, mask: [mask instanceof ImageData, mask.width, mask.height, face, wall], tinted };
           }, [`${other.url}/runtime.js`, `data:image/jpeg;base64,${readFileSync(fileURLToPath(new URL('./fixtures/astronaut.jpg', import.meta.url))).toString('base64')}`]);
           assert.equal(r.isolated, url === isolated.url);
           assert.equal(r.width, 512);
-          assert.equal(String.fromCharCode(...r.png), 'PNG');
+          const [isImageData, width, height, face, wall] = r.mask;
+          assert.deepEqual([isImageData, width, height], [true, 512, 512], 'the mask as ImageData the size of the image');
+          assert.ok((face as number) > 200 && (wall as number) < 30, `mask ${face} on the face, ${wall} on the wall`);
           assert.ok(r.tinted > 100, `the face is drawn tinted (green ${r.tinted})`);
           workers[url] = p.workers().length;
         } finally {

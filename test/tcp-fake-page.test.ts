@@ -201,15 +201,15 @@ describe('TCP against a fake page: the default model takes JSON', () => {
   });
 });
 
-describe('TCP against a fake page: a default model that draws no picture', () => {
+describe('TCP against a fake page: a default model whose output is an image', () => {
   let f: FakeBridge;
   before(async () => { f = await startFakeBridge({ model: 'mirror' }); });
   after(async () => { await f?.close(); });
 
-  it('an image frame whose answer has no annotated picture gets an error frame naming the model', async () => {
+  it('answers an image frame with the output image itself, not an annotated picture', async () => {
     const c = await open(f.listeners.tcp!);
     c.socket.write(encodeFrame(JPEG));
-    assert.deepEqual(parse(await c.next()), { error: 'the page drew no picture for "mirror"' });
+    assert.deepEqual(await c.next(), Buffer.from(JPEG));
     c.socket.end();
   });
 });

@@ -33,3 +33,12 @@ function replaceBytes(value: unknown): unknown {
   }
   return value;
 }
+
+/** The first image among a model's outputs (its ports of type image), as bytes; undefined if none holds one. */
+export function imageOutput(outputs: Values, imagePorts: readonly string[]): Uint8Array | undefined {
+  for (const name of imagePorts) {
+    const value = outputs[name];
+    if (value instanceof Uint8Array) return value;
+  }
+  return undefined;
+}

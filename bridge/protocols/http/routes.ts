@@ -3,8 +3,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BridgeCore } from '../../core/core.ts';
 import { BridgeError } from '../../core/errors.ts';
-import { sniffImage, toJson } from '../../core/values.ts';
-import { imageOutput, wantsImage } from './image-answer.ts';
+import { imageOutput, sniffImage, toJson } from '../../core/values.ts';
+import { wantsImage } from './image-answer.ts';
 import type { Values } from '../../../web/contract/index.ts';
 import { sendError } from './errors.ts';
 
