@@ -12,6 +12,7 @@ import type { ModelAnnouncement } from '../web/contract/index.ts';
 import { FAKE_MODELS } from './helpers/fake-page-answers.ts';
 import { startFakeBridge, type FakeBridge } from './helpers/fake-page.ts';
 import { fixture } from './helpers/fixtures.ts';
+import { Fuzzer, fuzzRounds, fuzzSeed } from './helpers/fuzz.ts';
 import { until } from './helpers/wait.ts';
 
 const CLIENT = fileURLToPath(new URL('../examples/python/kserve_client.py', import.meta.url));
@@ -285,5 +286,47 @@ describe('KServe v2 against a fake page', () => {
     assert.match(leaving.json.error, /the page running "kinds" went away before answering/);
     await f.page.ready(f.bridge.core);
     assert.equal((await act('')).status, 200);
+  });
+
+  it('fuzzing: mutated JSON and binary requests get a status of the protocol and an {"error"} body; good ones are answered throughout', { timeout: 5 * 60_000 }, async () => {
+    const seed = fuzzSeed();
+    console.log(`# KServe fuzz seed ${seed}`);
+    const fz = new Fuzzer(seed);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const goods: [string, Record<string, unknown>, Buffer?][] = [
+      ['picture', { inputs: [{ name: 'image', shape: [1], datatype: 'BYTES', parameters: { binary_data_size: JPEG.byteLength } }], outputs: [{ name: 'faces', parameters: { binary_data: true } }] }, JPEG],
+      ['network', { inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP32', parameters: { binary_data_size: 16 } }], parameters: { binary_data_output: true } }, Buffer.from(Float32Array.of(1, 2, 3, 4).buffer)],
+      ['echo/versions/1', { id: '1', inputs: [{ name: 'x', shape: [1], datatype: 'FP64', data: [1] }] }],
+      ['kinds', { inputs: [{ name: 'x', shape: [1], datatype: 'INT8', data: [1] }, { name: 'v', shape: [3], datatype: 'FP32', data: [1, 2, 3] }, { name: 'options', shape: [1], datatype: 'BYTES', data: ['{}'] }] }],
+    ];
+    const statuses = new Map<number, number>();
+    const rounds = fuzzRounds(300);
+    try {
+      for (let i = 0; i < rounds; i++) {
+        const [model, request, binary] = fz.pick(goods);
+        let head: Buffer = Buffer.from(JSON.stringify(fz.random() < 0.5 ? fz.mutateJson(request) : { ...request, inputs: (request.inputs as Record<string, unknown>[]).map((t) => fz.mutateJson(t)) }));
+        let tail: Buffer = binary && fz.random() < 0.5 ? fz.mutateBytes(binary) : binary ?? Buffer.alloc(0);
+        if (fz.random() < 0.2) { head = fz.mutateBytes(head); tail = Buffer.alloc(0); }
+        const headers: Record<string, string> = { 'content-type': fz.pick(['application/json', 'application/json', 'application/octet-stream', 'application/octet-stream', 'text/plain', '']) };
+        if (tail.byteLength || fz.random() < 0.2) headers['inference-header-content-length'] = fz.random() < 0.8 ? String(head.byteLength) : fz.pick([String(fz.int(head.byteLength * 2)), '-1', 'x', '']);
+        if (!headers['content-type']) delete headers['content-type'];
+        const res = await raw(`${f.url}/v2/models/${fz.random() < 0.9 ? model : fz.pick(['nope', 'echo/versions/9'])}/infer`, 'POST', headers, Buffer.concat([head, tail]));
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        assert.ok([200, 400, 404, 413, 415, 503, 504].includes(res.status), `status ${res.status} at round ${i} (seed ${seed}): ${res.body.subarray(0, 300)}`);
+        if (res.status !== 200) assert.equal(typeof res.json?.error, 'string', `round ${i} (seed ${seed}): ${res.body.subarray(0, 300)}`);
+        if (i % 25 === 0) {
+          const ok = await infer(f.url, 'echo', { inputs: [{ name: 'x', shape: [1], datatype: 'FP64', data: [i] }] });
+          assert.deepEqual(ok.json.outputs[0].data, [i]);
+        }
+      }
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    console.log(`# KServe statuses: ${JSON.stringify(Object.fromEntries(statuses))}`);
+    assert.equal([...statuses.values()].reduce((a, b) => a + b, 0), rounds, 'every round ran');
+    assert.deepEqual(unhandled, []);
+    assert.equal(f.bridge.core.pageCount, 1);
   });
 });
