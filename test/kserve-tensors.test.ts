@@ -46,6 +46,8 @@ describe('KServe v2 tensors', () => {
     assert.deepEqual(outputTensor('y', { name: 'y', type: 'tensor' }, { dtype: 'int32', dims: [2], data: [1, 2] }), { name: 'y', datatype: 'INT32', shape: [2], data: [1, 2] });
     assert.deepEqual(outputTensor('faces', { name: 'faces', type: 'array' }, [{ box: [0, 0, 1, 1] }]),
       { name: 'faces', datatype: 'BYTES', shape: [1], data: ['[{"box":[0,0,1,1]}]'] });
+    const half = { dtype: 'float16', dims: [1], data: [15360] };
+    assert.deepEqual(outputTensor('h', { name: 'h', type: 'tensor' }, half), { name: 'h', datatype: 'BYTES', shape: [1], data: [JSON.stringify(half)] });
     // A value not of its port's type still travels, as JSON text.
     assert.deepEqual(outputTensor('n', { name: 'n', type: 'number' }, null), { name: 'n', datatype: 'BYTES', shape: [1], data: ['null'] });
   });

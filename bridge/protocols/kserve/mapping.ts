@@ -5,7 +5,7 @@
 import type { ModelInfo, Port, Values } from '../../../web/contract/index.ts';
 import { BridgeError } from '../../core/errors.ts';
 import { toJson } from '../../core/values.ts';
-import { datatypeOf, isNumeric, onnxType, type Element, type TensorData } from './tensors.ts';
+import { DATATYPES, datatypeOf, isNumeric, onnxType, type Element, type TensorData } from './tensors.ts';
 
 /** `$metadata_tensor`: variable dimensions are -1. */
 export interface MetadataTensor { name: string; datatype: string; shape: number[] }
@@ -97,7 +97,8 @@ export function outputTensor(name: string, port: Port | undefined, value: unknow
   if (value instanceof Uint8Array) return { name, datatype: 'BYTES', shape: [1], data: [value] };
   if (type === 'tensor' && isTensorJson(value)) {
     const datatype = datatypeOf(value.dtype);
-    return { name, datatype, shape: value.dims, data: value.data as Element[] };
+    // FP16 and BF16 have no layout here (tensors.ts): such an output travels as JSON text.
+    if (DATATYPES.includes(datatype)) return { name, datatype, shape: value.dims, data: value.data as Element[] };
   }
   if (port && !carriesJson(port)) {
     if (typeof value === 'number') return { name, datatype: 'FP64', shape: [1], data: [value] };
