@@ -1,9 +1,9 @@
 // Messages between the page's program runner and one program's worker (postMessage, structured clone).
-import type { ProgramErrorReport, ProgramFile } from '../contract/index.ts';
+import type { ProgramDataFile, ProgramErrorReport, ProgramFile } from '../contract/index.ts';
 
 /** Runner → worker. */
 export type ToProgram =
-  | { type: 'start'; sessionId: number; files: ProgramFile[]; mainfile: string; baseUrl: string }
+  | { type: 'start'; sessionId: number; files: ProgramFile[]; mainfile: string; baseUrl: string; data?: ProgramDataFile[] }
   | { type: 'predict'; id: number; name: string; data: unknown }
   | { type: 'reply'; id: number; value?: unknown; error?: string };
 

@@ -3,12 +3,15 @@
 // can be read while the program is busy, and after its worker is gone), relays the program's model
 // queries to the page's runtime, and answers the bridge's `program.*` calls.
 import {
-  normalizeFilename, type ErrorCode, type ProgramErrorReport, type ProgramFile, type RunLimits, type SessionReport, type SessionState, type Values,
+  normalizeFilename, type ErrorCode, type ProgramDataFile, type ProgramErrorReport, type ProgramFile, type ProgramLanguage, type RunLimits,
+  type SessionReport, type SessionState, type Values,
 } from '../contract/index.ts';
 import type { FromProgram, ProgramRequest, ToProgram } from './messages.ts';
 import { parseOnlyScript } from './modules.ts';
 import { statistics, StatsError } from './stats.ts';
 import { ORT_WASM } from '../runtime/engines/onnx/config.ts';
+import { fetchPyodideFiles, PythonPool } from './python/pool.ts';
+import { SIGINT } from './python/messages.ts';
 
 export interface ProgramHost {
   /** Runs one of the page's models. */
@@ -30,6 +33,8 @@ const MAX_LOG_LINES = 1000;
 const MAX_LINE_CHARS = 10_000;
 /** Ended sessions kept (oldest dropped first): their placeholders and models stay readable. */
 const KEEP_ENDED = 32;
+/** How long a stopped Python program's KeyboardInterrupt may take before its worker is ended. */
+const INTERRUPT_WITHIN_MS = 1000;
 
 interface Session {
   id: number;
@@ -45,14 +50,21 @@ interface Session {
   models: Set<string>;
   timer: ReturnType<typeof setTimeout> | undefined;
   predictions: Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>;
+  /** A Python program's interrupt buffer: stop raises KeyboardInterrupt, and its placeholders so far stay. */
+  interrupt?: Int32Array;
+  /** Set by stop while a KeyboardInterrupt is on its way: the program's end is then "stopped". */
+  stopping?: () => void;
 }
 
 export class ProgramRunner {
   private readonly sessions = new Map<number, Session>();
   private ortWasm: Promise<ArrayBuffer> | undefined;
   private nextPrediction = 1;
+  private readonly python: PythonPool;
 
-  constructor(private readonly host: ProgramHost, private readonly baseUrl: string) {}
+  constructor(private readonly host: ProgramHost, private readonly baseUrl: string) {
+    this.python = new PythonPool(() => fetchPyodideFiles(baseUrl));
+  }
 
   /** Answers one of the bridge's `program.*` calls. */
   async call(kind: string, payload: Values): Promise<Values> {
@@ -62,13 +74,15 @@ export class ProgramRunner {
       case 'program.placeholder': return { value: this.placeholder(payload.sessionId, payload.name) };
       case 'program.stats': return this.stats(payload.sessionId, payload.name);
       case 'program.predict': return { output: await this.predict(payload.sessionId, payload.name, payload.data) };
-      case 'program.stop': return this.stop(payload.sessionId);
+      case 'program.stop': return await this.stop(payload.sessionId);
       default: throw new CallError('bad_request', `this page has no call "${kind}"`);
     }
   }
 
   private run(payload: Values): Values {
-    const { sessionId, files, mainfile, limits } = payload as { sessionId: number; files: ProgramFile[]; mainfile: string; limits: RunLimits };
+    const { sessionId, files, mainfile, limits, language, data } = payload as {
+      sessionId: number; files: ProgramFile[]; mainfile: string; limits: RunLimits; language?: ProgramLanguage; data?: ProgramDataFile[];
+    };
     if (typeof sessionId !== 'number' || !Array.isArray(files) || typeof mainfile !== 'string') {
       throw new CallError('bad_request', 'program.run needs sessionId, files and mainfile');
     }
@@ -77,10 +91,12 @@ export class ProgramRunner {
     if (running >= limits.maxPrograms) {
       throw new CallError('busy', `this page runs ${running} programs already, the most allowed (--max-programs); stop one or wait for one to end`);
     }
-    const worker = new Worker(new URL('./program-worker.ts', import.meta.url), { type: 'module', name: `program-${sessionId}` });
+    // Each program has a worker of its own; a Python one comes with Pyodide loaded (or loading).
+    const python = language === 'python' ? this.python.take() : undefined;
+    const worker = python?.worker ?? new Worker(new URL('./program-worker.ts', import.meta.url), { type: 'module', name: `program-${sessionId}` });
     const session: Session = {
       id: sessionId, files, worker, status: 'running', startedAt: new Date(), endedAt: undefined, log: [], logDropped: 0,
-      error: undefined, placeholders: new Map(), models: new Set(), timer: undefined, predictions: new Map(),
+      error: undefined, placeholders: new Map(), models: new Set(), timer: undefined, predictions: new Map(), interrupt: python?.interrupt,
     };
     this.sessions.set(sessionId, session);
     session.timer = setTimeout(() => {
@@ -93,7 +109,7 @@ export class ProgramRunner {
       ev.preventDefault();
       if (session.status === 'running') this.end(session, 'failed', { name: 'Error', message: `the program's worker failed: ${ev.message || 'it could not be started'}` });
     });
-    worker.postMessage({ type: 'start', sessionId, files, mainfile, baseUrl: this.baseUrl } satisfies ToProgram);
+    worker.postMessage({ type: 'start', sessionId, files, mainfile, baseUrl: this.baseUrl, ...(data ? { data } : {}) } satisfies ToProgram);
     this.dropOldSessions();
     return { sessionId, status: 'running' };
   }
@@ -114,9 +130,11 @@ export class ProgramRunner {
         for (const [name, value] of Object.entries(msg.placeholders ?? {})) session.placeholders.set(name, value);
         for (const name of msg.models ?? []) session.models.add(name);
         this.end(session, 'finished');
+        session.stopping?.();
         return;
       case 'failed': {
         if (session.status !== 'running') return;
+        if (session.stopping) return session.stopping(); // the KeyboardInterrupt that stop raised
         const error = msg.error;
         session.worker?.terminate();
         if (error?.syntax && error.file) {
@@ -191,8 +209,18 @@ export class ProgramRunner {
     session.predictions.clear();
   }
 
-  private stop(sessionId: unknown): SessionReport {
+  private async stop(sessionId: unknown): Promise<SessionReport> {
     const session = this.session(sessionId);
+    if (session.status === 'running' && session.interrupt && !session.stopping) {
+      // Python: KeyboardInterrupt first, so that the main module's names so far become placeholders;
+      // the worker is ended all the same, at once if the interrupt does not land in time.
+      const interrupt = session.interrupt;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => resolve(), INTERRUPT_WITHIN_MS);
+        session.stopping = () => { clearTimeout(timer); resolve(); };
+        Atomics.store(interrupt, 0, SIGINT);
+      });
+    }
     if (session.status === 'running') {
       session.worker?.terminate();
       this.end(session, 'stopped');
