@@ -1,7 +1,7 @@
 // `npm run bench`: what pagebridge adds and how fast the page runs models, each figure beside its
 // reference. Prints tables and writes bench/results/<time>.json. Not a test: nothing here fails.
 //   --quick   shorter runs (a smoke check of the benchmark itself)
-//   --only    a comma-separated list of sections: relay, protocols, inference, images, live, memory, landmarks
+//   --only    a comma-separated list of sections: relay, protocols, inference, images, live, memory, landmarks, programs
 // Each section is a module of bench/sections/; this file starts what they share and runs them in order.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -13,6 +13,7 @@ import { inference, type InferenceFigures } from './sections/inference.ts';
 import { landmarks } from './sections/landmarks.ts';
 import { live } from './sections/live.ts';
 import { memory } from './sections/memory.ts';
+import { programs } from './sections/programs.ts';
 import { protocols } from './sections/protocols.ts';
 import { relayOverhead } from './sections/relay.ts';
 
@@ -46,13 +47,14 @@ if (wanted('inference') || wanted('images') || wanted('memory')) {
     await driven.close();
   }
 }
-if (wanted('relay') || wanted('protocols') || wanted('images') || wanted('live')) {
+if (wanted('relay') || wanted('protocols') || wanted('images') || wanted('live') || wanted('programs')) {
   const hosted = await startHostedBridge();
   try {
     if (wanted('relay')) await relayOverhead(hosted, bench);
     if (wanted('protocols')) await protocols(hosted, bench);
     if (jpeg) await imagesEndToEnd(hosted, bench, jpeg, inf.find((f) => f.model === 'face-detection')!.page.p50);
     if (wanted('live')) await live(hosted, bench);
+    if (wanted('programs')) await programs(hosted, bench);
   } finally {
     await hosted.close();
   }

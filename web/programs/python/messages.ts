@@ -17,13 +17,17 @@ export const PYODIDE_FILES = { module: 'pyodide.asm.mjs', wasm: 'pyodide.asm.was
 
 /**
  * Pool → worker, once: load Pyodide from `files` (or fail every program with `error`: the page could not
- * fetch them); `interrupt` (one Int32) lets stop raise KeyboardInterrupt in Python.
+ * fetch them). `snapshot`: the interpreter's memory just after an earlier worker started it, which
+ * skips Python's start (seconds); `makeSnapshot`: make one, and send it back with `loaded`.
+ * `interrupt` (one Int32) lets stop raise KeyboardInterrupt in Python.
  */
-export type ToPythonWorker = { type: 'load'; files?: PyodideFiles; error?: string; interrupt?: SharedArrayBuffer };
+export type ToPythonWorker = {
+  type: 'load'; files?: PyodideFiles; error?: string; interrupt?: SharedArrayBuffer; snapshot?: ArrayBuffer; makeSnapshot?: boolean;
+};
 
 /** Worker → pool: Pyodide is ready (it waits for `start`), or it could not load. */
 export type FromPythonWorker =
-  | { type: 'loaded'; ms: number }
+  | { type: 'loaded'; ms: number; fromSnapshot: boolean; snapshot?: ArrayBuffer }
   | { type: 'load-failed'; message: string };
 
 /** A file of --data-dir for the program, under /data (read-only). */

@@ -33,6 +33,9 @@ export async function fetchPyodideFiles(baseUrl: string): Promise<PyodideFiles> 
 export class PythonPool {
   private warm: Warm | undefined;
   private files: Promise<PyodideFiles> | undefined;
+  /** The interpreter's memory once started (made by the first worker): later ones start from it. */
+  private snapshot: ArrayBuffer | undefined;
+  private snapshotAsked = false;
 
   /** `getFiles` brings Pyodide's files (fetched once, then copied for each worker). */
   constructor(private readonly getFiles: () => Promise<PyodideFiles>) {}
@@ -54,6 +57,9 @@ export class PythonPool {
   private start(): Warm {
     const worker = new Worker(new URL('./python-program-worker.ts', import.meta.url), { type: 'module', name: 'python-program' });
     const shared = typeof SharedArrayBuffer === 'function' && globalThis.crossOriginIsolated ? new SharedArrayBuffer(4) : undefined;
+    // The first worker makes the snapshot the later ones start from.
+    const makeSnapshot = !this.snapshot && !this.snapshotAsked;
+    this.snapshotAsked ||= makeSnapshot;
     let settle: { resolve: () => void; reject: (e: Error) => void } | undefined;
     const w: Warm = {
       worker, interrupt: shared ? new Int32Array(shared) : undefined, failed: false,
@@ -61,9 +67,13 @@ export class PythonPool {
     };
     w.loaded.catch(() => {});
     const onMessage = (ev: MessageEvent<FromPythonWorker>) => {
-      if (ev.data?.type === 'loaded') settle?.resolve();
+      if (ev.data?.type === 'loaded') {
+        if (ev.data.snapshot) this.snapshot = ev.data.snapshot;
+        settle?.resolve();
+      }
       if (ev.data?.type === 'load-failed') {
         w.failed = true;
+        if (makeSnapshot) this.snapshotAsked = false;
         settle?.reject(new Error(ev.data.message));
         if (this.warm === w) { this.warm = undefined; worker.terminate(); }
       }
@@ -74,7 +84,9 @@ export class PythonPool {
     this.files.then((files) => {
       const wasm = files.wasm.slice(0);
       const stdlib = files.stdlib.slice(0);
-      worker.postMessage({ type: 'load', files: { ...files, wasm, stdlib }, interrupt: shared } satisfies ToPythonWorker, [wasm, stdlib]);
+      const snapshot = this.snapshot?.slice(0);
+      worker.postMessage({ type: 'load', files: { ...files, wasm, stdlib }, interrupt: shared, snapshot, makeSnapshot } satisfies ToPythonWorker,
+        [wasm, stdlib, ...(snapshot ? [snapshot] : [])]);
     }, (err: Error) => {
       this.files = undefined; // tried again for the next program
       worker.postMessage({ type: 'load', error: err.message } satisfies ToPythonWorker);

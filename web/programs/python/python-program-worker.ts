@@ -36,8 +36,10 @@ let started = false;
  * standard library through a stand-in for fetch that knows only these two files (put back after), the
  * lock file as text.
  */
-async function load(files: PyodideFiles, interrupt?: SharedArrayBuffer): Promise<void> {
+async function load({ files, interrupt, snapshot, makeSnapshot }: ToPythonWorker & { files: PyodideFiles }): Promise<void> {
   const t0 = performance.now();
+  let made: ArrayBuffer | undefined;
+  let fromSnapshot = false;
   const indexURL = new URL('/pyodide/', scope.location.href).href;
   const served = new Map<string, { body: ArrayBuffer; type: string }>([
     [indexURL + PYODIDE_FILES.wasm, { body: files.wasm, type: 'application/wasm' }],
@@ -52,7 +54,7 @@ async function load(files: PyodideFiles, interrupt?: SharedArrayBuffer): Promise
   const moduleUrl = URL.createObjectURL(new Blob([files.module], { type: 'text/javascript' }));
   try {
     const { default: createPyodideModule } = (await import(/* @vite-ignore */ moduleUrl)) as { default: unknown };
-    pyodide = await loadPyodide({
+    const start = (from?: ArrayBuffer) => loadPyodide({
       indexURL,
       lockFileContents: files.lock,
       packageBaseUrl: indexURL,
@@ -62,7 +64,17 @@ async function load(files: PyodideFiles, interrupt?: SharedArrayBuffer): Promise
       env: { HOME: '/program' },
       stdout: (line) => send({ type: 'log', line }),
       stderr: (line) => send({ type: 'log', line }),
+      ...(from ? { _loadSnapshot: from } : makeSnapshot ? { _makeSnapshot: true } : {}),
     });
+    if (snapshot) {
+      try {
+        pyodide = await start(snapshot);
+        fromSnapshot = true;
+      } catch { /* started the long way below */ }
+    }
+    pyodide ??= await start();
+    // Before anything of a program or of this runner is in it: every later worker starts from here.
+    if (makeSnapshot && !fromSnapshot) made = pyodide.makeMemorySnapshot().slice().buffer;
   } finally {
     scope.fetch = realFetch;
     URL.revokeObjectURL(moduleUrl);
@@ -71,7 +83,8 @@ async function load(files: PyodideFiles, interrupt?: SharedArrayBuffer): Promise
   const ns = pyodide.globals.get('dict')() as { get(name: string): PyCallable };
   pyodide.runPython(RUNNER_PY, { globals: ns as never, filename: '/lib/pagebridge_runner.py' });
   runner = { start: ns.get('start'), run: ns.get('run'), predict: ns.get('predict') };
-  send({ type: 'loaded', ms: Math.round(performance.now() - t0) });
+  post({ type: 'loaded', ms: Math.round(performance.now() - t0), fromSnapshot, ...(made ? { snapshot: made } : {}) } satisfies FromPythonWorker,
+    made ? [made] : []);
 }
 
 /** JSON text from Python, parsed; a placeholder whose text does not parse (it always should) is left out. */
@@ -126,7 +139,7 @@ scope.addEventListener('message', (ev: MessageEvent<ToProgram | ToPythonWorker>)
     case 'load':
       if (loadAsked) return;
       loadAsked = true;
-      loaded(msg.files ? load(msg.files, msg.interrupt) : Promise.reject(new Error(msg.error ?? 'no Pyodide files')));
+      loaded(msg.files ? load({ ...msg, files: msg.files }) : Promise.reject(new Error(msg.error ?? 'no Pyodide files')));
       loading.catch((err: Error) => send({ type: 'load-failed', message: err.message ?? String(err) }));
       return;
     case 'start':
