@@ -81,8 +81,8 @@ async function startRuntime(context: ListenerContext, own: RuntimeOptions): Prom
       const name = m.action as Action;
       if (name === 'run' && (m.javascript === undefined) === (m.python === undefined)) {
         throw new BridgeError('bad_request', m.javascript === undefined
-          ? 'missing attribute "python" or "javascript": the program, as {"number", "files", "mainfile"}'
-          : 'run: give one program, either "python" or "javascript", not both');
+          ? 'run: missing attribute "python" or "javascript" (the program: {"number", "files", "mainfile"})'
+          : 'run: give one program, "python" or "javascript", not both');
       }
       if (!validators[name](m)) throw new BridgeError('bad_request', `${name}: ${schemaMessage(validators[name].errors)}`);
       const reply = await handlers[name](m, ws, respond);
