@@ -2,7 +2,7 @@
 // when the bridge is not the page's own server): the relay, the programs it runs, its status and activity.
 import { connectRelay, type PageRelay } from '../relay/page.ts';
 import type { Values } from '../contract/index.ts';
-import { ProgramRunner } from '../programs/runner.ts';
+import { ProgramFrames } from '../programs/frames.ts';
 import { $ } from '../ui/dom.ts';
 import { appendActivity, renderClients } from '../ui/activity.ts';
 import type { Listeners } from '../ui/snippets.ts';
@@ -18,8 +18,9 @@ export class BridgeLink {
 
   /** `showBridge` hears the bridge's info whenever the link's state changes. */
   constructor(catalogue: Catalogue, baseUrl: string, showBridge: (bridge: BridgeInfo) => void) {
-    // Programs of the runtime WebSocket, each in its own worker; they may use the page's models.
-    const programs = new ProgramRunner({
+    // Programs of the runtime WebSocket, each in its own worker inside a frame of another site (a
+    // process of its own: web/programs/frames.ts); they may use the page's models.
+    const programs = new ProgramFrames({
       query: (id, inputs) => catalogue.query(id, inputs),
       models: () => catalogue.announcements().map((a) => ({ id: a.id, title: a.title, state: a.state, ...a.info })),
       ended: (report) => this.relay?.event('program.ended', report),
