@@ -5,9 +5,8 @@
 // reason, and starts a fresh frame for the next program.
 import * as Comlink from 'comlink';
 import type { SessionReport, Values } from '../contract/index.ts';
-import { HOST_HELLO, type HostOutcome, type ProgramHostApi } from './host.ts';
-import type { OrtFiles } from './messages.ts';
-import { CallError, type ProgramHost } from './runner.ts';
+import { CallError, HOST_HELLO, type HostOutcome, type OrtFiles, type ProgramHostApi } from './messages.ts';
+import type { ProgramHost } from './runner.ts';
 import { ORT_BUNDLE, ORT_WASM } from '../runtime/engines/onnx/config.ts';
 
 /** The page's side of the program host: what the runner asks of the page. */

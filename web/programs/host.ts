@@ -5,24 +5,9 @@
 // token, and its Content-Security-Policy (bridge/protocols/http/page-files.ts) allows it no network.
 // Generic: it hosts program workers; which language a worker runs is the runner's business.
 import * as Comlink from 'comlink';
-import type { ErrorCode, Values } from '../contract/index.ts';
-import { ProgramRunner, type ProgramHost } from './runner.ts';
-
-/** What a call answers across the frame boundary: comlink keeps an error's message, not its code. */
-export type HostOutcome = { value: Values } | { error: { code: ErrorCode | undefined; name: string; message: string } };
-
-/** What the page calls in the frame. */
-export interface ProgramHostApi {
-  /** Gives the frame the page's side; once. */
-  start(page: ProgramHost): void;
-  /** One of the bridge's `program.*` calls. */
-  call(kind: string, payload: Values): Promise<HostOutcome>;
-  /** The page's heartbeat: answered while this frame's process lives. */
-  ping(): true;
-}
-
-/** The message that hands the frame its port to the page. */
-export const HOST_HELLO = 'pagebridge.program-host';
+import type { ErrorCode } from '../contract/index.ts';
+import { HOST_HELLO, type ProgramHostApi } from './messages.ts';
+import { ProgramRunner } from './runner.ts';
 
 let runner: ProgramRunner | undefined;
 const api: ProgramHostApi = {

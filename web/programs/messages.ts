@@ -1,5 +1,6 @@
 // Messages between the page's program runner and one program's worker (postMessage, structured clone).
-import type { ProgramErrorReport, ProgramFile } from '../contract/index.ts';
+import type { ErrorCode, ProgramErrorReport, ProgramFile, Values } from '../contract/index.ts';
+import type { ProgramHost } from './runner.ts';
 
 /** Runner → worker. */
 export type ToProgram =
@@ -25,3 +26,27 @@ export type FromProgram =
   | { type: 'failed'; error: ProgramErrorReport }
   | { type: 'request'; id: number; request: ProgramRequest }
   | { type: 'prediction'; id: number; value?: unknown; error?: string };
+
+/** An error for the bridge, with the code it maps to every protocol's error. */
+export class CallError extends Error {
+  constructor(readonly code: ErrorCode, message: string) {
+    super(message);
+  }
+}
+
+// ── the page ⇄ the program host frame (frames.ts ⇄ host.ts), over a MessagePort with comlink ──
+/** What a call answers across the frame boundary: comlink keeps an error's message, not its code. */
+export type HostOutcome = { value: Values } | { error: { code: ErrorCode | undefined; name: string; message: string } };
+
+/** What the page calls in the frame. */
+export interface ProgramHostApi {
+  /** Gives the frame the page's side; once. */
+  start(page: ProgramHost): void;
+  /** One of the bridge's `program.*` calls. */
+  call(kind: string, payload: Values): Promise<HostOutcome>;
+  /** The page's heartbeat: answered while this frame's process lives. */
+  ping(): true;
+}
+
+/** The message that hands the frame its port to the page. */
+export const HOST_HELLO = 'pagebridge.program-host';

@@ -6,7 +6,9 @@
 import {
   normalizeFilename, type ErrorCode, type ProgramErrorReport, type ProgramFile, type RunLimits, type SessionReport, type SessionState, type Values,
 } from '../contract/index.ts';
-import type { FromProgram, OrtFiles, ProgramRequest, ToProgram } from './messages.ts';
+import { CallError, type FromProgram, type OrtFiles, type ProgramRequest, type ToProgram } from './messages.ts';
+
+export { CallError } from './messages.ts';
 import { parseOnlyScript } from './modules.ts';
 import type { Stats } from './stats.ts';
 import { MAX_PLACEHOLDER_CHARS, placeholderTooLarge, TooLargeError, toPlainWithin } from './values.ts';
@@ -23,12 +25,6 @@ export interface ProgramHost {
   ortFiles(): Promise<OrtFiles>;
 }
 
-/** An error for the bridge, with the code it maps to every protocol's error. */
-export class CallError extends Error {
-  constructor(readonly code: ErrorCode, message: string) {
-    super(message);
-  }
-}
 
 const MAX_LOG_LINES = 1000;
 const MAX_LINE_CHARS = 10_000;
