@@ -182,6 +182,8 @@ export { holes };
     });
   });
 
+  // Playwright reports the program host frame's crash as the page's ("Page crashed"), though the page
+  // lives on: nothing after this uses h.page.
   describe('a program that exhausts memory', () => {
     it('fails with the reason; every HTTP query meanwhile is answered; the model stays ready; the next program runs', { timeout: 180_000 }, async () => {
       const keeper = await c.request(main("export const kept = 'before the crash';\n"));

@@ -14,14 +14,14 @@ export type PageSide = Omit<ProgramHost, 'ortFiles'>;
 
 /** Heartbeat: a ping unanswered this long means the frame's process is gone (or hung). */
 const PING_EVERY_MS = 500;
-const DEAD_AFTER_MS = 3000;
+const DEAD_AFTER_MS = 5000;
 /** How long a new frame may take to load and answer its first ping. */
 const START_WITHIN_MS = 20_000;
 /** Sessions remembered after their frame crashed (their status answers why). */
 const KEEP_LOST = 64;
 
-const CRASHED = 'the program host crashed, most likely out of memory (a program used more memory than the browser ' +
-  'allows one process); every program running in it was stopped';
+const CRASHED = `the program host crashed, most likely out of memory (a program used more memory than the browser ` +
+  `allows one process), or stopped answering for ${DEAD_AFTER_MS / 1000} s; every program running in it was stopped`;
 
 /**
  * The frame's address: the page's own files, from the other loopback name, so that it is another site
