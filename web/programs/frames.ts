@@ -44,6 +44,8 @@ class HostFrame {
   private readonly waiting = new Set<(err: Error) => void>();
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private pingSentAt: number | undefined;
+  /** A message to itself, to judge a silence only after every message already queued (see beat). */
+  private readonly verdict = new MessageChannel();
   /** Why the frame is gone; undefined while it lives. */
   dead: string | undefined;
   /** Resolves once the frame answers its first ping. */
@@ -54,6 +56,9 @@ class HostFrame {
     this.element.src = url;
     this.element.hidden = true;
     this.element.title = 'runtime programs';
+    this.verdict.port1.onmessage = () => {
+      if (this.pingSentAt !== undefined && performance.now() - this.pingSentAt > DEAD_AFTER_MS) this.kill(CRASHED);
+    };
     this.remote = Comlink.wrap<ProgramHostApi>(this.channel.port1);
     this.ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(this.kill(`the program host (${url}) did not start within ${START_WITHIN_MS / 1000} s`)), START_WITHIN_MS);
@@ -85,6 +90,7 @@ class HostFrame {
     clearInterval(this.heartbeat);
     this.element.remove();
     this.channel.port1.close();
+    this.verdict.port1.close();
     for (const reject of this.waiting) reject(err);
     this.waiting.clear();
     this.onDeath(this, why);
@@ -94,11 +100,14 @@ class HostFrame {
   /** One heartbeat: a ping out, unless the last one is still unanswered (then, past the limit, the frame is dead). */
   private beat(): void {
     // A page whose timers the browser slows down only notices later; an answered ping always counts.
+    // When the page itself stalled, the answer may be queued behind this timer: the verdict waits for a
+    // message posted now, which comes after every message already queued, the answer included.
+    const now = performance.now();
     if (this.pingSentAt !== undefined) {
-      if (performance.now() - this.pingSentAt > DEAD_AFTER_MS) this.kill(CRASHED);
+      if (now - this.pingSentAt > DEAD_AFTER_MS) this.verdict.port2.postMessage(null);
       return;
     }
-    this.pingSentAt = performance.now();
+    this.pingSentAt = now;
     void this.track(this.remote.ping()).then(() => { this.pingSentAt = undefined; }, () => {});
   }
 
