@@ -36,7 +36,7 @@ describe('runtime programs are isolated from the page', () => {
     }
   };
 
-  it('the program host frame is another site, served with a policy that allows it no network', async () => {
+  it('the program host and its workers are frames of other sites, with renderer processes of their own and no network', async () => {
     const res = await fetch(`${h.url}/program-host.html`);
     assert.equal(res.status, 200);
     const csp = res.headers.get('content-security-policy') ?? '';
@@ -45,19 +45,23 @@ describe('runtime programs are isolated from the page', () => {
     const before = await renderers();
     const run = await c.request(main("export const ok = 'yes';\n"));
     assert.equal((await c.finished(run.sessionId)).status, 'finished');
-    const frame = h.page.frames().find((f) => f.url().includes('program-host.html'));
-    assert.ok(frame, `frames: ${h.page.frames().map((f) => f.url()).join(', ')}`);
-    const pageUrl = new URL(h.page.url());
-    const frameUrl = new URL(frame.url());
-    assert.equal(pageUrl.hostname, '127.0.0.1');
-    assert.equal(frameUrl.hostname, 'localhost'); // another site: site isolation gives it its own process
-    assert.equal(frameUrl.hash, ''); // it never learns the pairing token
+    const frames = h.page.frames().map((f) => f.url());
+    const frame = h.page.frames().find((f) => f.url().endsWith('program-host.html'));
+    const workers = h.page.frames().find((f) => f.url().endsWith('program-host.html?workers'));
+    assert.ok(frame && workers, `frames: ${frames.join(', ')}`);
+    assert.equal(new URL(h.page.url()).hostname, '127.0.0.1');
+    // Other sites: site isolation gives each its own process. Neither learns the pairing token.
+    assert.equal(new URL(frame.url()).hostname, 'localhost');
+    assert.equal(new URL(workers.url()).hostname, 'workers.localhost');
+    assert.ok(frames.every((url) => url === h.page.url() || !url.includes('token')), frames.join(', '));
     const now = await renderers();
-    assert.equal(now.length, before.length + 1, `renderer processes before ${before.join(',')}, after ${now.join(',')}`);
-    // The frame's own document reaches nothing either: it could not pair as a page or call the HTTP API.
-    assert.match(await frame.evaluate(() => fetch('/health').then(() => 'reached', (e: Error) => `failed: ${e.message}`)), /^failed: /);
-    assert.match(await frame.evaluate(() => fetch(`${location.protocol}//127.0.0.1:${location.port}/health`, { credentials: 'include' })
-      .then(() => 'reached', (e: Error) => `failed: ${e.message}`)), /^failed: /);
+    assert.equal(now.length, before.length + 2, `renderer processes before ${before.join(',')}, after ${now.join(',')}`);
+    // The frames' own documents reach nothing either: they could not pair as a page or call the HTTP API.
+    for (const f of [frame, workers]) {
+      assert.match(await f.evaluate(() => fetch('/health').then(() => 'reached', (e: Error) => `failed: ${e.message}`)), /^failed: /);
+      assert.match(await f.evaluate(() => fetch(`${location.protocol}//127.0.0.1:${location.port}/health`, { credentials: 'include' })
+        .then(() => 'reached', (e: Error) => `failed: ${e.message}`)), /^failed: /);
+    }
   });
 
   describe('no network, no storage', () => {
@@ -76,7 +80,7 @@ describe('runtime programs are isolated from the page', () => {
     after(() => new Promise<void>((resolve) => spy.close(() => resolve())));
 
     it('fetch, XHR, WebSocket, EventSource, import() and importScripts of any URL fail, the bridge\'s own included', async () => {
-      const bridge = h.url; // the page's origin (127.0.0.1); relative URLs resolve to the frame's (localhost)
+      const bridge = h.url; // the page's origin (127.0.0.1); relative URLs resolve to the worker's (workers.localhost)
       const runtimeWs = h.bridge.listeners.runtime!;
       const source = `
 const BRIDGE = ${JSON.stringify(bridge)}, SPY = ${JSON.stringify(spyUrl)}, WS = ${JSON.stringify(runtimeWs)};
@@ -87,7 +91,7 @@ const dynamic = (url) => import(url);
 // The browser says which requests the policy stopped before they were made.
 export const violations = [];
 self.addEventListener('securitypolicyviolation', (e) => violations.push(e.violatedDirective + ' ' + e.blockedURI));
-const SELF = new URL('/runtime.js', self.location.href).href; // the frame's own origin
+const SELF = new URL('/runtime.js', self.location.href).href; // the worker's own origin (workers.localhost)
 const attempts = {
   'import /info': () => dynamic('/info'),
   'import /runtime.js': () => dynamic('/runtime.js'),
@@ -115,9 +119,9 @@ for (const [what, attempt] of Object.entries(attempts)) {
       assert.equal(Object.keys(value).length, 13);
       for (const [what, result] of Object.entries(value as Record<string, string>)) assert.match(result, /^failed: /, `${what}: ${result}`);
       assert.equal(spied, 0, 'a request reached the spy server');
-      // Stopped by the policy, not by a missing route: the bridge's origins, the page's and the frame's, included.
+      // Stopped by the policy, not by a missing route: the bridge's origins, the page's and the worker's own, included.
       const { value: violations } = await c.request({ action: 'get_placeholder', placeholder: { sessionId: run.sessionId, name: 'violations' } });
-      const frameOrigin = `http://localhost:${new URL(bridge).port}`;
+      const frameOrigin = `http://workers.localhost:${new URL(bridge).port}`;
       for (const blocked of [`script-src-elem ${bridge}/runtime.js`, `script-src-elem ${frameOrigin}/runtime.js`, `connect-src ${bridge}/health`, `connect-src ${frameOrigin}/`, 'connect-src ws://']) {
         assert.ok((violations as string[]).some((v) => v.startsWith(blocked)), `no violation for ${blocked}: ${JSON.stringify(violations)}`);
       }
@@ -185,9 +189,12 @@ export { holes };
   // Playwright reports the program host frame's crash as the page's ("Page crashed"), though the page
   // lives on: nothing after this uses h.page.
   describe('a program that exhausts memory', () => {
-    it('fails with the reason; every HTTP query meanwhile is answered; the model stays ready; the next program runs', { timeout: 180_000 }, async () => {
+    it('fails with the reason; every HTTP query meanwhile is answered; the model stays ready; other sessions keep their placeholders; the next program runs', { timeout: 180_000 }, async () => {
       const keeper = await c.request(main("export const kept = 'before the crash';\n"));
       assert.equal((await c.finished(keeper.sessionId)).status, 'finished');
+      const modeller = await c.request(main("export const double = { predict: (x) => 2 * x };\n"));
+      assert.equal((await c.finished(modeller.sessionId)).status, 'finished');
+      assert.equal((await c.request({ action: 'run_model', model: { sessionId: modeller.sessionId, name: 'double', is_data: true, data: 4 } })).output, 8);
 
       const run = await c.request(main(`
 import { log } from 'pagebridge:runtime';
@@ -222,12 +229,16 @@ for (let i = 0; ; i++) a.push(new Array(1e6).fill(i));
       assert.equal(state.pages, 1);
       assert.equal(state.models.find((m) => m.id === 'face-detection')?.state, 'ready');
 
-      // The finished session that lived in the crashed frame: its status stays, its placeholders are gone, with why.
-      const kept = await c.request({ action: 'status', sessionId: keeper.sessionId });
-      assert.equal(kept.status, 'finished');
-      assert.ok(kept.log.some((l: string) => /program host crashed.*placeholders and models were lost/.test(l)), JSON.stringify(kept.log));
-      const gone = await c.request({ action: 'get_placeholder', placeholder: { sessionId: keeper.sessionId, name: 'kept' } });
-      assert.match(gone.error, /placeholders and models are gone: the program host crashed/);
+      // Sessions that had ended keep their status and placeholders (kept in the host, not the workers'
+      // process); a model, which lived in its worker, is gone, and its session's log says why.
+      assert.equal((await c.request({ action: 'status', sessionId: keeper.sessionId })).status, 'finished');
+      assert.equal((await c.request({ action: 'get_placeholder', placeholder: { sessionId: keeper.sessionId, name: 'kept' } })).value, 'before the crash');
+      const modelled = await c.request({ action: 'status', sessionId: modeller.sessionId });
+      assert.equal(modelled.status, 'finished');
+      assert.deepEqual(modelled.models, []);
+      assert.ok(modelled.log.some((l: string) => /program host crashed.*models \(double\) were lost/.test(l)), JSON.stringify(modelled.log));
+      const predict = await c.request({ action: 'run_model', model: { sessionId: modeller.sessionId, name: 'double', is_data: true, data: 4 } });
+      assert.equal(predict.code, 'not_found');
 
       // A fresh frame runs the next program.
       const next = await c.request(main("import { models } from 'pagebridge:runtime';\nexport const ids = (await models.list()).map((m) => m.id);\n"));

@@ -15,6 +15,7 @@ import {
 } from '../web/programs/modules.ts';
 import { MAX_PLACEHOLDER_CHARS, placeholderTooLarge, toPlain, toPlainWithin, TooLargeError } from '../web/programs/values.ts';
 import { programHostUrl } from '../web/programs/frames.ts';
+import { workersUrl } from '../web/programs/frame-link.ts';
 
 const near = (a: number | null, b: number, what = 'value') => assert.ok(a !== null && Math.abs(a - b) < 1e-9, `${what}: ${a} is not ${b}`);
 
@@ -270,11 +271,17 @@ describe('placeholders within a size (toPlainWithin)', () => {
   });
 });
 
-describe('the program host frame is another site', () => {
+describe('the program host frames are other sites', () => {
   it('127.0.0.1 and localhost swap; another name keeps its own origin', () => {
     assert.equal(programHostUrl('http://127.0.0.1:8000/'), 'http://localhost:8000/program-host.html');
     assert.equal(programHostUrl('http://localhost:8000/'), 'http://127.0.0.1:8000/program-host.html');
     assert.equal(programHostUrl('http://[::1]:8000/'), 'http://localhost:8000/program-host.html');
     assert.equal(programHostUrl('http://studio.lan:8000/'), 'http://studio.lan:8000/program-host.html');
+  });
+
+  it("its workers' frame is a third site, workers.localhost, when the host is on a loopback name", () => {
+    assert.equal(workersUrl('http://localhost:8000/program-host.html'), 'http://workers.localhost:8000/program-host.html?workers');
+    assert.equal(workersUrl('http://127.0.0.1:8000/program-host.html'), 'http://workers.localhost:8000/program-host.html?workers');
+    assert.equal(workersUrl('http://studio.lan:8000/program-host.html'), 'http://studio.lan:8000/program-host.html?workers');
   });
 });

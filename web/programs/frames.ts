@@ -1,27 +1,24 @@
-// The page's side of runtime programs: the programs themselves run in a frame of another site (the
-// program host, host.ts), so that site isolation gives them a renderer process of their own. A
-// program that exhausts memory crashes that process only: the page and the models in its runtime
-// worker stay up. The page notices the crash by its heartbeat, fails that frame's sessions with the
-// reason, and starts a fresh frame for the next program.
+// The page's side of runtime programs: they live in the program host (host.ts), a frame of another
+// site that the page embeds here, with its workers in a frame of a third site: site isolation gives
+// each a renderer process of its own. A program that exhausts memory crashes the workers' process
+// only: the page and the models in its runtime worker stay up, and so does the host with every
+// session's status, log and placeholders. Should the host itself stop answering, the page fails its
+// sessions with the reason and makes a fresh one for the next program.
 import * as Comlink from 'comlink';
 import type { SessionReport, Values } from '../contract/index.ts';
 import { CallError, HOST_HELLO, type HostOutcome, type OrtFiles, type ProgramHostApi } from './messages.ts';
 import type { ProgramHost } from './runner.ts';
 import { ORT_BUNDLE, ORT_WASM } from '../runtime/engines/onnx/config.ts';
+import { DEAD_AFTER_MS, FrameLink } from './frame-link.ts';
 
 /** The page's side of the program host: what the runner asks of the page. */
 export type PageSide = Omit<ProgramHost, 'ortFiles'>;
 
-/** Heartbeat: a ping unanswered this long means the frame's process is gone (or hung). */
-const PING_EVERY_MS = 500;
-const DEAD_AFTER_MS = 5000;
-/** How long a new frame may take to load and answer its first ping. */
-const START_WITHIN_MS = 20_000;
 /** Sessions remembered after their frame crashed (their status answers why). */
 const KEEP_LOST = 64;
 
-const CRASHED = `the program host crashed, most likely out of memory (a program used more memory than the browser ` +
-  `allows one process), or stopped answering for ${DEAD_AFTER_MS / 1000} s; every program running in it was stopped`;
+const CRASHED = `the program host stopped answering for ${DEAD_AFTER_MS / 1000} s (its process crashed or hung); ` +
+  `every program in it was stopped`;
 
 /**
  * The frame's address: the page's own files, from the other loopback name, so that it is another site
@@ -38,86 +35,24 @@ export function programHostUrl(baseUrl: string): string {
 
 /** One program host frame, while it lives. */
 class HostFrame {
-  readonly element: HTMLIFrameElement;
-  private readonly remote: Comlink.Remote<ProgramHostApi>;
-  private readonly channel = new MessageChannel();
-  private readonly waiting = new Set<(err: Error) => void>();
-  private heartbeat: ReturnType<typeof setInterval> | undefined;
-  private pingSentAt: number | undefined;
-  /** A message to itself, to judge a silence only after every message already queued (see beat). */
-  private readonly verdict = new MessageChannel();
-  /** Why the frame is gone; undefined while it lives. */
-  dead: string | undefined;
-  /** Resolves once the frame answers its first ping. */
-  readonly ready: Promise<void>;
+  private readonly link: FrameLink<ProgramHostApi>;
 
-  constructor(url: string, page: ProgramHost, private readonly onDeath: (frame: HostFrame, why: string) => void) {
-    this.element = document.createElement('iframe');
-    this.element.src = url;
-    this.element.hidden = true;
-    this.element.title = 'runtime programs';
-    this.verdict.port1.onmessage = () => {
-      if (this.pingSentAt !== undefined && performance.now() - this.pingSentAt > DEAD_AFTER_MS) this.kill(CRASHED);
-    };
-    this.remote = Comlink.wrap<ProgramHostApi>(this.channel.port1);
-    this.ready = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(this.kill(`the program host (${url}) did not start within ${START_WITHIN_MS / 1000} s`)), START_WITHIN_MS);
-      this.element.addEventListener('load', () => {
-        this.element.contentWindow?.postMessage(HOST_HELLO, new URL(url).origin, [this.channel.port2]);
-        void this.track(this.remote.start(Comlink.proxy(page))).then(() => this.track(this.remote.ping())).then(() => {
-          clearTimeout(timer);
-          this.heartbeat = setInterval(() => this.beat(), PING_EVERY_MS);
-          resolve();
-        }, (err: Error) => { clearTimeout(timer); reject(err); });
-      }, { once: true });
+  constructor(url: string, page: ProgramHost, died: (frame: HostFrame, why: string) => void) {
+    this.link = new FrameLink<ProgramHostApi>(url, {
+      title: 'program host', hello: HOST_HELLO, silence: CRASHED,
+      start: (remote) => remote.start(Comlink.proxy(page)),
+      died: (why) => died(this, why),
     });
-    this.ready.catch(() => {}); // seen by whoever awaits it
-    document.body.append(this.element);
+  }
+
+  get dead(): string | undefined {
+    return this.link.dead;
   }
 
   async call(kind: string, payload: Values): Promise<Values> {
-    await this.ready;
-    const outcome = await this.track<HostOutcome>(this.remote.call(kind, payload) as Promise<HostOutcome>);
+    const outcome = await this.link.call((remote) => remote.call(kind, payload) as Promise<HostOutcome>);
     if ('error' in outcome) throw Object.assign(new CallError(outcome.error.code ?? 'model_failed', outcome.error.message), { name: outcome.error.name });
     return outcome.value;
-  }
-
-  /** Ends the frame (its process goes with it, if it still runs) and fails every call it held. */
-  kill(why: string): CallError {
-    const err = new CallError('unavailable', why);
-    if (this.dead) return err;
-    this.dead = why;
-    clearInterval(this.heartbeat);
-    this.element.remove();
-    this.channel.port1.close();
-    this.verdict.port1.close();
-    for (const reject of this.waiting) reject(err);
-    this.waiting.clear();
-    this.onDeath(this, why);
-    return err;
-  }
-
-  /** One heartbeat: a ping out, unless the last one is still unanswered (then, past the limit, the frame is dead). */
-  private beat(): void {
-    // A page whose timers the browser slows down only notices later; an answered ping always counts.
-    // When the page itself stalled, the answer may be queued behind this timer: the verdict waits for a
-    // message posted now, which comes after every message already queued, the answer included.
-    const now = performance.now();
-    if (this.pingSentAt !== undefined) {
-      if (now - this.pingSentAt > DEAD_AFTER_MS) this.verdict.port2.postMessage(null);
-      return;
-    }
-    this.pingSentAt = now;
-    void this.track(this.remote.ping()).then(() => { this.pingSentAt = undefined; }, () => {});
-  }
-
-  /** A call into the frame, failed at once when the frame dies. */
-  private track<T>(p: Promise<T>): Promise<T> {
-    if (this.dead) return Promise.reject(new CallError('unavailable', this.dead));
-    return new Promise<T>((resolve, reject) => {
-      this.waiting.add(reject);
-      p.then(resolve, reject).finally(() => this.waiting.delete(reject));
-    });
   }
 }
 

@@ -50,3 +50,18 @@ export interface ProgramHostApi {
 
 /** The message that hands the frame its port to the page. */
 export const HOST_HELLO = 'pagebridge.program-host';
+
+// ── the program host ⇄ the program workers' frame (host.ts in both roles), over a MessagePort ──
+/** What the program host calls in the workers' frame. */
+export interface WorkerHostApi {
+  /** Starts a program worker; its messages go both ways over `port` (a worker that cannot start: WorkerFailure). */
+  spawn(id: number, name: string, port: MessagePort): void;
+  terminate(id: number): void;
+  ping(): true;
+}
+
+/** Sent on a program worker's port instead of its messages when the worker could not start. */
+export interface WorkerFailure { workerFailed: string }
+
+/** The message that hands the workers' frame its port to the program host. */
+export const WORKERS_HELLO = 'pagebridge.program-workers';

@@ -1,8 +1,9 @@
 // The program runner, inside the program host frame (host.ts; the page reaches it through frames.ts):
-// runs each program of the runtime WebSocket in its own fresh worker (program-worker.ts), keeps its
-// status, log and placeholders here in the frame (so that they can be read while the program is busy,
-// and after its worker is gone, but never in the page's own process), relays the program's model
-// queries to the page, and answers the bridge's `program.*` calls.
+// runs each program of the runtime WebSocket in its own fresh worker (program-worker.ts, started in
+// the program workers' frame, another process, by `spawn`), keeps its status, log and placeholders
+// here (so that they can be read while the program is busy, after its worker is gone, and after the
+// workers' process crashed; never in the page's own process), relays the program's model queries to
+// the page, and answers the bridge's `program.*` calls.
 import {
   normalizeFilename, type ErrorCode, type ProgramErrorReport, type ProgramFile, type RunLimits, type SessionReport, type SessionState, type Values,
 } from '../contract/index.ts';
@@ -12,6 +13,15 @@ export { CallError } from './messages.ts';
 import { parseOnlyScript } from './modules.ts';
 import type { Stats } from './stats.ts';
 import { MAX_PLACEHOLDER_CHARS, placeholderTooLarge, TooLargeError, toPlainWithin } from './values.ts';
+
+/** A program's worker, wherever it runs. */
+export interface ProgramWorker {
+  postMessage(message: ToProgram, transfer?: Transferable[]): void;
+  terminate(): void;
+}
+
+/** Starts a program's worker; `error` is for a worker that could not start at all. */
+export type SpawnWorker = (name: string, events: { message(data: FromProgram): void; error(message: string): void }) => ProgramWorker;
 
 /** What the runner needs of the page. */
 export interface ProgramHost {
@@ -36,7 +46,7 @@ const STATS_TIME_LIMIT_MS = 20_000;
 interface Session {
   id: number;
   files: ProgramFile[];
-  worker: Worker | undefined;
+  worker: ProgramWorker | undefined;
   status: SessionState;
   startedAt: Date;
   endedAt: Date | undefined;
@@ -57,7 +67,7 @@ export class ProgramRunner {
   private readonly sessions = new Map<number, Session>();
   private nextPrediction = 1;
 
-  constructor(private readonly host: ProgramHost) {}
+  constructor(private readonly host: ProgramHost, private readonly spawn: SpawnWorker) {}
 
   /** Answers one of the bridge's `program.*` calls. */
   async call(kind: string, payload: Values): Promise<Values> {
@@ -82,9 +92,8 @@ export class ProgramRunner {
     if (running >= limits.maxPrograms) {
       throw new CallError('busy', `this page runs ${running} programs already, the most allowed (--max-programs); stop one or wait for one to end`);
     }
-    const worker = new Worker(new URL('./program-worker.ts', import.meta.url), { type: 'module', name: `program-${sessionId}` });
     const session: Session = {
-      id: sessionId, files, worker, status: 'running', startedAt: new Date(), endedAt: undefined, log: [], logDropped: 0,
+      id: sessionId, files, worker: undefined, status: 'running', startedAt: new Date(), endedAt: undefined, log: [], logDropped: 0,
       error: undefined, placeholders: new Map(), placeholderSizes: new Map(), refused: new Map(), models: new Set(), timer: undefined, predictions: new Map(),
     };
     this.sessions.set(sessionId, session);
@@ -92,12 +101,14 @@ export class ProgramRunner {
       this.end(session, 'failed', { name: 'TimeoutError',
         message: `the program ran past its wall-clock limit of ${limits.timeoutMs / 1000} s (--program-timeout) and was stopped` });
     }, limits.timeoutMs);
-    worker.addEventListener('message', (ev: MessageEvent<FromProgram>) => void this.onMessage(session, ev.data));
-    worker.addEventListener('error', (ev) => {
+    const worker = this.spawn(`program-${sessionId}`, {
+      message: (data) => void this.onMessage(session, data),
       // Only a worker that could not start at all gets here: the program's own errors are caught inside.
-      ev.preventDefault();
-      if (session.status === 'running') this.end(session, 'failed', { name: 'Error', message: `the program's worker failed: ${ev.message || 'it could not be started'}` });
+      error: (message) => {
+        if (session.status === 'running') this.end(session, 'failed', { name: 'Error', message: `the program's worker failed: ${message}` });
+      },
     });
+    session.worker = worker;
     worker.postMessage({ type: 'start', sessionId, files, mainfile } satisfies ToProgram);
     this.dropOldSessions();
     return { sessionId, status: 'running' };
@@ -214,6 +225,22 @@ export class ProgramRunner {
     clearTimeout(session.timer);
     if (status !== 'finished' || session.models.size === 0) this.release(session, `the program ${status === 'finished' ? 'finished' : 'was ' + status}`);
     this.host.ended(this.report(session));
+  }
+
+  /**
+   * The program workers' process is gone (a program exhausted its memory): the programs running there
+   * failed, and the models of ended ones are lost; every status, log and placeholder kept here stays.
+   */
+  workersLost(why: string): void {
+    for (const session of this.sessions.values()) {
+      if (session.status === 'running') {
+        this.end(session, 'failed', { name: 'ProgramHostCrashed', message: why });
+      } else if (session.worker) {
+        this.release(session, why);
+        if (session.models.size > 0) this.addLog(session, `${why}: this session's models (${[...session.models].join(', ')}) were lost with it`);
+        session.models.clear();
+      }
+    }
   }
 
   private release(session: Session, why: string): void {

@@ -11,11 +11,13 @@ import fastifyStatic from '@fastify/static';
 const PROGRAM_WORKER = /(?:program|stats)-worker[^/\\]*\.js$/;
 const PROGRAM_WORKER_CSP = "default-src 'none'; script-src blob: 'wasm-unsafe-eval'; worker-src 'none'; connect-src 'none'";
 /**
- * The program host frame (web/program-host.html, web/programs/host.ts): its own scripts, the program
- * workers (and the blob: worker that finds a syntax error's line), no network at all.
+ * The program host frames (web/program-host.html, web/programs/host.ts): their own scripts, the
+ * program and statistics workers (and the blob: worker that finds a syntax error's line), the program
+ * workers' frame (from workers.localhost: web/programs/host.ts), no network at all.
  */
 const PROGRAM_HOST = /program-host\.html$/;
-const PROGRAM_HOST_CSP = "default-src 'none'; script-src 'self'; worker-src 'self' blob:; connect-src 'none'; base-uri 'none'; form-action 'none'";
+const PROGRAM_HOST_CSP = "default-src 'none'; script-src 'self'; worker-src 'self' blob:; frame-src 'self' http://workers.localhost:*; " +
+  "connect-src 'none'; base-uri 'none'; form-action 'none'";
 
 export async function servePageFiles(app: FastifyInstance, staticDir: string): Promise<void> {
   await app.register(fastifyStatic, {
