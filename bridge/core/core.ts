@@ -204,6 +204,11 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
     return out;
   }
 
+  /** Queries and calls with pages now, waiting for their answers. */
+  get inFlight(): number {
+    return this.dispatch.size;
+  }
+
   /** Queries given up on (timed out, client gone) and told to their pages, and what the pages did. */
   cancellations(): Cancellations {
     return this.dispatch.cancellations();

@@ -94,6 +94,11 @@ export class Dispatch {
     else this.pending.settle(id, { outputs: result.outputs ?? {}, annotated: result.annotated });
   }
 
+  /** Requests with pages now. */
+  get size(): number {
+    return this.pending.size;
+  }
+
   cancellations(): Cancellations {
     return { ...this.counts };
   }

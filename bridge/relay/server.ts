@@ -1,6 +1,7 @@
 // The relay: the one WebSocket from each page to the bridge, at /runtime on the HTTP port (a listener
 // that rides on the HTTP listener's server). It turns page messages into core calls (announce, settle,
 // publish); core queries go out through each page's connection (page-connection.ts).
+import { setMaxListeners } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -61,6 +62,8 @@ async function startRelay(context: ListenerContext & HttpOffer, own: RelayOption
     page.send({ type: 'hello', listeners, defaultModel: core.defaultModel ?? null, maxFrameBytes: own.maxFrameBytes, limits: core.limits });
     // The page's own queries (its programs') that the core still holds give up when the page goes.
     const gone = new AbortController();
+    // Each of them listens to it while it waits: as many as the caps admit.
+    setMaxListeners(0, gone.signal);
 
     ws.on('message', (data, isBinary) => {
       let messages: unknown[];
