@@ -144,3 +144,23 @@ describe('attack media generators', () => {
     assert.ok(deflateSync(Buffer.alloc(1)).byteLength > 0);
   });
 });
+
+describe('run queue', () => {
+  it('a run whose signal aborted before its turn never starts; the others run in order', async () => {
+    const { RunQueue } = await import('../web/runtime/run-queue.ts');
+    const queue = new RunQueue();
+    const ran: number[] = [];
+    let release!: () => void;
+    const first = queue.run(() => new Promise<void>((r) => { release = r; ran.push(1); }));
+    const gone = new AbortController();
+    const second = queue.run(async () => { ran.push(2); }, gone.signal);
+    const third = queue.run(async () => { ran.push(3); });
+    gone.abort('its client went away');
+    await new Promise((r) => setImmediate(r));
+    release();
+    await first;
+    await assert.rejects(second, (e: Error & { code?: string }) => e.code === 'dropped' && /its client went away/.test(e.message));
+    await third;
+    assert.deepEqual(ran, [1, 3]);
+  });
+});

@@ -6,17 +6,11 @@ import { Cancelled } from './errors.ts';
 
 export class RunQueue {
   private tail: Promise<unknown> = Promise.resolve();
-  /** Runs started, and runs dropped at their turn because their signal had aborted. */
-  readonly counts = { started: 0, dropped: 0 };
 
   /** Runs `work` after everything queued before it, unless `signal` aborted by then. */
   run<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const next = this.tail.then(() => {
-      if (signal?.aborted) {
-        this.counts.dropped++;
-        throw new Cancelled(signal.reason);
-      }
-      this.counts.started++;
+      if (signal?.aborted) throw new Cancelled(signal.reason);
       return work();
     });
     this.tail = next.catch(() => {});

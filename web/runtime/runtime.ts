@@ -75,12 +75,7 @@ export class Runtime {
   run(id: string, inputs: Values, options: QueryOptions = {}, signal?: AbortSignal): Promise<QueryAnswer> {
     const m = this.models.get(id);
     if (!m) return Promise.reject(new Error(`model "${id}" is not loaded in this page`));
-    return this.queue.run(() => runModel(signal ? { ...m, networks: guarded(m.networks, signal, this.stopped) } : m, inputs, options), signal);
-  }
-
-  /** Runs started, runs dropped before they started, and runs stopped part-way, since the worker started. */
-  counts(): { started: number; dropped: number; stopped: number } {
-    return { ...this.queue.counts, stopped: this.stopped.count };
+    return this.queue.run(() => runModel(signal ? { ...m, networks: guarded(m.networks, signal) } : m, inputs, options), signal);
   }
 
   /** What one query may cost to decode (the bridge's --max-pixels and --max-audio-seconds). */
@@ -88,7 +83,6 @@ export class Runtime {
     setMediaLimits(limits);
   }
 
-  private readonly stopped = { count: 0 };
 
   async unload(id: string): Promise<void> {
     const m = this.models.get(id);
@@ -128,7 +122,7 @@ const YIELD_MS = 50;
  * when the run has held it for a while (a cancel arrives as a relay message), then stops the run if its
  * signal aborted. So a long run (a long recording, many regions) stops at its next step.
  */
-function guarded(networks: Record<string, Network>, signal: AbortSignal, stopped: { count: number }): Record<string, Network> {
+function guarded(networks: Record<string, Network>, signal: AbortSignal): Record<string, Network> {
   let turn = performance.now();
   const out: Record<string, Network> = {};
   for (const [name, network] of Object.entries(networks)) {
@@ -141,10 +135,7 @@ function guarded(networks: Record<string, Network>, signal: AbortSignal, stopped
           await new Promise((go) => setTimeout(go, 0));
           turn = performance.now();
         }
-        if (signal.aborted) {
-          stopped.count++;
-          throw new Cancelled(signal.reason);
-        }
+        if (signal.aborted) throw new Cancelled(signal.reason);
         return network.run(feeds);
       },
     };
