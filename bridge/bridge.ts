@@ -49,7 +49,8 @@ export async function startBridge(given: Partial<BridgeOptions> = {}, log: Log =
   const catalogue = readCatalogue(options.staticDir);
   const core = new BridgeCore({
     catalogue, defaultModel: options.model, timeoutMs: options.timeout * 1000, maxQueue: options.maxQueue,
-    maxClientQueue: options.maxClientQueue, latestWins: options.latestWins,
+    maxClientQueue: options.maxClientQueue, latestWins: options.latestWins, maxPixels: options.maxPixels,
+    maxAudioSeconds: options.maxAudioSeconds,
   });
   if (options.model && !catalogue.some((m) => m.id === options.model)) {
     log.warn(`--model ${options.model}: not in the catalogue (${catalogue.map((m) => m.id).join(', ')}); it is served once a page announces it`);

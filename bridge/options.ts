@@ -1,3 +1,5 @@
+import { DEFAULT_MAX_AUDIO_SECONDS, DEFAULT_MAX_PIXELS } from '../web/contract/index.ts';
+
 /** Everything the bridge can be told, with its defaults (the README's command-line table). */
 export interface BridgeOptions {
   host: string;
@@ -43,6 +45,10 @@ export interface BridgeOptions {
   latestWins: boolean;
   /** Largest request body, relay frame or message, in bytes. */
   maxBody: number;
+  /** Most pixels (width × height, as its header declares) an image input may have; checked before decoding. */
+  maxPixels: number;
+  /** Most seconds of audio (as a WAV header declares, or PCM samples at their rate) one input may hold. */
+  maxAudioSeconds: number;
   /** Where the runtime WebSocket's `run_model` reads `is_data: false` paths from; nothing outside it. */
   dataDir: string;
   /** Seconds a runtime program may run before it is stopped and marked failed. */
@@ -82,6 +88,8 @@ export const defaults: BridgeOptions = {
   maxClientQueue: 16,
   latestWins: true,
   maxBody: 16 * 1024 * 1024,
+  maxPixels: DEFAULT_MAX_PIXELS,
+  maxAudioSeconds: DEFAULT_MAX_AUDIO_SECONDS,
   // Relative to the directory the bridge is started from, resolved when it starts.
   dataDir: 'data',
   programTimeout: 300,
@@ -126,6 +134,8 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { key: 'maxQueue', flag: '--max-queue <n>', kind: 'positive', help: 'queries that may wait on one model' },
   { key: 'maxClientQueue', flag: '--max-client-queue <n>', kind: 'positive', help: 'queries one client may have waiting' },
   { key: 'maxBody', flag: '--max-body <bytes>', kind: 'positive', help: 'largest request body, frame or message' },
+  { key: 'maxPixels', flag: '--max-pixels <n>', kind: 'positive', help: 'most pixels an image input may declare (width × height), refused before decoding' },
+  { key: 'maxAudioSeconds', flag: '--max-audio-seconds <seconds>', kind: 'positive', help: 'most seconds of audio one input may hold, refused before decoding' },
   { key: 'dataDir', flag: '--data-dir <dir>', kind: 'text', help: 'runtime WebSocket: the folder run_model may read data files from (is_data: false)' },
   { key: 'programTimeout', flag: '--program-timeout <seconds>', kind: 'positive', help: 'runtime WebSocket: wall-clock limit of one program' },
   { key: 'maxPrograms', flag: '--max-programs <n>', kind: 'positive', help: 'runtime WebSocket: programs that may run at once on one page' },

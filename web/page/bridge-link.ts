@@ -18,9 +18,10 @@ export class BridgeLink {
 
   /** `showBridge` hears the bridge's info whenever the link's state changes. */
   constructor(catalogue: Catalogue, baseUrl: string, showBridge: (bridge: BridgeInfo) => void) {
-    // Programs of the runtime WebSocket, each in its own worker; they may use the page's models.
+    // Programs of the runtime WebSocket, each in its own worker; they may use the page's models, through
+    // the bridge, which admits their queries as it admits every client's.
     const programs = new ProgramRunner({
-      query: (id, inputs) => catalogue.query(id, inputs),
+      query: (id, inputs, session) => this.relay ? this.relay.query(session, id, inputs) : catalogue.query(id, inputs),
       models: () => catalogue.announcements().map((a) => ({ id: a.id, title: a.title, state: a.state, ...a.info })),
       ended: (report) => this.relay?.event('program.ended', report),
     }, baseUrl);

@@ -11,8 +11,8 @@ import { statistics, StatsError } from './stats.ts';
 import { ORT_WASM } from '../runtime/engines/onnx/config.ts';
 
 export interface ProgramHost {
-  /** Runs one of the page's models. */
-  query(model: string, inputs: Values): Promise<Values>;
+  /** Runs one of the page's models for program `session` (through the bridge, under its queue caps). */
+  query(model: string, inputs: Values, session: number): Promise<Values>;
   /** The page's models, for a program's `models.list()`. */
   models(): unknown[];
   /** A program ended (finished, failed or stopped). */
@@ -148,7 +148,7 @@ export class ProgramRunner {
       session.worker?.postMessage({ type: 'reply', id, ...m } satisfies ToProgram, transfer);
     try {
       switch (request?.what) {
-        case 'query': return reply({ value: await this.host.query(request.model, request.inputs) });
+        case 'query': return reply({ value: await this.host.query(request.model, request.inputs, session.id) });
         case 'models': return reply({ value: this.host.models() });
         case 'ort-wasm': {
           this.ortWasm ??= fetch(new URL(ORT_WASM.wasm, this.baseUrl)).then((r) => {

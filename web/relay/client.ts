@@ -2,7 +2,7 @@
 // query exactly once, and reconnects when the bridge restarts. It runs in the runtime worker (and, in
 // tests, in Node with the `ws` package's WebSocket).
 import {
-  decodeFrames, encodeFrame, FrameBatcher, isErrorCode,
+  decodeFrames, encodeFrame, FrameBatcher, isErrorCode, PendingTable,
   type ActivityEntry, type BridgeMessage, type CallPayload, type CallResult, type ErrorCode, type Hello, type ModelAnnouncement,
   type PageCall, type PageEventKind, type QueryAnswer, type QueryOptions, type PageEvents, type PageMessage, type Values,
 } from '../contract/index.ts';
@@ -11,7 +11,8 @@ export type RelayState = 'connecting' | 'connected' | 'disconnected';
 
 export interface RelayHandlers {
   models(): ModelAnnouncement[];
-  query(model: string, inputs: Values, options: QueryOptions): Promise<QueryAnswer>;
+  /** Runs a query of the bridge's; `signal` aborts when the bridge cancels it (nobody waits for it). */
+  query(model: string, inputs: Values, options: QueryOptions, signal: AbortSignal): Promise<QueryAnswer>;
   /** A page call from the bridge (`program.run`, …). An error may carry an ErrorCode as `code`. */
   call?<K extends PageCall>(kind: K, payload: CallPayload<K>): Promise<CallResult<K>>;
   /** Connection state changes, and the bridge's hello (its listeners). */
@@ -57,6 +58,10 @@ export class RelayClient {
   /** This connection's outgoing messages (one per connection: a new socket starts empty). Its
    *  `maxBytes` is the bridge's largest relay frame (from its hello): more would close the relay. */
   private out: FrameBatcher | undefined;
+  /** The bridge's queries this page holds, by id, until answered: a cancel aborts one. */
+  private readonly held = new Map<number, AbortController>();
+  /** This page's own queries (its programs') waiting for the bridge's answers. */
+  private readonly asked = new PendingTable<Values>();
 
   constructor(private readonly url: string, private readonly handlers: RelayHandlers,
     private readonly Socket: SocketConstructor = WebSocket as unknown as SocketConstructor) {}
@@ -84,6 +89,10 @@ export class RelayClient {
     };
     ws.onclose = () => {
       if (this.ws !== ws) return;
+      // Nobody will answer or wait for these any more.
+      this.asked.failWhere(() => Object.assign(new Error('the connection to the bridge closed before it answered'), { code: 'unavailable' }));
+      for (const held of this.held.values()) held.abort('the connection to the bridge closed');
+      this.held.clear();
       this.handlers.status?.('disconnected');
       if (this.closed) return;
       // close() may come while this waits: then it stays closed.
@@ -107,6 +116,18 @@ export class RelayClient {
     this.send({ type: 'output', model, outputs, source });
   }
 
+  /**
+   * Runs `model` through the bridge, as one of the queries of the page's program `session`: the bridge
+   * admits it like any client's (--max-queue, --max-client-queue) and runs it on a page that has the
+   * model. Rejects with an Error carrying the contract's `code` ("busy", …).
+   */
+  query(session: number, model: string, inputs: Values): Promise<Values> {
+    if (this.ws?.readyState !== OPEN) return Promise.reject(Object.assign(new Error('the page is not connected to the bridge'), { code: 'unavailable' }));
+    const { id, answer } = this.asked.add(undefined);
+    this.send({ type: 'query', id, session, model, inputs });
+    return answer;
+  }
+
   close(): void {
     this.closed = true;
     this.ws?.close();
@@ -121,11 +142,25 @@ export class RelayClient {
       case 'activity':
         this.handlers.activity?.(msg.entries, msg.clients, msg.dropped ?? {});
         return;
-      case 'query':
+      case 'query': {
+        const held = new AbortController();
+        this.held.set(msg.id, held);
         void this.answer(msg.id, async () => {
-          const { outputs, annotated } = await this.handlers.query(msg.model, msg.inputs, { annotate: !!msg.annotate, ...(msg.track !== undefined && { track: msg.track }) });
-          return annotated ? { outputs, annotated } : { outputs };
+          try {
+            const { outputs, annotated } = await this.handlers.query(msg.model, msg.inputs, { annotate: !!msg.annotate, ...(msg.track !== undefined && { track: msg.track }) }, held.signal);
+            return annotated ? { outputs, annotated } : { outputs };
+          } finally {
+            this.held.delete(msg.id);
+          }
         });
+        return;
+      }
+      case 'cancel':
+        this.held.get(msg.id)?.abort(msg.why);
+        return;
+      case 'answer':
+        if (msg.error) this.asked.fail(msg.id, Object.assign(new Error(msg.error.message), { code: msg.error.code }));
+        else this.asked.settle(msg.id, msg.outputs ?? {});
         return;
       case 'call':
         void this.answer(msg.id, async () => ({ outputs: await this.call(msg.kind, msg.payload) as Values }));
