@@ -96,7 +96,7 @@ async function startRuntime(context: ListenerContext, own: RuntimeOptions): Prom
   /** Calls the page that runs session `s`. */
   async function callSession<K extends PageCall>(s: Session, kind: K, payload: Omit<CallPayload<K>, 'sessionId'>): Promise<CallResult<K>> {
     if (s.lost) throw new BridgeError('unavailable', `the page that ran session ${s.id} went away (${s.lost}): its placeholders and models are gone`);
-    return (await core.callPage(kind, { sessionId: s.id, ...payload } as CallPayload<K>, { source: 'runtime', page: s.page })).result;
+    return (await core.callPage(kind, { sessionId: s.pageId, ...payload } as CallPayload<K>, { source: 'runtime', page: s.page })).result;
   }
 
   const handlers: Record<Action, (m: Values, ws: WebSocket, respond: (body: Values) => void) => Promise<Values | undefined>> = {
@@ -112,7 +112,7 @@ async function startRuntime(context: ListenerContext, own: RuntimeOptions): Prom
       const id = s.id;
       try {
         const files = js.files.map((f) => ({ filename: f.filename, content: f.content }));
-        const { page } = await core.callPage('program.run', { sessionId: id, files, mainfile: js.mainfile, limits }, { source: 'runtime' });
+        const { page } = await core.callPage('program.run', { sessionId: s.pageId, files, mainfile: js.mainfile, limits }, { source: 'runtime' });
         s.page ||= page;
       } catch (err) {
         sessions.forget(s);
