@@ -16,6 +16,8 @@ export interface RelayHandlers {
   call?<K extends PageCall>(kind: K, payload: CallPayload<K>): Promise<CallResult<K>>;
   /** Connection state changes, and the bridge's hello (its listeners). */
   status?(state: RelayState, hello?: Hello): void;
+  /** The bridge traded this page's one-time pairing code for a session secret: keep it for a reload. */
+  paired?(secret: string): void;
   /** What the bridge saw (requests from every protocol, clients connected, stale live frames dropped per
    *  model), a few times a second. */
   activity?(entries: ActivityEntry[], clients: Record<string, number>, dropped: Record<string, number>): void;
@@ -39,6 +41,7 @@ const OPEN = 1;
 export interface RelayPageHandlers {
   call<K extends PageCall>(kind: K, payload: CallPayload<K>): Promise<CallResult<K>>;
   status(state: RelayState, hello?: Hello): void;
+  paired(secret: string): void;
   activity(entries: ActivityEntry[], clients: Record<string, number>, dropped: Record<string, number>): void;
 }
 
@@ -58,7 +61,8 @@ export class RelayClient {
    *  `maxBytes` is the bridge's largest relay frame (from its hello): more would close the relay. */
   private out: FrameBatcher | undefined;
 
-  constructor(private readonly url: string, private readonly handlers: RelayHandlers,
+  /** `url` carries the page's credential (`?token=`, `?code=` or `?secret=`): bridge/relay/pairing.ts. */
+  constructor(private url: string, private readonly handlers: RelayHandlers,
     private readonly Socket: SocketConstructor = WebSocket as unknown as SocketConstructor) {}
 
   connect(): void {
@@ -118,6 +122,15 @@ export class RelayClient {
         if (typeof msg.maxFrameBytes === 'number') this.out!.maxBytes = msg.maxFrameBytes;
         this.handlers.status?.('connected', msg);
         return;
+      case 'paired': {
+        // The code is spent: reconnects (a bridge restart, a dropped socket) present the secret.
+        const url = new URL(this.url);
+        url.searchParams.delete('code');
+        url.searchParams.set('secret', msg.secret);
+        this.url = url.href;
+        this.handlers.paired?.(msg.secret);
+        return;
+      }
       case 'activity':
         this.handlers.activity?.(msg.entries, msg.clients, msg.dropped ?? {});
         return;

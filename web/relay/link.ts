@@ -29,6 +29,7 @@ export class RelayLink {
         return answer.outputs as never;
       },
       status: (state, hello) => void page.status(state, hello),
+      paired: (secret) => void page.paired(secret),
       activity: (entries, clients, dropped) => void page.activity(entries, clients, dropped),
     });
     this.client.connect();

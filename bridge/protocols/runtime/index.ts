@@ -182,9 +182,10 @@ async function startRuntime(context: ListenerContext, own: RuntimeOptions): Prom
   const onPageRemoved = ({ page, why }: { page: string; why: string }) => sessions.pageGone(page, why);
 
   // Bigger messages than maxBytes get an error reply; only those past twice that close the socket.
-  // A browser page from a foreign origin may neither run programs nor read what others ran.
+  // A browser page from a foreign origin may neither run programs nor read what others ran, nor have
+  // data files read: --allow-origin is not enough (--allow-program-origin).
   const listener = await listenWebSocket(context, own, 'runtime', 'connect with a WebSocket client and send JSON messages with an "action"',
-    own.maxBytes * 2, onClient);
+    own.maxBytes * 2, onClient, true);
   core.on('pageEvent', onPageEvent);
   core.on('pageRemoved', onPageRemoved);
   log.info(`runtime: run_model reads data files from ${dataDir} (--data-dir)`);
