@@ -96,7 +96,11 @@ async function startRuntime(context: ListenerContext, own: RuntimeOptions): Prom
   /** Calls the page that runs session `s`. */
   async function callSession<K extends PageCall>(s: Session, kind: K, payload: Omit<CallPayload<K>, 'sessionId'>): Promise<CallResult<K>> {
     if (s.lost) throw new BridgeError('unavailable', `the page that ran session ${s.id} went away (${s.lost}): its placeholders and models are gone`);
-    return (await core.callPage(kind, { sessionId: s.pageId, ...payload } as CallPayload<K>, { source: 'runtime', page: s.page })).result;
+    try {
+      return (await core.callPage(kind, { sessionId: s.pageId, ...payload } as CallPayload<K>, { source: 'runtime', page: s.page })).result;
+    } catch (err) {
+      throw sessions.inClientTerms(s, err);
+    }
   }
 
   const handlers: Record<Action, (m: Values, ws: WebSocket, respond: (body: Values) => void) => Promise<Values | undefined>> = {

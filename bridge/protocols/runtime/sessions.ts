@@ -71,6 +71,12 @@ export class Sessions {
     return s;
   }
 
+  /** An error from the page about session `s`, naming it as its client knows it (the page says its own number). */
+  inClientTerms(s: Session, err: unknown): unknown {
+    if (err instanceof Error) err.message = err.message.replace(new RegExp(`\\bsession ${s.pageId}\\b`, 'g'), `session ${s.id}`);
+    return err;
+  }
+
   /** The run reply went out: an end that came first follows it now. */
   replied(s: Session): void {
     s.replied = true;
