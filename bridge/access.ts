@@ -23,10 +23,10 @@ export interface Access {
 }
 
 /** Why a browser page's origin is refused, naming the flag that lets it in (answers a page can read). */
-export function originRefusal(origin: string, flag = '--allow-origin'): string {
+export function originRefusal(origin: string): string {
   // "null": a file:// page or a sandboxed frame; allowing it would let in every such page.
-  if (origin === 'null') return `Origin "null" is not allowed (a page opened as file://, or a sandboxed frame): serve the page from localhost over http instead, or start the bridge with ${flag} null to let every such page in`;
-  return `Origin "${origin}" is not allowed: start the bridge with ${flag} ${origin} to let that page in`;
+  if (origin === 'null') return 'Origin "null" is not allowed (a page opened as file://, or a sandboxed frame): serve the page from localhost over http instead, or start the bridge with --allow-origin null to let every such page in';
+  return `Origin "${origin}" is not allowed: start the bridge with --allow-origin ${origin} to let that page in`;
 }
 
 export function isLoopbackName(hostname: string): boolean {
