@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { BridgeCore } from './core/core.ts';
 import { createAccess } from './access.ts';
 import { relayListener, type RelayOffer } from './relay/server.ts';
+import { CODE_TTL_MS } from './relay/pairing.ts';
 import { newToken, tokenFromFile } from './token.ts';
 import { readCatalogue } from './catalogue.ts';
 import { hostPage, type HostedPage } from './browser.ts';
@@ -93,9 +94,10 @@ export async function startBridge(given: Partial<BridgeOptions> = {}, log: Log =
 
   let hosted: HostedPage | undefined;
   if (options.headless) {
+    let codeIssued = 0;
     try {
       // Each start of Chromium gets a code of its own (a restarted one cannot use the last one's).
-      hosted = await hostPage(pairingUrl, options.browser, log);
+      hosted = await hostPage(() => { codeIssued = Date.now(); return pairingUrl(); }, options.browser, log);
     } catch (err) {
       await close();
       throw err;
@@ -107,6 +109,12 @@ export async function startBridge(given: Partial<BridgeOptions> = {}, log: Log =
       if (core.pageCount > 0) return;
       setTimeout(() => { if (core.pageCount === 0) page.restart('the headless page went away and did not come back within 10 s'); }, 10_000).unref();
     });
+    // A page that never connected while its code was good (a very slow start) can no longer pair with it.
+    const expiry = setInterval(() => {
+      if (core.pageCount === 0 && Date.now() - codeIssued > CODE_TTL_MS) page.restart('the headless page did not pair before its code expired');
+    }, 10_000);
+    expiry.unref();
+    running.push({ close: async () => clearInterval(expiry) });
   }
   return { core, token: options.token, httpUrl, pageUrl, pairingUrl, listeners, hosted, close };
 }
