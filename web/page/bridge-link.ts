@@ -13,7 +13,7 @@ import type { Catalogue } from './catalogue.ts';
 export interface BridgeInfo { listeners?: Listeners; defaultModel?: string }
 
 export class BridgeLink {
-  /** Undefined when the page was opened without a token: it then serves no bridge. */
+  /** Undefined when the page has no credential (token, code or kept secret), or its #bridge= was not confirmed: it then serves no bridge. */
   private readonly relay: PageRelay | undefined;
   private bridge: BridgeInfo = {};
 

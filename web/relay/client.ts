@@ -78,7 +78,7 @@ export class RelayClient {
     ws.onmessage = (ev) => {
       let messages: BridgeMessage[];
       try {
-        // The bridge is this page's own (it holds the pairing token): its messages are its word.
+        // The bridge is this page's own (it paired with it): its messages are its word.
         messages = decodeFrames(new Uint8Array(ev.data as ArrayBuffer)) as BridgeMessage[];
       } catch (err) {
         console.warn('pagebridge: undecodable relay frame', err);
