@@ -150,6 +150,17 @@ describe('access', () => {
     assert.ok(createAccess({ host: '127.0.0.1', allowOrigins: ['*'] }).originAllowed('https://anything.example'));
   });
 
+  it('trusts origins apart: --allow-origin ones may query, only localhost and --allow-program-origin ones may run programs', () => {
+    const both = createAccess({ host: '127.0.0.1', allowOrigins: ['https://editor.p5js.org'], allowProgramOrigins: ['https://lab.example/'] });
+    for (const o of ['https://editor.p5js.org', 'https://lab.example', 'http://localhost:5173', undefined]) assert.ok(both.originAllowed(o), `${o} may query`);
+    for (const o of ['https://lab.example', 'HTTPS://LAB.EXAMPLE', 'http://localhost:5173', 'http://127.0.0.1:8000', undefined]) {
+      assert.ok(both.programOriginAllowed(o), `${o} may run programs`);
+    }
+    for (const o of ['https://editor.p5js.org', 'https://evil.example', 'null']) assert.ok(!both.programOriginAllowed(o), `${o} may not run programs`);
+    assert.ok(!createAccess({ host: '127.0.0.1', allowOrigins: ['*'] }).programOriginAllowed('https://anything.example'), "--allow-origin '*' runs no programs");
+    assert.ok(createAccess({ host: '127.0.0.1', allowOrigins: [], allowProgramOrigins: ['*'] }).programOriginAllowed('https://anything.example'));
+  });
+
   it('says why an origin is refused, naming the flag; a file:// page is told to be served from localhost first', () => {
     assert.equal(originRefusal('https://evil.example'), 'Origin "https://evil.example" is not allowed: start the bridge with --allow-origin https://evil.example to let that page in');
     assert.match(originRefusal('null'), /^Origin "null" is not allowed \(a page opened as file:\/\/, or a sandboxed frame\): serve the page from localhost over http instead, or start the bridge with --allow-origin null/);

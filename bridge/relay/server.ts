@@ -13,6 +13,7 @@ import { urlOf } from '../listener.ts';
 import { feedActivity } from './activity.ts';
 import { checkPageMessage } from './checks.ts';
 import { PageConnection } from './page-connection.ts';
+import { Pairing } from './pairing.ts';
 
 /** The relay's address on the HTTP port (web/relay/client.ts connects there). */
 const PATH = '/runtime';
@@ -20,20 +21,26 @@ const PATH = '/runtime';
 export interface RelayOptions {
   /** The interface the HTTP listener listens on (--host), for the relay's address. */
   host: string;
-  /** The pairing token a page must present (--token, or drawn at start). */
+  /** The long-lived pairing token (--token-file, PAGEBRIDGE_TOKEN, or drawn at start): pairing.ts. */
   token: string;
   /** Largest relay message, in bytes (twice --max-body); each page is told it in its hello. */
   maxFrameBytes: number;
 }
 
-export const relayListener: ListenerModule<RelayOptions, HttpOffer> = {
+/** What the relay offers the bridge: one-time pairing codes for the page's URL. */
+export interface RelayOffer {
+  pairing: Pairing;
+}
+
+export const relayListener: ListenerModule<RelayOptions, HttpOffer, RelayOffer> = {
   name: 'relay',
   ownOptions: (o) => ({ host: o.host, token: o.token, maxFrameBytes: o.maxBody * 2 }),
   start: startRelay,
 };
 
-async function startRelay(context: ListenerContext & HttpOffer, own: RelayOptions): Promise<Listener> {
+async function startRelay(context: ListenerContext & HttpOffer, own: RelayOptions): Promise<Listener & RelayOffer> {
   const { core, access, log, listeners, httpServer } = context;
+  const pairing = new Pairing(own.token, log);
   const wss = new WebSocketServer({ noServer: true, maxPayload: own.maxFrameBytes, perMessageDeflate: false });
   const stopActivity = feedActivity(core, (message) => {
     const frame = encodeFrame(message);
@@ -49,15 +56,18 @@ async function startRelay(context: ListenerContext & HttpOffer, own: RelayOption
     };
     if (!access.hostAllowed(req.headers.host)) return refuse(403, 'Host not allowed');
     if (!access.originAllowed(req.headers.origin)) return refuse(403, 'Origin not allowed');
-    if (url.searchParams.get('token') !== own.token) return refuse(401, 'Wrong or missing pairing token');
-    wss.handleUpgrade(req, socket, head, (ws) => onPage(ws));
+    const paired = pairing.check(url.searchParams);
+    if (!paired.ok) return refuse(401, paired.why);
+    wss.handleUpgrade(req, socket, head, (ws) => onPage(ws, paired.secret));
   };
   httpServer.on('upgrade', onUpgrade);
 
-  function onPage(ws: WebSocket) {
+  /** `secret`: what a page paired by a one-time code keeps for its reconnects. */
+  function onPage(ws: WebSocket, secret: string | undefined) {
     const page = new PageConnection(ws);
     core.addPage(page);
     log.info(`relay: ${page.id} connected (${core.pageCount} page${core.pageCount === 1 ? '' : 's'})`);
+    if (secret) page.send({ type: 'paired', secret });
     // What the bridge tells each page about itself (its addresses, for the page's network panel).
     page.send({ type: 'hello', listeners, defaultModel: core.defaultModel ?? null, maxFrameBytes: own.maxFrameBytes, limits: core.limits });
     // The page's own queries (its programs') that the core still holds give up when the page goes.
@@ -142,6 +152,7 @@ async function startRelay(context: ListenerContext & HttpOffer, own: RelayOption
 
   return {
     url: `${urlOf('ws', own.host, (httpServer.address() as AddressInfo).port)}${PATH}`,
+    pairing,
     async close() {
       stopActivity();
       httpServer.off('upgrade', onUpgrade);

@@ -70,6 +70,12 @@ export interface QueryOptions {
 /** Bridge → page. */
 export type BridgeMessage =
   | ({ type: 'hello' } & Hello)
+  /**
+   * Sent before the hello to a page that opened the relay with a one-time pairing code (`?code=`): the
+   * session secret it presents instead (`?secret=`) from then on, reconnects and reloads included. The
+   * code is spent: a second use is refused (bridge/relay/pairing.ts).
+   */
+  | { type: 'paired'; secret: string }
   /** `dropped`: live frames each model dropped so far for newer ones from the same client (latest wins). */
   | { type: 'activity'; entries: ActivityEntry[]; clients: Record<string, number>; dropped: Record<string, number> }
   | ({ type: 'query'; id: number; model: string; inputs: Values } & QueryOptions)

@@ -17,6 +17,8 @@ export interface RelayHandlers {
   call?<K extends PageCall>(kind: K, payload: CallPayload<K>): Promise<CallResult<K>>;
   /** Connection state changes, and the bridge's hello (its listeners). */
   status?(state: RelayState, hello?: Hello): void;
+  /** The bridge traded this page's one-time pairing code for a session secret: keep it for a reload. */
+  paired?(secret: string): void;
   /** What the bridge saw (requests from every protocol, clients connected, stale live frames dropped per
    *  model), a few times a second. */
   activity?(entries: ActivityEntry[], clients: Record<string, number>, dropped: Record<string, number>): void;
@@ -40,6 +42,7 @@ const OPEN = 1;
 export interface RelayPageHandlers {
   call<K extends PageCall>(kind: K, payload: CallPayload<K>): Promise<CallResult<K>>;
   status(state: RelayState, hello?: Hello): void;
+  paired(secret: string): void;
   activity(entries: ActivityEntry[], clients: Record<string, number>, dropped: Record<string, number>): void;
 }
 
@@ -63,7 +66,8 @@ export class RelayClient {
   /** This page's own queries (its programs') waiting for the bridge's answers. */
   private readonly asked = new PendingTable<Values>();
 
-  constructor(private readonly url: string, private readonly handlers: RelayHandlers,
+  /** `url` carries the page's credential (`?token=`, `?code=` or `?secret=`): bridge/relay/pairing.ts. */
+  constructor(private url: string, private readonly handlers: RelayHandlers,
     private readonly Socket: SocketConstructor = WebSocket as unknown as SocketConstructor) {}
 
   connect(): void {
@@ -79,7 +83,7 @@ export class RelayClient {
     ws.onmessage = (ev) => {
       let messages: BridgeMessage[];
       try {
-        // The bridge is this page's own (it holds the pairing token): its messages are its word.
+        // The bridge is this page's own (it paired with it): its messages are its word.
         messages = decodeFrames(new Uint8Array(ev.data as ArrayBuffer)) as BridgeMessage[];
       } catch (err) {
         console.warn('pagebridge: undecodable relay frame', err);
@@ -139,6 +143,15 @@ export class RelayClient {
         if (typeof msg.maxFrameBytes === 'number') this.out!.maxBytes = msg.maxFrameBytes;
         this.handlers.status?.('connected', msg);
         return;
+      case 'paired': {
+        // The code is spent: reconnects (a bridge restart, a dropped socket) present the secret.
+        const url = new URL(this.url);
+        url.searchParams.delete('code');
+        url.searchParams.set('secret', msg.secret);
+        this.url = url.href;
+        this.handlers.paired?.(msg.secret);
+        return;
+      }
       case 'activity':
         this.handlers.activity?.(msg.entries, msg.clients, msg.dropped ?? {});
         return;

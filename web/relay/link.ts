@@ -34,6 +34,7 @@ export class RelayLink {
         if (hello?.limits) this.runtime.setLimits(hello.limits);
         void page.status(state, hello);
       },
+      paired: (secret) => void page.paired(secret),
       activity: (entries, clients, dropped) => void page.activity(entries, clients, dropped),
     });
     this.client.connect();

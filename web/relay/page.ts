@@ -30,6 +30,7 @@ export function connectRelay(url: string, models: () => ModelAnnouncement[], pag
   const w = acquireRuntime(); // the worker lives while the relay does
   const remote: RelayPageRemote = {
     status: (state, hello) => page.status(state, hello),
+    paired: (secret) => page.paired(secret),
     activity: (entries, clients, dropped) => page.activity(entries, clients, dropped),
     call: async (kind, payload) => {
       try {
