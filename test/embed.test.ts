@@ -11,6 +11,7 @@ import fastifyStatic from '@fastify/static';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS, until } from './helpers/page.ts';
 import { assertFaces } from './helpers/assertions.ts';
+import { bigPng } from './helpers/media.ts';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 const example = fileURLToPath(new URL('../examples/plain-html/', import.meta.url));
@@ -81,6 +82,20 @@ describe('embed API, no bridge', () => {
     assert.ok(['wasm', 'webgpu'].includes(r.backend));
   });
 
+  it('refuses an image that declares more pixels than the limit before decoding it, and answers the next query', async () => {
+    const png = bigPng(20000, 20000).toString('base64');
+    const r = await page.evaluate(async (png) => {
+      const { model } = (window as any).pagebridgeExample;
+      const bytes = Uint8Array.from(atob(png), (c) => c.charCodeAt(0));
+      const refused = await model.query({ image: bytes }).then(() => 'answered', (e: Error) => e.message);
+      const canvas = document.createElement('canvas');
+      canvas.width = 64; canvas.height = 64;
+      return { refused, next: await model.query({ image: canvas }) };
+    }, png);
+    assert.match(r.refused, /20000×20000 PNG is 400000000 pixels, over the limit of 40000000 \(--max-pixels\)/);
+    assert.deepEqual(r.next, { faces: [] });
+  });
+
   it('streams frames from a fake camera, latest frame first, then disposes the worker and sessions', async () => {
     const r = await page.evaluate(async () => {
       const { model } = (window as any).pagebridgeExample;
@@ -145,11 +160,16 @@ describe('embed API, no bridge', () => {
             model.draw(canvas.getContext('2d'), out, out.width, out.height);
             const tinted = canvas.getContext('2d')!.getImageData(225, 125, 1, 1).data[1]!;
             await model.dispose();
-            return { isolated: crossOriginIsolated, backend: model.backend, width: out.width, png: [...out.mask.slice(1, 4)], tinted };
+            const mask = out.mask as ImageData;
+            // Grey pixels: white on her face (225, 125), black on the wall at the top left (10, 10).
+            const face = mask.data[(125 * mask.width + 225) * 4]!, wall = mask.data[(10 * mask.width + 10) * 4]!;
+            return { isolated: crossOriginIsolated, backend: model.backend, width: out.width, mask: [mask instanceof ImageData, mask.width, mask.height, face, wall], tinted };
           }, [`${other.url}/runtime.js`, `data:image/jpeg;base64,${readFileSync(fileURLToPath(new URL('./fixtures/astronaut.jpg', import.meta.url))).toString('base64')}`]);
           assert.equal(r.isolated, url === isolated.url);
           assert.equal(r.width, 512);
-          assert.equal(String.fromCharCode(...r.png), 'PNG');
+          const [isImageData, width, height, face, wall] = r.mask;
+          assert.deepEqual([isImageData, width, height], [true, 512, 512], 'the mask as ImageData the size of the image');
+          assert.ok((face as number) > 200 && (wall as number) < 30, `mask ${face} on the face, ${wall} on the wall`);
           assert.ok(r.tinted > 100, `the face is drawn tinted (green ${r.tinted})`);
           workers[url] = p.workers().length;
         } finally {

@@ -7,6 +7,7 @@ import { ssdAnchors } from '../web/runtime/adapters/landmarks/anchors.ts';
 import { decodeDetections } from '../web/runtime/adapters/landmarks/detections.ts';
 import { normalizeRadians, projectFromRoi, roiFromAlignment, rotationBetween, transformRoi, type Roi } from '../web/runtime/adapters/landmarks/roi.ts';
 import { boxAround, decodePoints, projectPoints, refineFromHeatmap, sigmoid } from '../web/runtime/adapters/landmarks/points.ts';
+import { LandmarkSmoother, OneEuroFilter, POSE_SMOOTHING } from '../web/runtime/adapters/landmarks/smoothing.ts';
 
 const close = (a: number, b: number, eps = 1e-5) => assert.ok(Math.abs(a - b) < eps, `${a} ≉ ${b}`);
 const closeAll = (a: readonly number[], b: readonly number[], eps = 1e-5) => a.forEach((v, i) => close(v, b[i]!, eps));
@@ -137,5 +138,53 @@ describe('landmark tensors', () => {
     const [p] = projectPoints([{ x: 1, y: 0, z: 0.2, visibility: 0.9 }], roi, 100, 100);
     closeAll([p!.x, p!.y, p!.z, p!.visibility!], [0.75, 0.25, 0.1, 0.9]);
     closeAll(boxAround([{ x: -0.2, y: 0.3 }, { x: 0.6, y: 1.4 }]), [0, 0.3, 0.6, 0.7]);
+  });
+});
+
+describe('landmark smoothing (one-euro, as MediaPipe pose)', () => {
+  /** A 30 fps sequence's outputs from the filter, with the speed scaled by a 100-pixel body. */
+  const run = (values: number[], beta = POSE_SMOOTHING.beta) => {
+    const f = new OneEuroFilter({ ...POSE_SMOOTHING, beta });
+    return values.map((v, i) => f.apply(v, i / 30, 1 / 100));
+  };
+  const spread = (values: number[]) => {
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    return Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length);
+  };
+
+  it('passes a point at rest through unchanged, the first frame included', () => {
+    assert.deepEqual(run(Array(10).fill(42)), Array(10).fill(42));
+  });
+
+  it('stills a trembling point: a pixel of jitter on a 100-pixel body at least halved', () => {
+    const jitter = Array.from({ length: 90 }, (_, i) => 200 + (i % 2 ? 1 : -1));
+    const out = run(jitter).slice(30);
+    assert.ok(spread(out) < 0.5 * spread(jitter.slice(30)), `spread ${spread(out).toFixed(3)} of ${spread(jitter.slice(30))}`);
+  });
+
+  it('follows a fast move closely, much closer than the same filter without its speed term', () => {
+    const move = Array.from({ length: 30 }, (_, i) => 10 * i); // 300 px/s for a 100 px body
+    const lag = (out: number[]) => move.at(-1)! - out.at(-1)!;
+    const adaptive = lag(run(move)), fixed = lag(run(move, 0));
+    assert.ok(adaptive < 0.1 * fixed && adaptive < 15, `lag ${adaptive.toFixed(2)} px against ${fixed.toFixed(2)} px`);
+  });
+
+  it('passes a frame whose time did not advance unfiltered', () => {
+    const f = new OneEuroFilter(POSE_SMOOTHING);
+    f.apply(0, 1);
+    assert.equal(f.apply(50, 1), 50);
+  });
+
+  it('smooths keypoints in pixels and their visibility with a low-pass, each track on its own', () => {
+    const a = new LandmarkSmoother(), b = new LandmarkSmoother();
+    const at = (x: number, visibility: number) => [{ x, y: 0.5, z: 0, visibility }, { x: x + 0.2, y: 0.7, z: 0.1, visibility }];
+    const first = a.apply(at(0.3, 1), 0, 640, 480);
+    closeAll([first[0]!.x, first[0]!.y, first[0]!.visibility!, first[1]!.z], [0.3, 0.5, 1, 0.1]);
+    // One trembling frame: pulled back towards the first; the visibility drop damped by its low-pass (alpha 0.1).
+    const second = a.apply(at(0.302, 0), 1 / 30, 640, 480);
+    assert.ok(second[0]!.x > 0.3 && second[0]!.x < 0.3015, String(second[0]!.x));
+    closeAll([second[0]!.visibility!], [0.9]);
+    // Another track's first frame is its own.
+    closeAll([b.apply(at(0.302, 0), 1 / 30, 640, 480)[0]!.x], [0.302]);
   });
 });

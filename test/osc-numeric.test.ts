@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import osc, { type OscBundle, type OscMessage, type OscPacket, type TypedArgument } from 'osc';
 import type { Port, Values } from '../web/contract/index.ts';
 import { DEFAULT_MAX_BYTES, MAX_STRING_BYTES, describeNumeric, encodeNumeric, type NumericOptions } from '../bridge/protocols/osc/numeric/index.ts';
+import { trimSlashes } from '../bridge/protocols/osc/numeric/options.ts';
 
 const portsOf = (id: string): Port[] =>
   (JSON.parse(readFileSync(new URL(`../public/models/${id}/model.json`, import.meta.url), 'utf8')) as { outputs: Port[] }).outputs;
@@ -353,6 +354,17 @@ describe('numeric OSC: datagram limit, strings, bundles', () => {
     for (const bad of [{ maxBytes: 100 }, { maxBytes: 70_000 }, { maxBytes: 1000.5 }, { slots: -1 }, { slots: 1.5 }, { prefix: 'models' }, { prefix: '/a b' }, { prefix: '/a//b' }, { prefix: '/*' }]) {
       assert.throws(() => encodeNumeric('face-detection', ports, { faces: [] }, bad), RangeError, JSON.stringify(bad));
     }
+  });
+
+  it('checks a prefix in one pass: inputs that make backtracking patterns explode are answered at once', () => {
+    // `/^(\/[\x21-\x7e]+)+$/` took 1.7 s on 28 parts and a space, doubling with each part; `/\/+$/` was
+    // quadratic in a run of slashes. A megabyte of either is now one pass.
+    const ports = portsOf('face-detection');
+    assert.throws(() => encodeNumeric('face-detection', ports, { faces: [] }, { prefix: '/a'.repeat(500_000) + ' ' }), RangeError);
+    assert.throws(() => encodeNumeric('face-detection', ports, { faces: [] }, { prefix: '/'.repeat(1_000_000) + 'a ' }), RangeError);
+    assert.equal(trimSlashes('/'.repeat(1_000_000) + 'a'), '/'.repeat(1_000_000) + 'a');
+    assert.equal(trimSlashes('/models//'), '/models');
+    assert.ok(encodeNumeric('face-detection', ports, { faces: [] }, { prefix: '/models/' }).length > 0);
   });
 });
 

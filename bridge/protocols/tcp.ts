@@ -1,12 +1,13 @@
 // Length-prefixed TCP (alwaysAI's inference server): each frame a request, answered in order on the
-// same connection. A JPEG or PNG gets back that image with the default model's output drawn on it; a
-// JSON object (first byte `{`) gets the JSON output; errors are `{"error": "…"}` frames.
+// same connection. A JPEG or PNG gets back that image with the default model's output drawn on it (or,
+// from a model whose output is an image, that image: a mask as PNG); a JSON object (first byte `{`) gets
+// the JSON output; errors are `{"error": "…"}` frames.
 import { createServer, type Socket } from 'node:net';
 import type { Listener, ListenerContext, ListenerModule, PortOptions } from '../listener-module.ts';
 import { listen, urlOf } from '../listener.ts';
 import { FrameDecoder, FrameError, encodeFrame } from './framing.ts';
 import { toBridgeError } from '../core/errors.ts';
-import { sniffImage, toJson } from '../core/values.ts';
+import { imageOutput, sniffImage, toJson } from '../core/values.ts';
 
 /** Requests one connection may have in flight before the server stops reading from it. */
 const MAX_IN_FLIGHT = 16;
@@ -37,9 +38,18 @@ async function startTcp(context: ListenerContext, own: PortOptions): Promise<Lis
         return encodeFrame(Buffer.from(JSON.stringify(toJson(outputs))));
       }
       if (sniffImage(frame)) {
-        const port = core.model().info.inputs.find((p) => p.type === 'image');
-        if (!port) return errorFrame(`the default model "${core.model().id}" takes no image: send a JSON query`);
-        const { image } = await core.annotate(undefined, { [port.name]: frame }, { source: 'tcp', client });
+        const { info, id } = core.model();
+        const port = info.inputs.find((p) => p.type === 'image');
+        if (!port) return errorFrame(`the default model "${id}" takes no image: send a JSON query`);
+        const inputs = { [port.name]: frame };
+        // A model whose output is an image (a person mask) answers with it; the others with the picture annotated.
+        const imagePorts = info.outputs.filter((p) => p.type === 'image').map((p) => p.name);
+        if (imagePorts.length) {
+          const image = imageOutput(await core.query(undefined, inputs, { source: 'tcp', client }), imagePorts);
+          if (!image) return errorFrame(`"${id}" answered without its image output`);
+          return encodeFrame(image);
+        }
+        const { image } = await core.annotate(undefined, inputs, { source: 'tcp', client });
         return encodeFrame(image);
       }
       return errorFrame(`a frame of ${frame.length} bytes that is neither a JPEG or PNG image nor a JSON object (starting with "{")`);
@@ -62,14 +72,13 @@ async function startTcp(context: ListenerContext, own: PortOptions): Promise<Lis
     socket.on('data', (chunk) => {
       if (closing) return;
       let frames: Buffer[];
+      let bad: FrameError | undefined;
       try {
         frames = decoder.push(chunk);
       } catch (err) {
         if (!(err instanceof FrameError)) throw err;
-        // After a bad length the stream cannot be resynchronized: answer what came before, then say why and close.
-        closing = true;
-        tail = tail.then(() => { if (!socket.destroyed) socket.end(errorFrame(err.message)); });
-        return;
+        frames = err.frames;
+        bad = err;
       }
       for (const frame of frames) {
         inFlight++;
@@ -83,6 +92,12 @@ async function startTcp(context: ListenerContext, own: PortOptions): Promise<Lis
           if (!socket.destroyed && !socket.write(bytes)) await new Promise<void>((r) => { socket.once('drain', r); socket.once('close', r); });
           if (--inFlight < MAX_IN_FLIGHT && !closing) socket.resume();
         });
+      }
+      if (bad) {
+        // After a bad length the stream cannot be resynchronized: answer what came before, then say why and close.
+        const why = bad.message;
+        closing = true;
+        tail = tail.then(() => { if (!socket.destroyed) socket.end(errorFrame(why)); });
       }
     });
     socket.on('error', (err) => log.info(`tcp: ${socket.remoteAddress}:${socket.remotePort}: ${err.message}`));

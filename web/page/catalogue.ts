@@ -136,7 +136,7 @@ export class Catalogue {
     const e = this.entries.get(id);
     if (!e?.model) throw new Error(`model "${id}" is not loaded in this page`);
     const started = performance.now();
-    const outputs = await e.model.query(inputs);
+    const outputs = await e.model.query(inputs, { images: 'bytes' });
     this.ran(e, performance.now() - started);
     return outputs;
   }

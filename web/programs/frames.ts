@@ -97,7 +97,7 @@ export class ProgramFrames {
   private current(): HostFrame {
     if (this.frame && !this.frame.dead) return this.frame;
     this.frame = new HostFrame(programHostUrl(this.baseUrl), {
-      query: (model, inputs) => this.page.query(model, inputs),
+      query: (model, inputs, session) => this.page.query(model, inputs, session),
       models: () => this.page.models(),
       ended: (report) => this.ended(report),
       ortFiles: () => this.ortFiles(),

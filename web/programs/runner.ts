@@ -25,8 +25,8 @@ export type SpawnWorker = (name: string, events: { message(data: FromProgram): v
 
 /** What the runner needs of the page. */
 export interface ProgramHost {
-  /** Runs one of the page's models. */
-  query(model: string, inputs: Values): Promise<Values>;
+  /** Runs one of the page's models for program `session` (through the bridge, under its queue caps). */
+  query(model: string, inputs: Values, session: number): Promise<Values>;
   /** The page's models, for a program's `models.list()`. */
   models(): unknown[] | Promise<unknown[]>;
   /** A program ended (finished, failed or stopped). */
@@ -165,7 +165,7 @@ export class ProgramRunner {
       session.worker?.postMessage({ type: 'reply', id, ...m } satisfies ToProgram, transfer);
     try {
       switch (request?.what) {
-        case 'query': return reply({ value: await this.host.query(request.model, request.inputs) });
+        case 'query': return reply({ value: await this.host.query(request.model, request.inputs, session.id) });
         case 'models': return reply({ value: await this.host.models() });
         case 'ort': {
           const files = await this.host.ortFiles(); // a copy of its own: it can be handed over

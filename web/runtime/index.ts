@@ -32,6 +32,8 @@ export interface StreamOptions {
   /** Other inputs sent with every frame. */
   inputs?: Values;
   onError?: (err: Error) => void;
+  /** Image outputs as `ImageData` (the default) or as their encoded `bytes`, as for `query`. */
+  images?: 'imagedata' | 'bytes';
 }
 
 export interface StreamStats {
@@ -51,6 +53,15 @@ export interface Stream {
   readonly stats: StreamStats;
 }
 
+export interface QueryOptions {
+  /** Hand byte arrays of the inputs to the worker instead of copying them (their buffers detach here). */
+  transfer?: boolean;
+  /** A sequence of frames whose state a model may carry from one to the next (see `query`). */
+  track?: string;
+  /** Image outputs as `ImageData` (the default) or as their encoded `bytes` (PNG). */
+  images?: 'imagedata' | 'bytes';
+}
+
 /** Streams started in this page, for their tracking keys. */
 let streams = 0;
 
@@ -64,13 +75,14 @@ export class Model {
   get info(): ModelInfo { return { inputs: this.manifest.inputs, outputs: this.manifest.outputs }; }
 
   /**
-   * Runs the model. Images may be bytes, a Blob, or anything createImageBitmap takes (canvas, video,
+   * Runs the model. Image outputs come as `ImageData` (a person mask: grey pixels, white where a person
+   * is), or as the PNG bytes the protocols carry with `images: 'bytes'`. Images may be bytes, a Blob, or anything createImageBitmap takes (canvas, video,
    * bitmap). With `transfer`, byte arrays are handed to the worker (their buffers detach here) rather
    * than copied: for bytes the caller owns and needs no more (a file just read, a network message).
    * `track` names a sequence of frames (a video) whose state a model may carry from one to the next
    * (pose tracking); `stream()` gives each stream its own.
    */
-  async query(inputs: Values, options: { transfer?: boolean; track?: string } = {}): Promise<Values> {
+  async query(inputs: Values, options: QueryOptions = {}): Promise<Values> {
     if (this.disposed) throw new Error(`model "${this.id}" was disposed`);
     const prepared: Values = {};
     const transfer = new Set<Transferable>();
@@ -89,7 +101,12 @@ export class Model {
       }
     }
     const { outputs } = await this.runtime.remote.run(this.id, Comlink.transfer(prepared, [...transfer]), options.track !== undefined ? { track: options.track } : {});
-    // So that `draw` can draw these outputs at once (an image output decoded first).
+    // Image outputs (a person mask) as pixels, ready for a canvas or a loop over them; protocols carry them as PNG.
+    for (const port of this.manifest.outputs) {
+      const value = outputs[port.name];
+      if (port.type === 'image' && value instanceof Uint8Array && options.images !== 'bytes') outputs[port.name] = await imageDataOf(value);
+    }
+    // So that `draw` can draw these outputs at once.
     await adapters[this.manifest.adapter]?.prepare?.(outputs);
     return outputs;
   }
@@ -118,7 +135,7 @@ export class Model {
       busy = true;
       last = now;
       try {
-        const outputs = await this.query({ ...options.inputs, [input]: await createImageBitmap(source) }, { track });
+        const outputs = await this.query({ ...options.inputs, [input]: await createImageBitmap(source) }, { track, ...(options.images ? { images: options.images } : {}) });
         const done = performance.now();
         answered.push(done);
         while (answered[0]! < done - 1000) answered.shift();
@@ -158,6 +175,15 @@ export class Model {
     await this.runtime.remote.unload(this.id);
     releaseRuntime(this.runtime);
   }
+}
+
+/** Encoded image bytes → their RGBA pixels. */
+async function imageDataOf(bytes: Uint8Array): Promise<ImageData> {
+  const bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>]));
+  const ctx = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d', { willReadFrequently: true })!;
+  ctx.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  return ctx.getImageData(0, 0, ctx.canvas.width, ctx.canvas.height);
 }
 
 function isImageSource(v: unknown): v is ImageBitmapSource {

@@ -3,6 +3,7 @@
 // extensions supported. Read-only: GET and HEAD (and CORS preflights); bodiless requests; errors as JSON.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { originRefusal, type Access } from '../../access.ts';
+import { trimSlashes } from '../osc/numeric/options.ts';
 import {
   findNode, NODE_ATTRIBUTES, UNSUPPORTED_ATTRIBUTES, type HostInfo, type NodeAttribute, type OscQueryNode,
 } from './namespace.ts';
@@ -25,7 +26,7 @@ function oscPath(rawPath: string): string | undefined {
   } catch {
     return undefined;
   }
-  return path.length > 1 ? path.replace(/\/+$/, '') : '/';
+  return path.length > 1 ? trimSlashes(path) : '/';
 }
 
 export function createOscQueryServer(access: Access, source: OscQuerySource): FastifyInstance {

@@ -35,7 +35,7 @@ export class CameraPanel {
     const stream = model.stream(video, (outputs, stats) => {
       this.output.show(e, outputs, stats.latencyMs, video);
       this.output.state(`${e.manifest.id} live: ${stats.fps} fps, ${Math.round(stats.latencyMs)} ms, ${stats.dropped} frames skipped`);
-    }, { fps: Number($<HTMLSelectElement>('fps').value), onError: (err) => { this.output.state(`${e.manifest.id} failed: ${err.message}`); } });
+    }, { fps: Number($<HTMLSelectElement>('fps').value), images: 'bytes', onError: (err) => { this.output.state(`${e.manifest.id} failed: ${err.message}`); } });
     this.camera = { video, stream, media };
     $('camera').setAttribute('aria-pressed', 'true');
     $<HTMLButtonElement>('pause').disabled = false;

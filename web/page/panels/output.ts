@@ -43,7 +43,7 @@ export class OutputPanel {
     this.state('running…');
     try {
       const started = performance.now();
-      const outputs = await e.model.query(inputs);
+      const outputs = await e.model.query(inputs, { images: 'bytes' });
       const ms = performance.now() - started;
       this.show(e, outputs, ms, source);
       this.state(`${e.manifest.id}: ${Math.round(ms)} ms on ${e.model.backend.toUpperCase()}`);

@@ -4,7 +4,8 @@
 // keypoints, refined on its heatmap, go back to the image. One person, as MediaPipe's pipeline finds.
 // Live input (ctx.track): the last frame's two auxiliary keypoints give the next region, and the detector
 // runs only when there is none or the landmark model no longer sees a body there (then at once, in the
-// same frame, rather than answering it empty as MediaPipe's graph does).
+// same frame, rather than answering it empty as MediaPipe's graph does); the keypoints are smoothed from
+// frame to frame as MediaPipe smooths them (landmarks/smoothing.ts).
 import type { Values } from '../../contract/index.ts';
 import type { Adapter } from './adapter.ts';
 import type { Network } from '../engines/engine.ts';
@@ -16,6 +17,7 @@ import { detect, type DetectorSpec } from './landmarks/detections.ts';
 import { cropRoi, roiFromAlignment, transformRoi, type Roi } from './landmarks/roi.ts';
 import { boxAround, decodePoints, projectPoints, refineFromHeatmap, round5, type Point } from './landmarks/points.ts';
 import { drawLabel, drawSkeleton, type NamedPoint } from './landmarks/draw.ts';
+import { LandmarkSmoother } from './landmarks/smoothing.ts';
 
 export const POSE_KEYPOINTS = [
   'nose', 'left_eye_inner', 'left_eye', 'left_eye_outer', 'right_eye_inner', 'right_eye', 'right_eye_outer',
@@ -79,8 +81,11 @@ async function landmarks(network: Network, image: ImageBitmap, roi: Roi): Promis
   return { score, points: projectPoints(points, roi, image.width, image.height) };
 }
 
-// The region each live client's next frame starts from, per model (one adapter may serve several).
-const tracks = new Map<string, TrackStates<Roi>>();
+/** A live client's body: the region its next frame starts from, and its keypoints' filters. */
+interface Tracked { roi: Roi; smoother: LandmarkSmoother }
+
+// Per model (one adapter may serve several).
+const tracks = new Map<string, TrackStates<Tracked>>();
 
 export const bodyPose: Adapter = {
   async run(inputs: Values, { networks, manifest, track }) {
@@ -88,10 +93,12 @@ export const bodyPose: Adapter = {
     const network = typeof variant === 'string' && variant !== 'detector' ? networks[variant] : undefined;
     if (!network) throw new InputError(`input "variant" must be one of ${Object.keys(networks).filter((k) => k !== 'detector').map((k) => JSON.stringify(k)).join(', ')}`);
     const states = tracks.get(manifest.id) ?? tracks.set(manifest.id, new TrackStates()).get(manifest.id)!;
+    const seconds = performance.now() / 1000;
     const image = await decodeImage(inputs.image, 'image');
     try {
       const [width, height] = [image.width, image.height];
-      let roi = states.get(track);
+      const state = states.get(track);
+      let roi = state?.roi;
       let found = roi && (await landmarks(network, image, roi));
       // `tracked`: the region came from the last frame and the detector did not run.
       const tracked = found !== undefined && found.score >= PRESENCE;
@@ -105,9 +112,12 @@ export const bodyPose: Adapter = {
         return { poses: [], tracked: false };
       }
       const { points } = found;
-      states.set(track, poseRoi([points[33]!.x, points[33]!.y], [points[34]!.x, points[34]!.y], width, height));
+      const smoother = state?.smoother ?? new LandmarkSmoother();
+      states.set(track, { roi: poseRoi([points[33]!.x, points[33]!.y], [points[34]!.x, points[34]!.y], width, height), smoother });
+      // Only a live track is smoothed: a query that stands alone answers what the model saw.
+      const shown = track === undefined ? points : smoother.apply(points.slice(0, POSE_KEYPOINTS.length), seconds, width, height);
       const keypoints = POSE_KEYPOINTS.map((name, i) => {
-        const p = points[i]!;
+        const p = shown[i]!;
         return { name, x: round5(p.x), y: round5(p.y), z: round5(p.z), score: round5(p.visibility ?? 0) };
       });
       const pose: Pose = { box: boxAround(keypoints).map(round5) as Pose['box'], score: round5(found.score), keypoints };

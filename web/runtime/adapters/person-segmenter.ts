@@ -52,9 +52,9 @@ export function tintPixels(rgba: Uint8ClampedArray, tint: readonly [number, numb
   }
 }
 
-// Overlays made for drawing, by the PNG bytes they came from: `draw` is synchronous, a PNG decodes only
-// asynchronously, so `prepare` makes them first.
-const overlays = new WeakMap<Uint8Array, ImageBitmap>();
+// Overlays made for drawing, by the mask they came from (PNG bytes from a protocol, or the embed API's
+// ImageData): `draw` is synchronous, a PNG decodes only asynchronously, so `prepare` makes them first.
+const overlays = new WeakMap<object, ImageBitmap>();
 
 /** The colour (#00e676, as face boxes are drawn) and greatest opacity of the overlay over a person. */
 const TINT = [0x00, 0xe6, 0x76] as const;
@@ -79,20 +79,25 @@ export const personSegmenter: Adapter = {
 
   async prepare(outputs) {
     const mask = outputs.mask;
-    if (!(mask instanceof Uint8Array) || overlays.has(mask)) return;
-    const grey = await createImageBitmap(new Blob([mask as Uint8Array<ArrayBuffer>], { type: 'image/png' }));
-    const canvas = new OffscreenCanvas(grey.width, grey.height);
+    const isBytes = mask instanceof Uint8Array;
+    if (!(isBytes || (typeof ImageData !== 'undefined' && mask instanceof ImageData)) || overlays.has(mask)) return;
+    const width = isBytes ? 0 : mask.width, height = isBytes ? 0 : mask.height;
+    const grey = isBytes ? await createImageBitmap(new Blob([mask as Uint8Array<ArrayBuffer>], { type: 'image/png' })) : undefined;
+    const canvas = new OffscreenCanvas(grey?.width ?? width, grey?.height ?? height);
     const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
-    ctx.drawImage(grey, 0, 0);
-    grey.close();
-    const pixels = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    let pixels: ImageData;
+    if (grey) {
+      ctx.drawImage(grey, 0, 0);
+      grey.close();
+      pixels = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    } else pixels = new ImageData(new Uint8ClampedArray((mask as ImageData).data), width, height);
     tintPixels(pixels.data, TINT, OPACITY);
     ctx.putImageData(pixels, 0, 0);
     overlays.set(mask, canvas.transferToImageBitmap());
   },
 
   draw(ctx, outputs, width, height) {
-    const overlay = outputs.mask instanceof Uint8Array ? overlays.get(outputs.mask) : undefined;
+    const overlay = typeof outputs.mask === 'object' && outputs.mask ? overlays.get(outputs.mask) : undefined;
     if (overlay) ctx.drawImage(overlay, 0, 0, width, height);
   },
 };

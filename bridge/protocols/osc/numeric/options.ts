@@ -33,8 +33,8 @@ export interface NumericAddress {
 export interface Settings { prefix: string; slots: number | undefined; maxBytes: number; bundles: boolean }
 
 export function settingsOf(options: NumericOptions): Settings {
-  const prefix = (options.prefix ?? '').replace(/\/+$/, '');
-  if ((prefix !== '' && !/^(\/[\x21-\x7e]+)+$/.test(prefix)) || /[#*,?[\]{}]|\/\//.test(prefix)) {
+  const prefix = trimSlashes(options.prefix ?? '');
+  if (!isOscPrefix(prefix)) {
     throw new RangeError(`prefix must be '' or an OSC address such as '/models' (got ${JSON.stringify(options.prefix)})`);
   }
   const { slots, maxBytes = DEFAULT_MAX_BYTES, bundles = true } = options;
@@ -45,3 +45,23 @@ export function settingsOf(options: NumericOptions): Settings {
   return { prefix, slots, maxBytes, bundles };
 }
 
+
+/** `text` without its trailing slashes; linear, where `/\/+$/` backtracks quadratically on a run of them. */
+export function trimSlashes(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0x2f) end--;
+  return text.slice(0, end);
+}
+
+/** '' or `/part/part…`: printable ASCII parts, none empty, none holding OSC's pattern characters. One pass,
+ *  no pattern that could backtrack. */
+function isOscPrefix(prefix: string): boolean {
+  if (prefix === '') return true;
+  if (prefix[0] !== '/') return false;
+  for (let i = 0; i < prefix.length; i++) {
+    const c = prefix.charCodeAt(i);
+    if (c < 0x21 || c > 0x7e || '#*,?[]{}'.includes(prefix[i]!)) return false;
+    if (c === 0x2f && (i + 1 === prefix.length || prefix.charCodeAt(i + 1) === 0x2f)) return false;
+  }
+  return true;
+}
