@@ -1,17 +1,25 @@
-// Who may talk to the bridge: the Host header (against DNS rebinding) and the Origin (browser pages).
+// Who may talk to the bridge: the Host header (against DNS rebinding) and the Origin (browser pages),
+// with two levels of trust for origins (docs/security.md): querying models, and running programs.
 import { isIP } from 'node:net';
 
 export interface AccessOptions {
   /** The interface the bridge listens on; a named host is accepted in Host headers too. */
   host: string;
-  /** Extra browser origins allowed (exact, e.g. "https://editor.p5js.org"), or "*". */
+  /** Extra browser origins that may query models and read outputs (exact, e.g. "https://editor.p5js.org"), or "*". */
   allowOrigins: string[];
+  /** Extra browser origins that may also run programs and read data files (the runtime WebSocket), or "*". */
+  allowProgramOrigins?: string[];
 }
 
 export interface Access {
   hostAllowed(host: string | undefined): boolean;
-  /** Origins of browser pages; a request without Origin is no browser page and passes. */
+  /** Origins of browser pages that may query models; a request without Origin is no browser page and passes. */
   originAllowed(origin: string | undefined): boolean;
+  /**
+   * Origins of browser pages that may run programs in the page and have the bridge read its data files
+   * (the runtime WebSocket): localhost and --allow-program-origin only, never --allow-origin alone.
+   */
+  programOriginAllowed(origin: string | undefined): boolean;
 }
 
 /** Why a browser page's origin is refused, naming the flag that lets it in (answers a page can read). */
@@ -33,9 +41,28 @@ function hostnameOf(hostHeader: string): string {
   return colon >= 0 ? hostHeader.slice(0, colon) : hostHeader;
 }
 
+/** Exact origins (or "*") plus every localhost page. */
+function originList(allowed: string[]): (origin: string | undefined) => boolean {
+  const allowAll = allowed.includes('*');
+  const origins = new Set(allowed.map((o) => o.replace(/\/$/, '').toLowerCase()));
+  return (origin) => {
+    if (origin === undefined) return true;
+    if (allowAll) return true;
+    if (origins.has(origin.toLowerCase())) return true;
+    try {
+      const url = new URL(origin);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackName(url.hostname);
+    } catch {
+      return false; // "null" (sandboxed frames, file://) and anything unparsable
+    }
+  };
+}
+
 export function createAccess(options: AccessOptions): Access {
-  const allowAll = options.allowOrigins.includes('*');
-  const origins = new Set(options.allowOrigins.map((o) => o.replace(/\/$/, '').toLowerCase()));
+  const programs = options.allowProgramOrigins ?? [];
+  // Who may run programs may query models too (the runtime WebSocket's run_model does).
+  const queryOrigin = originList([...options.allowOrigins, ...programs]);
+  const programOrigin = originList(programs);
   return {
     hostAllowed(host) {
       if (host === undefined) return true; // no browser omits Host, so no rebinding page can
@@ -43,16 +70,7 @@ export function createAccess(options: AccessOptions): Access {
       // A DNS name that is not localhost may be an attacker's name rebound to 127.0.0.1.
       return isLoopbackName(name) || isIP(name) !== 0 || name === options.host.toLowerCase();
     },
-    originAllowed(origin) {
-      if (origin === undefined) return true;
-      if (allowAll) return true;
-      if (origins.has(origin.toLowerCase())) return true;
-      try {
-        const url = new URL(origin);
-        return (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackName(url.hostname);
-      } catch {
-        return false; // "null" (sandboxed frames, file://) and anything unparsable
-      }
-    },
+    originAllowed: queryOrigin,
+    programOriginAllowed: programOrigin,
   };
 }

@@ -1,10 +1,11 @@
 // Puts the bridge together: the options, the core, the listeners in order, the headless page.
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BridgeCore } from './core/core.ts';
 import { createAccess } from './access.ts';
-import { relayListener } from './relay/server.ts';
+import { relayListener, type RelayOffer } from './relay/server.ts';
+import { CODE_TTL_MS } from './relay/pairing.ts';
+import { newToken, tokenFromFile } from './token.ts';
 import { readCatalogue } from './catalogue.ts';
 import { hostPage, type HostedPage } from './browser.ts';
 import { consoleLog, type Log } from './log.ts';
@@ -24,17 +25,20 @@ import { labGraphListener } from './protocols/labgraph.ts';
  * what it offers (its server) is there for the ones after it that ride on its port (the relay, Socket.IO).
  * OSCQuery follows OSC, whose address (in the listener table) it describes.
  */
-const LISTENERS: readonly ListenerModule<{ host: string; port?: number }, Partial<HttpOffer>, object>[] = [
+const LISTENERS: readonly ListenerModule<{ host: string; port?: number }, Partial<HttpOffer & RelayOffer>, object>[] = [
   httpListener, relayListener, socketIoListener, oscListener, oscQueryListener, labGraphListener, tcpListener, runtimeListener,
 ];
 
 export interface Bridge {
   core: BridgeCore;
+  /** The long-lived pairing token: for the user's eyes only (docs/security.md, "Pairing"). */
   token: string;
   /** Base URL of the HTTP listener. */
   httpUrl: string;
-  /** The page's address, with the pairing token. */
+  /** The page's address, with the long-lived pairing token: printed for the user, never put on a command line. */
   pageUrl: string;
+  /** The page's address with a fresh one-time pairing code: for a URL that a process list may show (--open). */
+  pairingUrl(): string;
   listeners: Record<string, string>;
   hosted?: HostedPage;
   close(): Promise<void>;
@@ -42,19 +46,21 @@ export interface Bridge {
 
 export async function startBridge(given: Partial<BridgeOptions> = {}, log: Log = consoleLog(given.quiet)): Promise<Bridge> {
   const resolved = resolveOptions(given);
-  const options: ResolvedOptions = { ...resolved, token: resolved.token ?? randomBytes(16).toString('hex') };
+  const token = resolved.token ?? (resolved.tokenFile !== undefined ? tokenFromFile(resolved.tokenFile) : newToken());
+  const options: ResolvedOptions = { ...resolved, token };
   if (!existsSync(join(options.staticDir, 'index.html'))) {
     throw new Error(`no built page in ${options.staticDir}: run "npm run build" first`);
   }
   const catalogue = readCatalogue(options.staticDir);
   const core = new BridgeCore({
     catalogue, defaultModel: options.model, timeoutMs: options.timeout * 1000, maxQueue: options.maxQueue,
-    maxClientQueue: options.maxClientQueue, latestWins: options.latestWins,
+    maxClientQueue: options.maxClientQueue, latestWins: options.latestWins, maxPixels: options.maxPixels,
+    maxAudioSeconds: options.maxAudioSeconds,
   });
   if (options.model && !catalogue.some((m) => m.id === options.model)) {
     log.warn(`--model ${options.model}: not in the catalogue (${catalogue.map((m) => m.id).join(', ')}); it is served once a page announces it`);
   }
-  const access = createAccess({ host: options.host, allowOrigins: options.allowOrigin });
+  const access = createAccess({ host: options.host, allowOrigins: options.allowOrigin, allowProgramOrigins: options.allowProgramOrigin });
   /** The listener table: every listener with a port of its own, by name. */
   const listeners: Record<string, string> = {};
 
@@ -67,7 +73,7 @@ export async function startBridge(given: Partial<BridgeOptions> = {}, log: Log =
     for (const r of [...running].reverse()) await r.close().catch(() => {});
   };
 
-  let context: ListenerContext & Partial<HttpOffer> = { core, access, log, listeners };
+  let context: ListenerContext & Partial<HttpOffer & RelayOffer> = { core, access, log, listeners };
   for (const module of LISTENERS) {
     const own = module.ownOptions(options);
     try {
@@ -84,11 +90,15 @@ export async function startBridge(given: Partial<BridgeOptions> = {}, log: Log =
   }
   const httpUrl = listeners[httpListener.name]!;
   const pageUrl = `${httpUrl}/#token=${options.token}`;
+  const pairing = context.pairing!;
+  const pairingUrl = () => `${httpUrl}/#code=${pairing.issueCode()}`;
 
   let hosted: HostedPage | undefined;
   if (options.headless) {
+    let codeIssued = 0;
     try {
-      hosted = await hostPage(pageUrl, options.browser, log);
+      // Each start of Chromium gets a code of its own (a restarted one cannot use the last one's).
+      hosted = await hostPage(() => { codeIssued = Date.now(); return pairingUrl(); }, options.browser, log);
     } catch (err) {
       await close();
       throw err;
@@ -100,6 +110,12 @@ export async function startBridge(given: Partial<BridgeOptions> = {}, log: Log =
       if (core.pageCount > 0) return;
       setTimeout(() => { if (core.pageCount === 0) page.restart('the headless page went away and did not come back within 10 s'); }, 10_000).unref();
     });
+    // A page that never connected while its code was good (a very slow start) can no longer pair with it.
+    const expiry = setInterval(() => {
+      if (core.pageCount === 0 && Date.now() - codeIssued > CODE_TTL_MS) page.restart('the headless page did not pair before its code expired');
+    }, 10_000);
+    expiry.unref();
+    running.push({ close: async () => clearInterval(expiry) });
   }
-  return { core, token: options.token, httpUrl, pageUrl, listeners, hosted, close };
+  return { core, token: options.token, httpUrl, pageUrl, pairingUrl, listeners, hosted, close };
 }

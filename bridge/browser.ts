@@ -4,10 +4,15 @@
 // puppeteer) enables DevTools' network reporting on the page, which copies every relay frame into a
 // DevTools event for the driver to read. That halved the relay's throughput (see README, benchmarks).
 // The page needs no driving: it connects to the relay by itself and reconnects when it must.
+//
+// Chromium's command line is readable by every local user (`ps`): it names a start file instead of the
+// page's address, a file only this user can read that sends Chromium on to the page with a one-time
+// pairing code (docs/security.md, "Pairing").
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Log } from './log.ts';
 
 // Chromium's own background traffic has nowhere to go on an offline machine; keep it quiet.
@@ -38,6 +43,13 @@ function linuxGpuPresent(): boolean {
   }
 }
 
+/** A page that replaces itself with `url` (left out of the history: a reload reloads the page itself). */
+function writeStartFile(path: string, url: string): void {
+  const target = JSON.stringify(url).replace(/</g, '\\u003c');
+  writeFileSync(path, `<!doctype html><meta charset="utf-8"><meta name="referrer" content="no-referrer"><script>location.replace(${target})</script>\n`,
+    { mode: 0o600 });
+}
+
 export interface HostedPage {
   /** Chromium's process id (changes when it is restarted). */
   readonly pid: number | undefined;
@@ -49,8 +61,11 @@ export interface HostedPage {
 /** `[…:INFO:CONSOLE:12] "message", source: http://… (12)` → `message` */
 const CONSOLE_LINE = /:CONSOLE(?::\d+|\(\d+\))\] "(.*)", source: /;
 
-export async function hostPage(url: string, executablePath: string, log: Log): Promise<HostedPage> {
+/** `pageUrl` is called at each start of Chromium: a fresh address (a fresh one-time code) each time. */
+export async function hostPage(pageUrl: () => string, executablePath: string, log: Log): Promise<HostedPage> {
+  // mkdtemp makes it 0700: the start file inside is this user's alone.
   const profile = mkdtempSync(join(tmpdir(), 'pagebridge-chromium-'));
+  const startFile = join(profile, 'start.html');
   let child: ChildProcess | undefined;
   let closing = false;
   let quickExits = 0;
@@ -60,7 +75,8 @@ export async function hostPage(url: string, executablePath: string, log: Log): P
     const started = Date.now();
     const tail: string[] = [];
     const flags = linuxGpuPresent() ? [...FLAGS, ...LINUX_GPU_FLAGS] : FLAGS;
-    const c = spawn(executablePath, [...flags, `--user-data-dir=${profile}`, url], { stdio: ['ignore', 'ignore', 'pipe'] });
+    writeStartFile(startFile, pageUrl());
+    const c = spawn(executablePath, [...flags, `--user-data-dir=${profile}`, pathToFileURL(startFile).href], { stdio: ['ignore', 'ignore', 'pipe'] });
     child = c;
     let buffered = '';
     c.stderr!.setEncoding('utf8').on('data', (text: string) => {

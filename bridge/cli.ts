@@ -35,9 +35,26 @@ for (const spec of OPTION_SPECS) {
   }
 }
 
+// Refused rather than taken: a command line is readable by every local user (`ps`), and whoever has the
+// token can pose as the page and receive every client's queries (docs/security.md, "Pairing").
+program.addOption(new Option('--token <token>').hideHelp());
+
 program.parse();
 const opts = program.opts();
 const log = consoleLog(opts.quiet);
+if (opts.token !== undefined) {
+  console.error('pagebridge: --token is refused: every local user can read a command line (ps). Set PAGEBRIDGE_TOKEN, or use --token-file <path> (mode 0600)');
+  process.exit(1);
+}
+const envToken = process.env.PAGEBRIDGE_TOKEN;
+if (envToken !== undefined && envToken.length < 16) {
+  console.error('pagebridge: PAGEBRIDGE_TOKEN must be at least 16 characters');
+  process.exit(1);
+}
+if (envToken !== undefined && opts.tokenFile !== undefined) {
+  console.error('pagebridge: give the pairing token by PAGEBRIDGE_TOKEN or by --token-file, not both');
+  process.exit(1);
+}
 
 // Headless by default where no browser can be opened; --headless / --no-headless decide otherwise.
 const headless: boolean = opts.headless ?? (!opts.open && !hasDesktop());
@@ -46,14 +63,16 @@ if (!isLoopbackName(opts.host)) {
 }
 
 try {
-  const bridge = await startBridge({ ...opts, headless }, log);
+  const bridge = await startBridge({ ...opts, headless, ...(envToken !== undefined && { token: envToken }) }, log);
   const line = (name: string, value: string) => console.log(`  ${name.padEnd(10)} ${value}`);
   console.log(`pagebridge is running (default model: ${bridge.core.defaultModel ?? 'none yet'})`);
+  // The terminal is the user's own: the link with the long-lived token, to open in any browser.
   line('page', bridge.pageUrl);
   line('http', `${bridge.httpUrl}/query  ${bridge.httpUrl}/models  ${bridge.httpUrl}/health`);
   for (const [name, url] of Object.entries(bridge.listeners)) if (name !== 'http') line(name, url);
   if (headless) console.log('  the page runs in a headless Chromium');
-  else if (opts.open) await open(bridge.pageUrl);
+  // xdg-open's command line, and the browser's if it starts one, show in `ps`: a one-time code there.
+  else if (opts.open) await open(bridge.pairingUrl());
   else console.log('  open the page link above in a browser (WebGPU: Chrome or Edge) to load the models');
 
   let stopping = false;

@@ -1,3 +1,5 @@
+import { DEFAULT_MAX_AUDIO_SECONDS, DEFAULT_MAX_PIXELS } from '../web/contract/index.ts';
+
 /** Everything the bridge can be told, with its defaults (the README's command-line table). */
 export interface BridgeOptions {
   host: string;
@@ -28,7 +30,10 @@ export interface BridgeOptions {
   headless: boolean;
   browser: string;
   open: boolean;
+  /** Browser origins that may query models and read their outputs (HTTP, Socket.IO, LabGraph, OSCQuery). */
   allowOrigin: string[];
+  /** Browser origins that may also run programs and read data files (the runtime WebSocket). */
+  allowProgramOrigin: string[];
   /** Seconds a query may take before it fails with a timeout. */
   timeout: number;
   /** Queries that may wait on one model at once. */
@@ -43,6 +48,10 @@ export interface BridgeOptions {
   latestWins: boolean;
   /** Largest request body, relay frame or message, in bytes. */
   maxBody: number;
+  /** Most pixels (width × height, as its header declares) an image input may have; checked before decoding. */
+  maxPixels: number;
+  /** Most seconds of audio (as a WAV header declares, or PCM samples at their rate) one input may hold. */
+  maxAudioSeconds: number;
   /** Where the runtime WebSocket's `run_model` reads `is_data: false` paths from; nothing outside it. */
   dataDir: string;
   /** Seconds a runtime program may run before it is stopped and marked failed. */
@@ -51,8 +60,13 @@ export interface BridgeOptions {
   maxPrograms: number;
   /** The built page and its models (vite's output). */
   staticDir: string;
-  /** Pairing token the page must present on the relay (random when not given). */
+  /**
+   * The long-lived pairing token (random when not given). Only for startBridge(): on the command line it
+   * would show in `ps`, so the CLI takes it from PAGEBRIDGE_TOKEN or --token-file (bridge/token.ts).
+   */
   token?: string;
+  /** A file (mode 0600) holding the token; created with a random one when missing. */
+  tokenFile?: string;
   quiet: boolean;
 }
 
@@ -77,11 +91,14 @@ export const defaults: BridgeOptions = {
   browser: '/usr/bin/chromium',
   open: false,
   allowOrigin: [],
+  allowProgramOrigin: [],
   timeout: 30,
   maxQueue: 64,
   maxClientQueue: 16,
   latestWins: true,
   maxBody: 16 * 1024 * 1024,
+  maxPixels: DEFAULT_MAX_PIXELS,
+  maxAudioSeconds: DEFAULT_MAX_AUDIO_SECONDS,
   // Relative to the directory the bridge is started from, resolved when it starts.
   dataDir: 'data',
   programTimeout: 300,
@@ -121,16 +138,19 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { key: 'model', flag: '--model <id>', kind: 'text', help: 'the model the single-model endpoints serve (default: the first model)' },
   { key: 'browser', flag: '--browser <path>', kind: 'text', help: 'Chromium for --headless' },
   { key: 'open', flag: '--open', kind: 'switch', help: "open the page in the desktop's browser" },
-  { key: 'allowOrigin', flag: '--allow-origin <origin...>', kind: 'list', help: 'browser origins allowed besides localhost (e.g. https://editor.p5js.org)' },
+  { key: 'allowOrigin', flag: '--allow-origin <origin...>', kind: 'list', help: 'browser origins allowed besides localhost to query models and read outputs (e.g. https://editor.p5js.org)' },
+  { key: 'allowProgramOrigin', flag: '--allow-program-origin <origin...>', kind: 'list', help: 'browser origins allowed besides localhost to run programs and read data files (runtime WebSocket); they may query models too' },
   { key: 'timeout', flag: '--timeout <seconds>', kind: 'positive', help: 'how long a query may take' },
   { key: 'maxQueue', flag: '--max-queue <n>', kind: 'positive', help: 'queries that may wait on one model' },
   { key: 'maxClientQueue', flag: '--max-client-queue <n>', kind: 'positive', help: 'queries one client may have waiting' },
   { key: 'maxBody', flag: '--max-body <bytes>', kind: 'positive', help: 'largest request body, frame or message' },
+  { key: 'maxPixels', flag: '--max-pixels <n>', kind: 'positive', help: 'most pixels an image input may declare (width × height), refused before decoding' },
+  { key: 'maxAudioSeconds', flag: '--max-audio-seconds <seconds>', kind: 'positive', help: 'most seconds of audio one input may hold, refused before decoding' },
   { key: 'dataDir', flag: '--data-dir <dir>', kind: 'text', help: 'runtime WebSocket: the folder run_model may read data files from (is_data: false)' },
   { key: 'programTimeout', flag: '--program-timeout <seconds>', kind: 'positive', help: 'runtime WebSocket: wall-clock limit of one program' },
   { key: 'maxPrograms', flag: '--max-programs <n>', kind: 'positive', help: 'runtime WebSocket: programs that may run at once on one page' },
   { key: 'staticDir', flag: '--static-dir <dir>', kind: 'text', help: 'the built page to serve' },
-  { key: 'token', flag: '--token <token>', kind: 'text', help: 'pairing token for the page (default: random)' },
+  { key: 'tokenFile', flag: '--token-file <path>', kind: 'text', help: 'read the pairing token from this file (mode 0600; created with a random token when missing); or set PAGEBRIDGE_TOKEN' },
   { key: 'quiet', flag: '--quiet', kind: 'switch', help: 'log only warnings' },
 ];
 
@@ -168,6 +188,8 @@ export function checkOption(spec: OptionSpec, value: unknown): unknown {
 }
 
 const SWITCHES_WITHOUT_FLAG: (keyof BridgeOptions)[] = ['headless', 'latestWins', 'mdns'];
+/** Options with no flag of their own (the token: a command line is readable by every local user). */
+const TEXT_WITHOUT_FLAG: (keyof BridgeOptions)[] = ['token'];
 
 /**
  * The options the bridge runs with: `given` over the defaults, every value checked. The command line and
@@ -183,7 +205,10 @@ export function resolveOptions(given: Partial<BridgeOptions> = {}): BridgeOption
     else if (SWITCHES_WITHOUT_FLAG.includes(key as keyof BridgeOptions)) {
       if (typeof value !== 'boolean') throw new Error(`option "${key}" is true or false`);
       out[key] = value;
-    } else throw new Error(`unknown option "${key}" (options: ${[...specs.keys(), ...SWITCHES_WITHOUT_FLAG].join(', ')})`);
+    } else if (TEXT_WITHOUT_FLAG.includes(key as keyof BridgeOptions)) {
+      if (typeof value !== 'string' || value === '') throw new Error(`option "${key}" is a non-empty string`);
+      out[key] = value;
+    } else throw new Error(`unknown option "${key}" (options: ${[...specs.keys(), ...SWITCHES_WITHOUT_FLAG, ...TEXT_WITHOUT_FLAG].join(', ')})`);
   }
   return out as unknown as BridgeOptions;
 }

@@ -3,7 +3,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import WebSocket from 'ws';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { dataUri, health, postJson, until, CHROMIUM } from './helpers/page.ts';
 import { startBridge } from '../bridge/bridge.ts';
 import { silentLog } from '../bridge/log.ts';
@@ -14,8 +18,18 @@ const ALL_PORTS_FREE = [
   '--no-mdns',
 ];
 
-function startCli(args: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bridge/cli.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Opens a WebSocket; resolves with "open" or the HTTP status it was refused with. */
+function tryWebSocket(url: string): Promise<string> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url);
+    ws.on('open', () => { ws.close(); resolve('open'); });
+    ws.on('unexpected-response', (_req, res) => resolve(String(res.statusCode)));
+    ws.on('error', (err) => resolve(`error: ${err.message}`));
+  });
+}
+
+function startCli(args: string[], env: Record<string, string> = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bridge/cli.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let out = '';
   child.stdout!.on('data', (d) => { out += d; });
   child.stderr!.on('data', (d) => { out += d; });
@@ -89,5 +103,79 @@ describe('pagebridge command line', () => {
     const cli = startCli(['--http-port', 'eighty']);
     assert.notEqual(await cli.exited, 0);
     assert.match(cli.output(), /--http-port must be a port number/);
+  });
+
+  describe('the pairing token, never on a command line', () => {
+    /** Starts the CLI without a page, waits for its page link, and stops it; the token in the link. */
+    async function printedToken(args: string[], env: Record<string, string> = {}): Promise<{ token: string; cmdline: string }> {
+      const cli = startCli(['--no-headless', ...ALL_PORTS_FREE, ...args], env);
+      try {
+        const token = await until(() => /page\s+http:\/\/127\.0\.0\.1:\d+\/#token=(\S+)/.exec(cli.output())?.[1], 30_000, 'the page address');
+        return { token, cmdline: readFileSync(`/proc/${cli.child.pid}/cmdline`, 'utf8').replaceAll('\0', ' ') };
+      } finally {
+        cli.child.kill('SIGTERM');
+        assert.equal(await cli.exited, 0, cli.output());
+      }
+    }
+
+    it('--token is refused, naming what to use instead', async () => {
+      const cli = startCli(['--no-headless', ...ALL_PORTS_FREE, '--token', 'visible-to-every-user']);
+      assert.equal(await cli.exited, 1);
+      assert.match(cli.output(), /--token is refused: every local user can read a command line \(ps\)\. Set PAGEBRIDGE_TOKEN, or use --token-file <path>/);
+    });
+
+    it('PAGEBRIDGE_TOKEN gives the token, which the bridge prints and does not put on its command line', async () => {
+      const { token, cmdline } = await printedToken([], { PAGEBRIDGE_TOKEN: 'from-the-environment-0123456789' });
+      assert.equal(token, 'from-the-environment-0123456789');
+      assert.ok(!cmdline.includes(token), cmdline);
+      const short = startCli(['--no-headless', ...ALL_PORTS_FREE], { PAGEBRIDGE_TOKEN: 'short' });
+      assert.equal(await short.exited, 1);
+      assert.match(short.output(), /PAGEBRIDGE_TOKEN must be at least 16 characters/);
+    });
+
+    it('--open hands the browser a one-time code, not the token: it pairs once, and is refused after', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'pagebridge-open-'));
+      const opened = join(dir, 'opened');
+      // What xdg-open starts (it follows $BROWSER where no desktop is named): it notes its command line.
+      const browser = join(dir, 'browser');
+      writeFileSync(browser, `#!/bin/sh\necho "$@" >> ${opened}\n`, { mode: 0o700 });
+      const cli = startCli(['--open', '--no-headless', ...ALL_PORTS_FREE], {
+        BROWSER: browser, PAGEBRIDGE_TOKEN: 'the-token-for-open-0123456789',
+        XDG_CURRENT_DESKTOP: '', DESKTOP_SESSION: '', KDE_FULL_SESSION: '', GNOME_DESKTOP_SESSION_ID: '', MATE_DESKTOP_SESSION_ID: '', DISPLAY: '', WAYLAND_DISPLAY: '',
+      });
+      try {
+        const url = await until(() => { try { return readFileSync(opened, 'utf8').trim(); } catch { return undefined; } }, 30_000, 'the browser to be started');
+        assert.ok(!url.includes('the-token-for-open-0123456789'), url);
+        const [, base, code] = /^(http:\/\/127\.0\.0\.1:\d+)\/#code=([0-9a-f]{32})$/.exec(url)!;
+        const relay = `${base!.replace('http', 'ws')}/runtime?code=${code}`;
+        assert.equal(await tryWebSocket(relay), 'open');
+        assert.equal(await tryWebSocket(relay), '401');
+        assert.match(cli.output(), /Pairing code already used/);
+      } finally {
+        cli.child.kill('SIGTERM');
+        await cli.exited;
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('--token-file: created 0600 with a random token when missing, the same token on the next start; refused when others may read it', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'pagebridge-token-'));
+      try {
+        const file = join(dir, 'token');
+        const first = await printedToken(['--token-file', file]);
+        assert.match(first.token, /^[0-9a-f]{32}$/);
+        assert.equal(statSync(file).mode & 0o777, 0o600);
+        assert.equal(readFileSync(file, 'utf8').trim(), first.token);
+        assert.ok(!first.cmdline.includes(first.token));
+        assert.equal((await printedToken(['--token-file', file])).token, first.token);
+
+        chmodSync(file, 0o640);
+        const cli = startCli(['--no-headless', ...ALL_PORTS_FREE, '--token-file', file]);
+        assert.equal(await cli.exited, 1);
+        assert.match(cli.output(), /--token-file .*: other users may read or change it \(mode 640\); chmod 600 it/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 });

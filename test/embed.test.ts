@@ -11,6 +11,7 @@ import fastifyStatic from '@fastify/static';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS, until } from './helpers/page.ts';
 import { assertFaces } from './helpers/assertions.ts';
+import { bigPng } from './helpers/media.ts';
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
 const example = fileURLToPath(new URL('../examples/plain-html/', import.meta.url));
@@ -79,6 +80,20 @@ describe('embed API, no bridge', () => {
     assert.deepEqual(r.blank, { faces: [] });
     assert.equal(r.info.inputs[0].name, 'image');
     assert.ok(['wasm', 'webgpu'].includes(r.backend));
+  });
+
+  it('refuses an image that declares more pixels than the limit before decoding it, and answers the next query', async () => {
+    const png = bigPng(20000, 20000).toString('base64');
+    const r = await page.evaluate(async (png) => {
+      const { model } = (window as any).pagebridgeExample;
+      const bytes = Uint8Array.from(atob(png), (c) => c.charCodeAt(0));
+      const refused = await model.query({ image: bytes }).then(() => 'answered', (e: Error) => e.message);
+      const canvas = document.createElement('canvas');
+      canvas.width = 64; canvas.height = 64;
+      return { refused, next: await model.query({ image: canvas }) };
+    }, png);
+    assert.match(r.refused, /20000×20000 PNG is 400000000 pixels, over the limit of 40000000 \(--max-pixels\)/);
+    assert.deepEqual(r.next, { faces: [] });
   });
 
   it('streams frames from a fake camera, latest frame first, then disposes the worker and sessions', async () => {

@@ -221,7 +221,7 @@ describe('the relay: bridge and relay client, no browser', () => {
         'a frame that does not decode (text frame)',
         'a frame that does not decode (relay frame shorter than its header length)',
         'a frame that does not decode (relay frame header runs past the frame)',
-        'unknown message type "hello" (types: models, result, output, event)',
+        'unknown message type "hello" (types: models, result, output, query, event)',
       ]);
       assert.equal(whys[4], 'a "models" message at /models/0 must have required property \'info\'');
       assert.match(whys[5]!, /^a "models" message at \/models\/0\/state must be equal to one of the allowed values$/);

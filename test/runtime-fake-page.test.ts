@@ -2,6 +2,7 @@
 // action as the page call it becomes and the reply it makes, the pushes at a program's end, every error
 // as `{error, code}`, the data folder, the message and per-client limits, timeouts and a page leaving.
 import { after, before, describe, it } from 'node:test';
+import { randomBytes } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -121,10 +122,13 @@ describe('the runtime WebSocket against a fake page', () => {
       assert.equal(started.type, '[status]:EXECUTION_STARTED');
       assert.equal(started.status, 'running');
       assert.equal(started.message, 'Execution started');
-      assert.equal(typeof started.sessionId, 'number');
+      // A client's session id is 128 random bits; the page knows the session by a number of its own.
+      assert.match(started.sessionId, /^[0-9a-f]{32}$/);
       const call = f.page.calls.findLast((x) => x.kind === 'program.run')!;
+      const pageId = (call.payload as { sessionId: unknown }).sessionId;
+      assert.equal(typeof pageId, 'number');
       assert.deepEqual(call.payload, {
-        sessionId: started.sessionId, mainfile: './main.js', limits: { maxPrograms: 3, timeoutMs: 60_000 }, language: 'javascript',
+        sessionId: pageId, mainfile: './main.js', limits: { maxPrograms: 3, timeoutMs: 60_000 }, language: 'javascript',
         files: [{ filename: 'main.js', content: '{"end":"finished"}' }, { filename: 'lib/util.js', content: '' }],
       });
       const end = await c.finished(started.sessionId, WAIT_MS);
@@ -143,22 +147,23 @@ describe('the runtime WebSocket against a fake page', () => {
 
     it('status, get_placeholder, get_stats, run_model and stop go to the page that runs the session', async () => {
       const { sessionId } = await c.request(run({ placeholders: { message: 'hi', table: [1, 2, 3] } }));
+      const pageId = (f.page.calls.findLast((x) => x.kind === 'program.run')!.payload as { sessionId: number }).sessionId;
       const status = await c.request({ action: 'status', sessionId });
       assert.equal(status.status, 'running');
       assert.equal(status.sessionId, sessionId);
       assert.deepEqual(status.placeholders, ['message', 'table']);
-      // Any client may ask about a session, by its id as a number or a string.
+      // Any client that holds a session's id may ask about it.
       const other = await RuntimeClient.connect(f.listeners.runtime!);
-      const value = await other.request({ action: 'get_placeholder', placeholder: { sessionId: String(sessionId), name: 'message' } });
+      const value = await other.request({ action: 'get_placeholder', placeholder: { sessionId, name: 'message' } });
       assert.deepEqual(value, { action: 'get_placeholder', id: value.id, type: '[placeholder]:VALUE', sessionId, name: 'message', value: 'hi' });
       const missing = await other.request({ action: 'get_placeholder', placeholder: { sessionId, name: 'nothing' } });
       assert.deepEqual([missing.code, missing.error], ['not_found', 'no placeholder "nothing" (placeholders: message, table)']);
       const stats = await other.request({ action: 'get_stats', placeholder: { sessionId, name: 'table' } });
       assert.deepEqual(stats, { action: 'get_stats', id: stats.id, type: '[placeholder]:STATS', sessionId, name: 'table', shape: [3], columns: { value: { mean: 2 } } });
-      assert.deepEqual(f.page.calls.at(-1), { kind: 'program.stats', payload: { sessionId, name: 'table' } });
+      assert.deepEqual(f.page.calls.at(-1), { kind: 'program.stats', payload: { sessionId: pageId, name: 'table' } });
       const predicted = await other.request({ action: 'run_model', model: { sessionId, name: 'double', is_data: false, data: 'point.json' } });
       assert.deepEqual(predicted, { action: 'run_model', id: predicted.id, sessionId, name: 'double', output: { doubled: 42 } });
-      assert.deepEqual(f.page.calls.at(-1), { kind: 'program.predict', payload: { sessionId, name: 'double', data: { x: 21 } } });
+      assert.deepEqual(f.page.calls.at(-1), { kind: 'program.predict', payload: { sessionId: pageId, name: 'double', data: { x: 21 } } });
       other.close();
 
       const stopped = await c.request({ action: 'stop', sessionId });
@@ -166,6 +171,36 @@ describe('the runtime WebSocket against a fake page', () => {
       assert.equal(typeof stopped.endedAt, 'string');
       assert.equal((await c.finished(sessionId, WAIT_MS)).status, 'stopped');
       assert.equal((await c.request({ action: 'status', sessionId })).status, 'stopped');
+    });
+
+    it("another client cannot guess a session's id: neighbours, the page's number and random ids are not found; the owner is served meanwhile", async () => {
+      const { sessionId } = await c.request(run({ placeholders: { message: 'mine' } }));
+      const pageId = (f.page.calls.findLast((x) => x.kind === 'program.run')!.payload as { sessionId: number }).sessionId;
+      const { sessionId: next } = await c.request(run({ placeholders: { message: 'next' } }));
+      assert.notEqual(next, sessionId);
+      const attacker = await RuntimeClient.connect(f.listeners.runtime!);
+      try {
+        const last = BigInt(`0x${sessionId}`);
+        const guesses: unknown[] = [
+          pageId, pageId + 1, String(pageId), (last + 1n).toString(16).padStart(32, '0'), (last - 1n).toString(16).padStart(32, '0'),
+          sessionId.toUpperCase(), ` ${sessionId}`, '0'.repeat(32), ...Array.from({ length: 20 }, () => randomBytes(16).toString('hex')),
+        ];
+        for (const guess of guesses) {
+          for (const m of [{ action: 'status', sessionId: guess }, { action: 'stop', sessionId: guess },
+            { action: 'get_placeholder', placeholder: { sessionId: guess, name: 'message' } }]) {
+            const r = await attacker.request(m);
+            assert.equal(r.code, 'not_found', JSON.stringify([m, r]));
+          }
+        }
+        // Nothing was stopped; the owner still reads its own.
+        const mine = await c.request({ action: 'get_placeholder', placeholder: { sessionId, name: 'message' } });
+        assert.equal(mine.value, 'mine');
+        assert.equal((await c.request({ action: 'status', sessionId })).status, 'running');
+        assert.equal((await c.request({ action: 'status', sessionId: next })).status, 'running');
+      } finally {
+        attacker.close();
+        for (const id of [sessionId, next]) await c.request({ action: 'stop', sessionId: id });
+      }
     });
 
     it('the page leaving: its running session ends failed (pushed), status says pageGone, other actions are unavailable', async () => {

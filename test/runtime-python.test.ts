@@ -75,7 +75,7 @@ describe('Python programs through the real page', () => {
   });
 
   describe("the seed's program: two files, a CSV, a fit", () => {
-    let sessionId: number;
+    let sessionId: string;
     const fit = leastSquares(ROWS);
 
     it('runs to finished, with print() and logging lines in its log', async () => {
@@ -196,7 +196,7 @@ describe('Python programs through the real page', () => {
   });
 
   it(`--max-programs (${MAX_PROGRAMS}) Python programs run at once; one more is busy; each finishes with its own values`, async () => {
-    const spin = (n: number) => pythonProgram([{ filename: 'main.py', content: `import pagebridge\nmine = ${n}\nwhile not pagebridge.session_id:\n    pass\nprint('spinning', flush=True)\nwhile True:\n    pass\n` }]);
+    const spin = (n: number) => pythonProgram([{ filename: 'main.py', content: `mine = ${n}\nprint('spinning', flush=True)\nwhile True:\n    pass\n` }]);
     const runs = [];
     for (let n = 0; n < MAX_PROGRAMS; n++) runs.push(await c.request(spin(n)));
     for (const r of runs) assert.equal(r.status, 'running', JSON.stringify(r));

@@ -72,7 +72,7 @@ describe('runtime WebSocket through the real page', () => {
   });
 
   describe('a two-file program', () => {
-    let sessionId: number;
+    let sessionId: string;
     let fit: { slope: number; intercept: number };
     before(() => { fit = leastSquares(TABLE); });
 
@@ -81,7 +81,7 @@ describe('runtime WebSocket through the real page', () => {
       assert.equal(run.action, 'run');
       assert.equal(run.type, '[status]:EXECUTION_STARTED');
       assert.equal(run.status, 'running');
-      assert.equal(typeof run.sessionId, 'number');
+      assert.match(run.sessionId, /^[0-9a-f]{32}$/);
       sessionId = run.sessionId;
 
       const running = await c.request({ action: 'status', sessionId });
@@ -98,7 +98,7 @@ describe('runtime WebSocket through the real page', () => {
       const end = await c.finished(sessionId);
       assert.equal(end.action, 'run');
       assert.equal(end.status, 'finished');
-      const finished = await c.request({ action: 'status', sessionId: String(sessionId) }); // ids may be strings
+      const finished = await c.request({ action: 'status', sessionId });
       assert.equal(finished.status, 'finished');
       assert.ok(Date.parse(finished.endedAt) >= Date.parse(finished.startedAt));
       assert.ok(finished.log.some((l: string) => l.startsWith('fitted y = ')), JSON.stringify(finished.log));

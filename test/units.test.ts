@@ -9,7 +9,8 @@ import { createAccess, originRefusal } from '../bridge/access.ts';
 import { packedRange, parseSource } from '../scripts/install-models.mjs';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
-const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]);
+// The headers alone, up to a 2×2 frame header: the input check reads an image's size from them.
+const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 4, 1, 2, 0xff, 0xc0, 0, 11, 8, 0, 2, 0, 2, 1, 1, 0x11, 0]);
 
 describe('relay frames', () => {
   it('round-trips JSON with byte arrays anywhere, as raw bytes after the header', () => {
@@ -123,6 +124,7 @@ describe('input checks', () => {
     fails({}, /missing input "image"/);
     fails({ image: 3 }, /input "image" must be a string/);
     fails({ image: 'data:image/png;base64,aGVsbG8=' }, /"image" does not decode as an image/);
+    fails({ image: JPEG.subarray(0, 7) }, /"image" does not decode as an image \(a JPEG of 7 bytes that does not decode: its header is truncated\)/);
     fails({ image: JPEG, threshold: 2 }, /input "threshold" must be <= 1/);
     fails({ image: JPEG, threshold: 'high' }, /input "threshold" must be number/);
     fails({ image: JPEG, mode: 'medium' }, /input "mode".*one of "fast", "slow"/);
@@ -146,6 +148,17 @@ describe('access', () => {
     }
     for (const o of ['https://evil.example', 'null', 'file://', 'http://localhost.evil.example']) assert.ok(!access.originAllowed(o), `${o} should fail`);
     assert.ok(createAccess({ host: '127.0.0.1', allowOrigins: ['*'] }).originAllowed('https://anything.example'));
+  });
+
+  it('trusts origins apart: --allow-origin ones may query, only localhost and --allow-program-origin ones may run programs', () => {
+    const both = createAccess({ host: '127.0.0.1', allowOrigins: ['https://editor.p5js.org'], allowProgramOrigins: ['https://lab.example/'] });
+    for (const o of ['https://editor.p5js.org', 'https://lab.example', 'http://localhost:5173', undefined]) assert.ok(both.originAllowed(o), `${o} may query`);
+    for (const o of ['https://lab.example', 'HTTPS://LAB.EXAMPLE', 'http://localhost:5173', 'http://127.0.0.1:8000', undefined]) {
+      assert.ok(both.programOriginAllowed(o), `${o} may run programs`);
+    }
+    for (const o of ['https://editor.p5js.org', 'https://evil.example', 'null']) assert.ok(!both.programOriginAllowed(o), `${o} may not run programs`);
+    assert.ok(!createAccess({ host: '127.0.0.1', allowOrigins: ['*'] }).programOriginAllowed('https://anything.example'), "--allow-origin '*' runs no programs");
+    assert.ok(createAccess({ host: '127.0.0.1', allowOrigins: [], allowProgramOrigins: ['*'] }).programOriginAllowed('https://anything.example'));
   });
 
   it('says why an origin is refused, naming the flag; a file:// page is told to be served from localhost first', () => {

@@ -5,15 +5,19 @@
 // there are), pages.ts (which page runs a query), admission.ts (queue caps, latest wins) and
 // dispatch.ts (ids, answers, timeouts, page loss).
 import { EventEmitter } from 'node:events';
-import type { CallPayload, CallResult, ModelManifest, PageCall, Values, PageEventKind, PageEvents, QueryOptions } from '../../web/contract/index.ts';
+import {
+  DEFAULT_MAX_AUDIO_SECONDS, DEFAULT_MAX_PIXELS,
+  type CallPayload, type CallResult, type MediaLimits, type ModelManifest, type PageCall, type Values, type PageEventKind, type PageEvents, type QueryOptions,
+} from '../../web/contract/index.ts';
 import { Admission } from './admission.ts';
-import { Dispatch, type Answer } from './dispatch.ts';
+import { Dispatch, type Answer, type Cancellations } from './dispatch.ts';
 import { BridgeError, toBridgeError } from './errors.ts';
 import { ModelViews, type ModelView } from './model-views.ts';
 import { Pages, type PageLink } from './pages.ts';
 
 export type { ModelView } from './model-views.ts';
 export type { PageLink } from './pages.ts';
+export type { Cancellations } from './dispatch.ts';
 
 export interface QueryContext {
   /** Which protocol asked, for logs and activity ("http", "osc", …). */
@@ -28,6 +32,11 @@ export interface QueryContext {
    * is off: then it is an ordinary query, under the per-client cap.
    */
   latest?: boolean;
+  /**
+   * Aborts when the client goes away (its connection closed): a query still waiting fails as `dropped`
+   * (no failure event, no last error) and its page is told to drop it.
+   */
+  signal?: AbortSignal;
 }
 
 export interface CallOptions {
@@ -78,6 +87,10 @@ export interface CoreOptions {
   maxClientQueue?: number;
   /** Live frames drop stale ones (latest wins); default true. False: every frame is queued and answered. */
   latestWins?: boolean;
+  /** Most pixels an image input may declare (--max-pixels); more is refused before any page decodes it. */
+  maxPixels?: number;
+  /** Most seconds of audio a WAV input may declare (--max-audio-seconds). */
+  maxAudioSeconds?: number;
 }
 
 export class BridgeCore extends EventEmitter<CoreEvents> {
@@ -85,6 +98,8 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
   readonly maxQueue: number;
   readonly maxClientQueue: number;
   readonly latestWins: boolean;
+  /** What one query may cost a page to decode; the pages are told it (their hello) and hold to it too. */
+  readonly limits: MediaLimits;
   private readonly pages = new Pages();
   private readonly views: ModelViews;
   private readonly admission: Admission;
@@ -100,7 +115,8 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
     this.maxQueue = options.maxQueue ?? 64;
     this.maxClientQueue = options.maxClientQueue ?? 16;
     this.latestWins = options.latestWins ?? true;
-    this.views = new ModelViews(options.catalogue ?? [], () => this.pages.all(), options.defaultModel);
+    this.limits = { maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS, maxAudioSeconds: options.maxAudioSeconds ?? DEFAULT_MAX_AUDIO_SECONDS };
+    this.views = new ModelViews(options.catalogue ?? [], () => this.pages.all(), this.limits, options.defaultModel);
     this.admission = new Admission({ maxQueue: this.maxQueue, maxClientQueue: this.maxClientQueue }, (model, source) => {
       const record = this.record(model);
       record.dropped++;
@@ -188,6 +204,16 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
     return out;
   }
 
+  /** Queries and calls with pages now, waiting for their answers. */
+  get inFlight(): number {
+    return this.dispatch.size;
+  }
+
+  /** Queries given up on (timed out, client gone) and told to their pages, and what the pages did. */
+  cancellations(): Cancellations {
+    return this.dispatch.cancellations();
+  }
+
   // ── queries ────────────────────────────────────────────────────────────────────────────────────
 
   /**
@@ -251,7 +277,7 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
       const client = ctx.client === undefined ? undefined : `${ctx.source}:${ctx.client}`;
       // A live client's frames follow one another: the page may track across them, per client.
       const options: QueryOptions = { ...(annotate && { annotate }), ...(ctx.latest && client !== undefined && { track: client }) };
-      const toPage = () => this.toPage(this.pages.forModel(model), model, checked, ctx.source, options, started);
+      const toPage = () => this.toPage(this.pages.forModel(model), model, checked, ctx, options, started);
       if (client === undefined) return await this.admitted(model, toPage);
       if (ctx.latest && this.latestWins) return await this.admission.latest(client, model, ctx.source, () => this.admitted(model, toPage));
       return await this.admitted(model, () => this.admission.asClient(client, toPage));
@@ -271,10 +297,10 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
     return work();
   }
 
-  private async toPage(page: PageLink, model: string, inputs: Values, source: string, options: QueryOptions, started: number): Promise<Answer> {
-    const answer = await this.dispatch.send({ page, model, what: model, source }, this.timeoutMs,
-      (id) => page.sendQuery(id, model, inputs, options));
-    this.succeeded(model, answer.outputs, source, performance.now() - started);
+  private async toPage(page: PageLink, model: string, inputs: Values, ctx: QueryContext, options: QueryOptions, started: number): Promise<Answer> {
+    const answer = await this.dispatch.send({ page, model, what: model, source: ctx.source }, this.timeoutMs,
+      (id) => page.sendQuery(id, model, inputs, options), ctx.signal);
+    this.succeeded(model, answer.outputs, ctx.source, performance.now() - started);
     return answer;
   }
 

@@ -1,5 +1,6 @@
 // Requests with pages: each gets an id, waits for the page's answer (`settle`), and fails at its
-// timeout, or at once when its page goes away.
+// timeout, or at once when its page goes away or its client does. A query given up on (timed out, its
+// client gone) is cancelled on its page too, so that work nobody waits for stops holding the page.
 import { PendingTable, type Values } from '../../web/contract/index.ts';
 import { BridgeError } from './errors.ts';
 import type { PageLink } from './pages.ts';
@@ -27,20 +28,41 @@ export interface DispatchHooks {
   left(request: PageRequest): void;
 }
 
+/** Queries the bridge gave up on and told their pages to drop, and what the pages answered for them. */
+export interface Cancellations {
+  /** Cancels sent: the query timed out or its client went away while its page held it. */
+  sent: number;
+  /** The page answered that it dropped the query (before running it, or between two steps). */
+  droppedByPage: number;
+  /** The page had finished the query before the cancel reached it. */
+  finishedAnyway: number;
+}
+
+/** Cancelled queries whose late answers are still looked for; past this the oldest are forgotten. */
+const REMEMBER_CANCELLED = 10_000;
+
 export class Dispatch {
   private readonly pending: PendingTable<Answer, PageRequest>;
+  /** Cancelled query ids, by the page that held them, until the page's late answer comes. */
+  private readonly cancelled = new Map<number, PageLink>();
+  private readonly counts: Cancellations = { sent: 0, droppedByPage: 0, finishedAnyway: 0 };
 
   constructor(private readonly hooks: DispatchHooks) {
     this.pending = new PendingTable({ onSettled: hooks.left });
   }
 
-  /** Sends `request` under a fresh id (`transmit` puts it on the wire) and waits for its answer. */
-  send(request: PageRequest, timeoutMs: number, transmit: (id: number) => void): Promise<Answer> {
+  /**
+   * Sends `request` under a fresh id (`transmit` puts it on the wire) and waits for its answer. `signal`:
+   * the client went away; the request fails as `dropped` and its page is told to drop it.
+   */
+  send(request: PageRequest, timeoutMs: number, transmit: (id: number) => void, signal?: AbortSignal): Promise<Answer> {
+    if (signal?.aborted) return Promise.reject(goneError(request));
     const { id, answer } = this.pending.add(request, {
       ms: timeoutMs,
       error: (r) => new BridgeError('timeout', r.model !== undefined
         ? `"${r.model}" did not answer within ${timeoutMs / 1000} s (--timeout)`
         : `the page did not answer "${r.what}" within ${timeoutMs / 1000} s`),
+      expired: (id, r) => this.cancel(id, r, `it did not answer within ${timeoutMs / 1000} s (--timeout)`),
     });
     this.hooks.entered(request);
     try {
@@ -48,14 +70,37 @@ export class Dispatch {
     } catch (err) {
       this.pending.fail(id, new BridgeError('unavailable', `could not reach the page: ${(err as Error).message}`));
     }
+    if (signal) {
+      const onAbort = () => { if (this.pending.fail(id, goneError(request))) this.cancel(id, request, 'its client went away'); };
+      signal.addEventListener('abort', onAbort, { once: true });
+      const done = () => signal.removeEventListener('abort', onAbort);
+      answer.then(done, done);
+    }
     return answer;
   }
 
-  /** The page's answer to request `id`; a late one (timed out) or another page's is ignored. */
+  /** The page's answer to request `id`; a late one (timed out) or another page's is ignored, but counted
+   *  when it answers a cancel. */
   settle(page: PageLink, id: number, result: { outputs?: Values; annotated?: Uint8Array; error?: BridgeError }): void {
-    if (this.pending.get(id)?.page !== page) return;
-    if (result.error) this.pending.fail(id, result.error);
+    if (this.pending.get(id)?.page !== page) {
+      if (this.cancelled.get(id) !== page) return;
+      this.cancelled.delete(id);
+      if (result.error?.code === 'dropped') this.counts.droppedByPage++;
+      else this.counts.finishedAnyway++;
+      return;
+    }
+    // Only the bridge drops a live query; a page's "dropped" for one it was not told to drop is a failure.
+    if (result.error) this.pending.fail(id, result.error.code === 'dropped' ? new BridgeError('model_failed', result.error.message) : result.error);
     else this.pending.settle(id, { outputs: result.outputs ?? {}, annotated: result.annotated });
+  }
+
+  /** Requests with pages now. */
+  get size(): number {
+    return this.pending.size;
+  }
+
+  cancellations(): Cancellations {
+    return { ...this.counts };
   }
 
   /** The page went away: everything it held fails now, not at its timeout. */
@@ -63,10 +108,28 @@ export class Dispatch {
     this.pending.failWhere((r) => new BridgeError('unavailable', r.model !== undefined
       ? `the page running "${r.model}" went away before answering (${why}); retry once a page is connected`
       : `the page went away before answering "${r.what}" (${why})`), (r) => r.page === page);
+    for (const [id, p] of this.cancelled) if (p === page) this.cancelled.delete(id);
   }
 
   /** Fails everything in flight (shutdown). */
   close(why: string): void {
     this.pending.failWhere(() => new BridgeError('unavailable', why));
   }
+
+  /** Tells the page that held query `id` to drop it (calls run to their end: programs have their own limits). */
+  private cancel(id: number, request: PageRequest, why: string): void {
+    if (request.model === undefined || !request.page.sendCancel) return;
+    try {
+      request.page.sendCancel(id, why);
+    } catch {
+      return; // the page is going: it drops everything anyway
+    }
+    this.counts.sent++;
+    this.cancelled.set(id, request.page);
+    if (this.cancelled.size > REMEMBER_CANCELLED) this.cancelled.delete(this.cancelled.keys().next().value!);
+  }
+}
+
+function goneError(r: PageRequest): BridgeError {
+  return new BridgeError('dropped', `dropped: the client went away before "${r.model ?? r.what}" answered`);
 }

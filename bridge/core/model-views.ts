@@ -1,7 +1,7 @@
 // Every model the bridge knows, as one view per id: the catalogue's (known before any page connects)
 // merged with what each page announced. Cached until pages or their models change: every query looks
 // its model up here, and checks its inputs with the checker compiled for that model's info.
-import type { ModelInfo, ModelManifest } from '../../web/contract/index.ts';
+import type { MediaLimits, ModelInfo, ModelManifest } from '../../web/contract/index.ts';
 import { BridgeError } from './errors.ts';
 import type { PageLink } from './pages.ts';
 import { compileInputChecker, type InputChecker } from './validate.ts';
@@ -28,7 +28,8 @@ export class ModelViews {
   private readonly checkers = new Map<string, { info: ModelInfo; check: InputChecker }>();
   private views: Map<string, ModelView> | undefined;
 
-  constructor(catalogue: ModelManifest[], private readonly pages: () => Iterable<PageLink>, private readonly configuredDefault?: string) {
+  constructor(catalogue: ModelManifest[], private readonly pages: () => Iterable<PageLink>, private readonly limits: MediaLimits,
+    private readonly configuredDefault?: string) {
     for (const m of catalogue) this.catalogue.set(m.id, { manifest: m, info: { inputs: m.inputs, outputs: m.outputs } });
   }
 
@@ -60,7 +61,7 @@ export class ModelViews {
   checker(view: ModelView): InputChecker {
     const cached = this.checkers.get(view.id);
     if (cached && cached.info === view.info) return cached.check;
-    const check = compileInputChecker(view.info);
+    const check = compileInputChecker(view.info, this.limits);
     this.checkers.set(view.id, { info: view.info, check });
     return check;
   }

@@ -13,6 +13,8 @@ export interface PageLink {
   sendQuery(id: number, model: string, inputs: Values, options: QueryOptions): void;
   /** Sends a page call (calls.ts in the contract); the page answers through `core.settle` too. */
   sendCall<K extends PageCall>(id: number, kind: K, payload: CallPayload<K>): void;
+  /** Tells the page that nobody waits for query `id` any more: it drops it, answering `dropped`. */
+  sendCancel?(id: number, why: string): void;
 }
 
 export class Pages {

@@ -1,9 +1,13 @@
 // Checks a query against a model's info before it reaches the page, so that a bad query is
-// answered at once with the input's name, and images travel on as bytes.
+// answered at once with the input's name, and images travel on as bytes. Images and WAV files are held
+// to what they declare in their headers (--max-pixels, --max-audio-seconds, the sample rates the
+// contract allows): one small file must not cost the page seconds and gigabytes to decode.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { decodeDataUri, type ModelInfo, type Port, type Values } from '../../web/contract/index.ts';
+import {
+  audioRefusal, decodeDataUri, imageRefusal, readWavHeader, DEFAULT_MAX_AUDIO_SECONDS, DEFAULT_MAX_PIXELS,
+  type MediaLimits, type ModelInfo, type Port, type Values,
+} from '../../web/contract/index.ts';
 import { BridgeError } from './errors.ts';
-import { sniffImage } from './values.ts';
 
 const ajv = new Ajv({ allErrors: false, strict: false });
 
@@ -53,7 +57,8 @@ export interface InputChecker {
 }
 
 /** Compiles a checker for a model's inputs: it returns the inputs with images as bytes, or throws. */
-export function compileInputChecker(info: ModelInfo): InputChecker {
+export function compileInputChecker(info: ModelInfo,
+  limits: MediaLimits = { maxPixels: DEFAULT_MAX_PIXELS, maxAudioSeconds: DEFAULT_MAX_AUDIO_SECONDS }): InputChecker {
   const validators = new Map<string, ValidateFunction>();
   for (const port of info.inputs) {
     if (port.type !== 'image') validators.set(port.name, ajv.compile(schemaFor(port)));
@@ -71,11 +76,11 @@ export function compileInputChecker(info: ModelInfo): InputChecker {
         throw new BridgeError('bad_request', `missing input "${port.name}": expected ${describe(port)}`);
       }
       if (port.type === 'image') {
-        out[port.name] = checkImage(port.name, value);
+        out[port.name] = checkImage(port.name, value, limits);
         continue;
       }
       if (port.type === 'audio' && !Array.isArray(value)) {
-        out[port.name] = checkWav(port.name, value);
+        out[port.name] = checkWav(port.name, value, limits);
         continue;
       }
       const validate = validators.get(port.name)!;
@@ -93,7 +98,7 @@ function ajvMessage(errors: ErrorObject[] | null | undefined): string {
   return `${e.instancePath ? `at ${e.instancePath} ` : ''}${e.message ?? 'is not valid'}`;
 }
 
-function checkImage(name: string, value: unknown): Uint8Array {
+function checkImage(name: string, value: unknown, limits: MediaLimits): Uint8Array {
   let bytes: Uint8Array | undefined;
   if (value instanceof Uint8Array) bytes = value;
   else if (typeof value === 'string') {
@@ -102,18 +107,18 @@ function checkImage(name: string, value: unknown): Uint8Array {
   } else {
     throw new BridgeError('bad_request', `input "${name}" must be a string: expected an image (a JPEG or PNG data URI, or base64)`);
   }
-  if (!sniffImage(bytes)) {
-    throw new BridgeError('bad_request', `input "${name}" does not decode as an image (${bytes.byteLength} bytes, neither JPEG, PNG, GIF, WebP nor BMP)`);
-  }
+  const refused = imageRefusal(bytes, limits.maxPixels);
+  if (refused?.code === 'too_large') throw new BridgeError('too_large', `input "${name}" is too large: ${refused.why}`);
+  if (refused) throw new BridgeError('bad_request', `input "${name}" does not decode as an image (${refused.why})`);
   return bytes;
 }
 
-function checkWav(name: string, value: unknown): Uint8Array {
+function checkWav(name: string, value: unknown, limits: MediaLimits): Uint8Array {
   const bytes = value instanceof Uint8Array ? value : typeof value === 'string' ? decodeDataUri(value, { bare: true }) : undefined;
   if (!bytes) throw new BridgeError('bad_request', `input "${name}" must be a WAV data URI (data:audio/wav;base64,…) or an array of PCM samples`);
-  const tag = (at: number) => Buffer.from(bytes.buffer, bytes.byteOffset + at, 4).toString('latin1');
-  if (bytes.byteLength < 12 || tag(0) !== 'RIFF' || tag(8) !== 'WAVE') {
-    throw new BridgeError('bad_request', `input "${name}" is not a WAV file (${bytes.byteLength} bytes without a RIFF/WAVE header)`);
-  }
+  const header = readWavHeader(bytes);
+  if (typeof header === 'string') throw new BridgeError('bad_request', `input "${name}": ${header} (${bytes.byteLength} bytes)`);
+  const refused = audioRefusal(header.frames, header.sampleRate, limits.maxAudioSeconds);
+  if (refused) throw new BridgeError(refused.code, `input "${name}": its header declares ${refused.why}`);
   return bytes;
 }

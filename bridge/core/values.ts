@@ -1,16 +1,11 @@
 // Image values: bytes (binary protocols, the relay) → data URIs (JSON protocols). The other way is the
 // contract's decodeDataUri.
-import type { Values } from '../../web/contract/index.ts';
+import { imageType, type Values } from '../../web/contract/index.ts';
 
-/** The image type of some bytes by their signature, or undefined if they are no image we know. */
+/** The image type of some bytes by their signature (web/contract/image-size.ts), or undefined if they are no image we know. */
 export function sniffImage(bytes: Uint8Array): string | undefined {
-  const b = bytes;
-  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'image/jpeg';
-  if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return 'image/png';
-  if (b.length >= 6 && b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46) return 'image/gif';
-  if (b.length >= 12 && b[0] === 0x52 && b[1] === 0x49 && b[8] === 0x57 && b[9] === 0x45) return 'image/webp';
-  if (b.length >= 2 && b[0] === 0x42 && b[1] === 0x4d) return 'image/bmp';
-  return undefined;
+  const type = imageType(bytes);
+  return type && `image/${type}`;
 }
 
 export function toDataUri(bytes: Uint8Array): string {

@@ -11,10 +11,11 @@ export interface WebSocketListener extends Listener {
 
 /**
  * Listens on `own.host:own.port`; every accepted socket goes to `onClient`. `name` is the protocol's
- * name for logs and for the plain-HTTP answer, which says what this port is.
+ * name for logs and for the plain-HTTP answer, which says what this port is. `programs`: its clients
+ * run programs, so browser pages need --allow-program-origin, not --allow-origin (bridge/access.ts).
  */
 export async function listenWebSocket(context: ListenerContext, own: PortOptions, name: string, hint: string, maxPayload: number,
-  onClient: (ws: WebSocket) => void): Promise<WebSocketListener> {
+  onClient: (ws: WebSocket) => void, programs = false): Promise<WebSocketListener> {
   const { access, log } = context;
   const server = createServer((_req, res) => {
     res.writeHead(426, { 'content-type': 'application/json', upgrade: 'websocket' });
@@ -28,6 +29,7 @@ export async function listenWebSocket(context: ListenerContext, own: PortOptions
     };
     socket.on('error', () => {});
     if (!access.hostAllowed(req.headers.host)) return refuse('Host not allowed');
+    if (programs && !access.programOriginAllowed(req.headers.origin)) return refuse('Origin not allowed to run programs');
     if (!access.originAllowed(req.headers.origin)) return refuse('Origin not allowed');
     wss.handleUpgrade(req, socket, head, onClient);
   });

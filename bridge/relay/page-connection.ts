@@ -31,4 +31,9 @@ export class PageConnection implements PageLink {
     if (this.ws.readyState !== this.ws.OPEN) throw new Error('the page connection is closing');
     this.send({ type: 'call', id, kind, payload } as BridgeMessage);
   }
+
+  sendCancel(id: number, why: string): void {
+    if (this.ws.readyState !== this.ws.OPEN) throw new Error('the page connection is closing');
+    this.send({ type: 'cancel', id, why });
+  }
 }

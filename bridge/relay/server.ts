@@ -1,17 +1,19 @@
 // The relay: the one WebSocket from each page to the bridge, at /runtime on the HTTP port (a listener
 // that rides on the HTTP listener's server). It turns page messages into core calls (announce, settle,
 // publish); core queries go out through each page's connection (page-connection.ts).
+import { setMaxListeners } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { decodeFrames, encodeFrame, isErrorCode, type PageMessage } from '../../web/contract/index.ts';
-import { BridgeError } from '../core/errors.ts';
+import { BridgeError, toBridgeError } from '../core/errors.ts';
 import type { HttpOffer, Listener, ListenerContext, ListenerModule } from '../listener-module.ts';
 import { urlOf } from '../listener.ts';
 import { feedActivity } from './activity.ts';
 import { checkPageMessage } from './checks.ts';
 import { PageConnection } from './page-connection.ts';
+import { Pairing } from './pairing.ts';
 
 /** The relay's address on the HTTP port (web/relay/client.ts connects there). */
 const PATH = '/runtime';
@@ -19,20 +21,26 @@ const PATH = '/runtime';
 export interface RelayOptions {
   /** The interface the HTTP listener listens on (--host), for the relay's address. */
   host: string;
-  /** The pairing token a page must present (--token, or drawn at start). */
+  /** The long-lived pairing token (--token-file, PAGEBRIDGE_TOKEN, or drawn at start): pairing.ts. */
   token: string;
   /** Largest relay message, in bytes (twice --max-body); each page is told it in its hello. */
   maxFrameBytes: number;
 }
 
-export const relayListener: ListenerModule<RelayOptions, HttpOffer> = {
+/** What the relay offers the bridge: one-time pairing codes for the page's URL. */
+export interface RelayOffer {
+  pairing: Pairing;
+}
+
+export const relayListener: ListenerModule<RelayOptions, HttpOffer, RelayOffer> = {
   name: 'relay',
   ownOptions: (o) => ({ host: o.host, token: o.token, maxFrameBytes: o.maxBody * 2 }),
   start: startRelay,
 };
 
-async function startRelay(context: ListenerContext & HttpOffer, own: RelayOptions): Promise<Listener> {
+async function startRelay(context: ListenerContext & HttpOffer, own: RelayOptions): Promise<Listener & RelayOffer> {
   const { core, access, log, listeners, httpServer } = context;
+  const pairing = new Pairing(own.token, log);
   const wss = new WebSocketServer({ noServer: true, maxPayload: own.maxFrameBytes, perMessageDeflate: false });
   const stopActivity = feedActivity(core, (message) => {
     const frame = encodeFrame(message);
@@ -48,17 +56,24 @@ async function startRelay(context: ListenerContext & HttpOffer, own: RelayOption
     };
     if (!access.hostAllowed(req.headers.host)) return refuse(403, 'Host not allowed');
     if (!access.originAllowed(req.headers.origin)) return refuse(403, 'Origin not allowed');
-    if (url.searchParams.get('token') !== own.token) return refuse(401, 'Wrong or missing pairing token');
-    wss.handleUpgrade(req, socket, head, (ws) => onPage(ws));
+    const paired = pairing.check(url.searchParams);
+    if (!paired.ok) return refuse(401, paired.why);
+    wss.handleUpgrade(req, socket, head, (ws) => onPage(ws, paired.secret));
   };
   httpServer.on('upgrade', onUpgrade);
 
-  function onPage(ws: WebSocket) {
+  /** `secret`: what a page paired by a one-time code keeps for its reconnects. */
+  function onPage(ws: WebSocket, secret: string | undefined) {
     const page = new PageConnection(ws);
     core.addPage(page);
     log.info(`relay: ${page.id} connected (${core.pageCount} page${core.pageCount === 1 ? '' : 's'})`);
+    if (secret) page.send({ type: 'paired', secret });
     // What the bridge tells each page about itself (its addresses, for the page's network panel).
-    page.send({ type: 'hello', listeners, defaultModel: core.defaultModel ?? null, maxFrameBytes: own.maxFrameBytes });
+    page.send({ type: 'hello', listeners, defaultModel: core.defaultModel ?? null, maxFrameBytes: own.maxFrameBytes, limits: core.limits });
+    // The page's own queries (its programs') that the core still holds give up when the page goes.
+    const gone = new AbortController();
+    // Each of them listens to it while it waits: as many as the caps admit.
+    setMaxListeners(0, gone.signal);
 
     ws.on('message', (data, isBinary) => {
       let messages: unknown[];
@@ -81,7 +96,7 @@ async function startRelay(context: ListenerContext & HttpOffer, own: RelayOption
           continue;
         }
         try {
-          handle(page, checked.message);
+          handle(page, checked.message, gone.signal);
         } catch (err) {
           // Whatever a listener of the core does with it, one page message must not take the bridge down.
           log.warn(`relay: ${page.id}'s "${checked.message.type}" message failed (${(err as Error).message})`);
@@ -89,6 +104,7 @@ async function startRelay(context: ListenerContext & HttpOffer, own: RelayOption
       }
     });
     ws.on('close', (code) => {
+      gone.abort();
       core.removePage(page, code === 1001 ? 'page closed or reloaded' : `connection closed, code ${code}`);
       log.info(`relay: ${page.id} disconnected (${core.pageCount} page${core.pageCount === 1 ? '' : 's'} left)`);
     });
@@ -101,7 +117,7 @@ async function startRelay(context: ListenerContext & HttpOffer, own: RelayOption
     page.send({ type: 'rejected', why });
   }
 
-  function handle(page: PageConnection, msg: PageMessage) {
+  function handle(page: PageConnection, msg: PageMessage, gone: AbortSignal) {
     switch (msg.type) {
       case 'models':
         page.models = new Map(msg.models.map((m) => [m.id, m]));
@@ -109,7 +125,8 @@ async function startRelay(context: ListenerContext & HttpOffer, own: RelayOption
         return;
       case 'result':
         if (msg.error) {
-          const code = isErrorCode(msg.error.code) && msg.error.code !== 'dropped' ? msg.error.code : 'model_failed';
+          // `dropped` answers a cancel (the core tells it from a failure); an unknown code is a failure.
+          const code = isErrorCode(msg.error.code) ? msg.error.code : 'model_failed';
           core.settle(page, msg.id, { error: new BridgeError(code, msg.error.message) });
         } else core.settle(page, msg.id, { outputs: msg.outputs ?? {}, annotated: msg.annotated });
         return;
@@ -119,11 +136,23 @@ async function startRelay(context: ListenerContext & HttpOffer, own: RelayOption
       case 'event':
         core.pageEvent(page, msg.kind, msg.payload);
         return;
+      case 'query': {
+        // A program's `models.query()`: one client per program, under the same caps as every protocol's.
+        const { id } = msg;
+        core.query(msg.model, msg.inputs, { source: 'program', client: `${page.id}/${msg.session}`, signal: gone }).then(
+          (outputs) => page.send({ type: 'answer', id, outputs }),
+          (err: unknown) => {
+            const e = toBridgeError(err);
+            page.send({ type: 'answer', id, error: { code: e.code, message: e.message } });
+          });
+        return;
+      }
     }
   }
 
   return {
     url: `${urlOf('ws', own.host, (httpServer.address() as AddressInfo).port)}${PATH}`,
+    pairing,
     async close() {
       stopActivity();
       httpServer.off('upgrade', onUpgrade);

@@ -51,7 +51,7 @@ export class RuntimeClient {
   }
 
   /** Resolves with the EXECUTION_FINISHED push for a session. */
-  finished(sessionId: number, ms = 30_000): Promise<Message> {
+  finished(sessionId: string, ms = 30_000): Promise<Message> {
     return this.next((m) => m.type === '[state]:EXECUTION_FINISHED' && m.sessionId === sessionId, ms, `the end of session ${sessionId}`);
   }
 

@@ -8,3 +8,5 @@ export * from './frame.ts';
 export * from './schema.ts';
 export * from './data-uri.ts';
 export * from './pending.ts';
+export * from './image-size.ts';
+export * from './wav.ts';

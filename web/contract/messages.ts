@@ -16,7 +16,13 @@ export type PageMessage =
   /** An output the page made on its own (its UI, a webcam): the bridge publishes it like any other. */
   | { type: 'output'; model: string; outputs: Values; source?: string }
   /** Something the page reports on its own (see PageEvents). */
-  | PageEventMessage;
+  | PageEventMessage
+  /**
+   * A query the page asks the bridge to run for one of its runtime programs (`models.query()`): the
+   * bridge runs it like any client's, under --max-queue and --max-client-queue with `session` as the
+   * client, and answers with an `answer` of the same id (the page's own numbering).
+   */
+  | { type: 'query'; id: number; session: number; model: string; inputs: Values };
 
 export type PageEventMessage = { [K in PageEventKind]: { type: 'event'; kind: K; payload: PageEvents[K] } }[PageEventKind];
 
@@ -31,6 +37,17 @@ export interface Hello {
   defaultModel: string | null;
   /** The largest relay message the bridge takes: a page sends nothing bigger. */
   maxFrameBytes: number;
+  /** What one query may cost to decode (--max-pixels, --max-audio-seconds): the page holds its own
+   *  decoding to the same numbers. Absent from an older bridge: the page keeps its defaults. */
+  limits?: MediaLimits;
+}
+
+/** What one query may cost the page to decode: the largest image and the longest audio it takes. */
+export interface MediaLimits {
+  /** Pixels an image input may declare (width × height), checked from its header before decoding. */
+  maxPixels: number;
+  /** Seconds of audio one input may hold, checked from its header (or its length) before resampling. */
+  maxAudioSeconds: number;
 }
 
 /** A page's answer to a query: its outputs, and with `annotate` the input image with them drawn on it (JPEG). */
@@ -53,12 +70,26 @@ export interface QueryOptions {
 /** Bridge → page. */
 export type BridgeMessage =
   | ({ type: 'hello' } & Hello)
+  /**
+   * Sent before the hello to a page that opened the relay with a one-time pairing code (`?code=`): the
+   * session secret it presents instead (`?secret=`) from then on, reconnects and reloads included. The
+   * code is spent: a second use is refused (bridge/relay/pairing.ts).
+   */
+  | { type: 'paired'; secret: string }
   /** `dropped`: live frames each model dropped so far for newer ones from the same client (latest wins). */
   | { type: 'activity'; entries: ActivityEntry[]; clients: Record<string, number>; dropped: Record<string, number> }
   | ({ type: 'query'; id: number; model: string; inputs: Values } & QueryOptions)
   /** A page call (see calls.ts); answered with a `result` of the same id, like a query. */
   | CallMessage
   /** The bridge refused a message of the page's (it did not decode, or did not match its schema). */
-  | { type: 'rejected'; why: string };
+  | { type: 'rejected'; why: string }
+  /**
+   * The bridge gave up on query `id` (its timeout fired, or its client went away): the page drops it if it
+   * has not started it, or at its next step, and answers it with a `dropped` error, which the bridge
+   * counts (nobody waits for it any more).
+   */
+  | { type: 'cancel'; id: number; why: string }
+  /** The answer to the page's own `query` of that id: the outputs or an error. */
+  | { type: 'answer'; id: number; outputs?: Values; error?: ErrorAnswer };
 
 export type CallMessage = { [K in PageCall]: { type: 'call'; id: number; kind: K; payload: CallPayload<K> } }[PageCall];

@@ -28,12 +28,13 @@ export class PendingTable<T, M = undefined> {
 
   /**
    * A new request under a fresh id, carrying `meta`. With `timeout`, it fails with `timeout.error()` after
-   * `timeout.ms` unless it was answered first.
+   * `timeout.ms` unless it was answered first (and then `timeout.expired()` runs).
    */
-  add(meta: M, timeout?: { ms: number; error: (meta: M) => Error }): { id: number; answer: Promise<T> } {
+  add(meta: M, timeout?: { ms: number; error: (meta: M) => Error; expired?: (id: number, meta: M) => void }): { id: number; answer: Promise<T> } {
     const id = this.nextId++;
     const answer = new Promise<T>((resolve, reject) => {
-      const timer = timeout && timers.setTimeout(() => this.fail(id, timeout.error(meta)), timeout.ms);
+      // `expired` hears of it after the request has left, so that whoever ran it may stop.
+      const timer = timeout && timers.setTimeout(() => { if (this.fail(id, timeout.error(meta))) timeout.expired?.(id, meta); }, timeout.ms);
       this.entries.set(id, { meta, timer, resolve, reject });
     });
     return { id, answer };

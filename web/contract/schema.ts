@@ -37,6 +37,10 @@ export const PAGE_MESSAGE_SCHEMAS: Record<PageMessage['type'], object> = {
     },
   },
   output: { type: 'object', required: ['model', 'outputs'], properties: { model: { type: 'string', minLength: 1 }, outputs: values, source: text } },
+  query: {
+    type: 'object', required: ['id', 'session', 'model', 'inputs'],
+    properties: { id: { type: 'integer', minimum: 0 }, session: { type: 'integer', minimum: 0 }, model: { type: 'string', minLength: 1 }, inputs: values },
+  },
   event: {
     type: 'object', required: ['kind', 'payload'],
     properties: { kind: { enum: ['program.ended'] }, payload: sessionReport },

@@ -1,8 +1,9 @@
-// The page's link to a bridge, when it was opened from the bridge's link (`#token=…`, and `#bridge=host:port`
-// when the bridge is not the page's own server): the relay, the programs it runs, its status and activity.
+// The page's link to a bridge, when it was opened from the bridge's link (`#token=…` or a one-time
+// `#code=…`, and `#bridge=host:port` when the bridge is not the page's own server): the relay, the
+// programs it runs, its status and activity. Pairing: docs/security.md.
 import { connectRelay, type PageRelay } from '../relay/page.ts';
 import type { Values } from '../contract/index.ts';
-import { ProgramRunner } from '../programs/runner.ts';
+import { ProgramFrames } from '../programs/frames.ts';
 import { $ } from '../ui/dom.ts';
 import { appendActivity, renderClients } from '../ui/activity.ts';
 import type { Listeners } from '../ui/snippets.ts';
@@ -12,23 +13,33 @@ import type { Catalogue } from './catalogue.ts';
 export interface BridgeInfo { listeners?: Listeners; defaultModel?: string }
 
 export class BridgeLink {
-  /** Undefined when the page was opened without a token: it then serves no bridge. */
+  /** Undefined when the page has no credential (token, code or kept secret), or its #bridge= was not confirmed: it then serves no bridge. */
   private readonly relay: PageRelay | undefined;
   private bridge: BridgeInfo = {};
 
   /** `showBridge` hears the bridge's info whenever the link's state changes. */
   constructor(catalogue: Catalogue, baseUrl: string, showBridge: (bridge: BridgeInfo) => void) {
-    // Programs of the runtime WebSocket, each in its own worker; they may use the page's models.
-    const programs = new ProgramRunner({
-      query: (id, inputs) => catalogue.query(id, inputs),
+    // Programs of the runtime WebSocket, each in its own worker inside frames of other sites (processes
+    // of their own: web/programs/frames.ts); they may use the page's models, through the bridge, which
+    // admits their queries as it admits every client's.
+    const programs = new ProgramFrames({
+      query: (id, inputs, session) => this.relay ? this.relay.query(session, id, inputs) : catalogue.query(id, inputs),
       models: () => catalogue.announcements().map((a) => ({ id: a.id, title: a.title, state: a.state, ...a.info })),
       ended: (report) => this.relay?.event('program.ended', report),
     }, baseUrl);
     const params = new URLSearchParams(location.hash.slice(1));
-    const token = params.get('token');
+    const host = bridgeHost(params.get('bridge'));
+    const credential = host === undefined ? undefined : credentialFor(params, host);
+    if (host === undefined) $('bridge-state').textContent = `not connected: the bridge at ${params.get('bridge')} was not confirmed`;
     // The relay runs in the runtime worker: bridge queries go straight to the models, not through here.
-    this.relay = token ? connectRelay(relayUrl(params.get('bridge'), token), () => catalogue.announcements(), {
+    this.relay = host !== undefined && credential ? connectRelay(relayUrl(host, credential), () => catalogue.announcements(), {
       call: (kind, payload) => programs.call(kind, payload),
+      paired: (secret) => {
+        // Kept for this tab's reloads (sessionStorage: this tab and origin alone); the spent code leaves the address.
+        sessionStorage.setItem(secretKey(host), secret);
+        params.delete('code');
+        history.replaceState(history.state, '', `${location.pathname}${location.search}${params.size ? `#${params}` : ''}`);
+      },
       status: (state, hello) => {
         const pill = $('bridge-state');
         pill.textContent = state === 'connected' ? 'bridge connected' : state === 'connecting' ? 'connecting to bridge…' : 'bridge disconnected, retrying…';
@@ -56,7 +67,31 @@ export class BridgeLink {
   }
 }
 
-function relayUrl(host: string | null, token: string): string {
-  const scheme = location.protocol === 'https:' && !host ? 'wss' : 'ws';
-  return `${scheme}://${host ?? location.host}/runtime?token=${encodeURIComponent(token)}`;
+/**
+ * The bridge's `host:port`: the page's own server, or the one `#bridge=` names once the person confirms
+ * it (a link could otherwise hand this page's models, and the queries sent to them, to any host).
+ * Undefined when they did not. The bridge's own links never carry `#bridge=`.
+ */
+function bridgeHost(named: string | null): string | undefined {
+  if (!named || named === location.host) return location.host;
+  const ok = confirm(`Serve this page's models to the bridge at ${named}?\n\nIt will receive every query sent to it and answer them with these models. ` +
+    'Cancel unless you started that bridge yourself.');
+  return ok ? named : undefined;
+}
+
+const secretKey = (host: string) => `pagebridge-secret:${host}`;
+
+/** What the page presents on the relay: a fresh one-time code, the token, or the secret a code got it earlier in this tab. */
+function credentialFor(params: URLSearchParams, host: string): string | undefined {
+  const code = params.get('code');
+  if (code) return `code=${encodeURIComponent(code)}`;
+  const token = params.get('token');
+  if (token) return `token=${encodeURIComponent(token)}`;
+  const secret = sessionStorage.getItem(secretKey(host));
+  return secret ? `secret=${encodeURIComponent(secret)}` : undefined;
+}
+
+function relayUrl(host: string, credential: string): string {
+  const scheme = location.protocol === 'https:' && host === location.host ? 'wss' : 'ws';
+  return `${scheme}://${host}/runtime?${credential}`;
 }

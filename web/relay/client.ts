@@ -2,7 +2,7 @@
 // query exactly once, and reconnects when the bridge restarts. It runs in the runtime worker (and, in
 // tests, in Node with the `ws` package's WebSocket).
 import {
-  decodeFrames, encodeFrame, FrameBatcher, isErrorCode,
+  decodeFrames, encodeFrame, FrameBatcher, isErrorCode, PendingTable,
   type ActivityEntry, type BridgeMessage, type CallPayload, type CallResult, type ErrorCode, type Hello, type ModelAnnouncement,
   type PageCall, type PageEventKind, type QueryAnswer, type QueryOptions, type PageEvents, type PageMessage, type Values,
 } from '../contract/index.ts';
@@ -11,11 +11,14 @@ export type RelayState = 'connecting' | 'connected' | 'disconnected';
 
 export interface RelayHandlers {
   models(): ModelAnnouncement[];
-  query(model: string, inputs: Values, options: QueryOptions): Promise<QueryAnswer>;
+  /** Runs a query of the bridge's; `signal` aborts when the bridge cancels it (nobody waits for it). */
+  query(model: string, inputs: Values, options: QueryOptions, signal: AbortSignal): Promise<QueryAnswer>;
   /** A page call from the bridge (`program.run`, …). An error may carry an ErrorCode as `code`. */
   call?<K extends PageCall>(kind: K, payload: CallPayload<K>): Promise<CallResult<K>>;
   /** Connection state changes, and the bridge's hello (its listeners). */
   status?(state: RelayState, hello?: Hello): void;
+  /** The bridge traded this page's one-time pairing code for a session secret: keep it for a reload. */
+  paired?(secret: string): void;
   /** What the bridge saw (requests from every protocol, clients connected, stale live frames dropped per
    *  model), a few times a second. */
   activity?(entries: ActivityEntry[], clients: Record<string, number>, dropped: Record<string, number>): void;
@@ -39,6 +42,7 @@ const OPEN = 1;
 export interface RelayPageHandlers {
   call<K extends PageCall>(kind: K, payload: CallPayload<K>): Promise<CallResult<K>>;
   status(state: RelayState, hello?: Hello): void;
+  paired(secret: string): void;
   activity(entries: ActivityEntry[], clients: Record<string, number>, dropped: Record<string, number>): void;
 }
 
@@ -57,8 +61,13 @@ export class RelayClient {
   /** This connection's outgoing messages (one per connection: a new socket starts empty). Its
    *  `maxBytes` is the bridge's largest relay frame (from its hello): more would close the relay. */
   private out: FrameBatcher | undefined;
+  /** The bridge's queries this page holds, by id, until answered: a cancel aborts one. */
+  private readonly held = new Map<number, AbortController>();
+  /** This page's own queries (its programs') waiting for the bridge's answers. */
+  private readonly asked = new PendingTable<Values>();
 
-  constructor(private readonly url: string, private readonly handlers: RelayHandlers,
+  /** `url` carries the page's credential (`?token=`, `?code=` or `?secret=`): bridge/relay/pairing.ts. */
+  constructor(private url: string, private readonly handlers: RelayHandlers,
     private readonly Socket: SocketConstructor = WebSocket as unknown as SocketConstructor) {}
 
   connect(): void {
@@ -74,7 +83,7 @@ export class RelayClient {
     ws.onmessage = (ev) => {
       let messages: BridgeMessage[];
       try {
-        // The bridge is this page's own (it holds the pairing token): its messages are its word.
+        // The bridge is this page's own (it paired with it): its messages are its word.
         messages = decodeFrames(new Uint8Array(ev.data as ArrayBuffer)) as BridgeMessage[];
       } catch (err) {
         console.warn('pagebridge: undecodable relay frame', err);
@@ -84,6 +93,10 @@ export class RelayClient {
     };
     ws.onclose = () => {
       if (this.ws !== ws) return;
+      // Nobody will answer or wait for these any more.
+      this.asked.failWhere(() => Object.assign(new Error('the connection to the bridge closed before it answered'), { code: 'unavailable' }));
+      for (const held of this.held.values()) held.abort('the connection to the bridge closed');
+      this.held.clear();
       this.handlers.status?.('disconnected');
       if (this.closed) return;
       // close() may come while this waits: then it stays closed.
@@ -107,6 +120,18 @@ export class RelayClient {
     this.send({ type: 'output', model, outputs, source });
   }
 
+  /**
+   * Runs `model` through the bridge, as one of the queries of the page's program `session`: the bridge
+   * admits it like any client's (--max-queue, --max-client-queue) and runs it on a page that has the
+   * model. Rejects with an Error carrying the contract's `code` ("busy", …).
+   */
+  query(session: number, model: string, inputs: Values): Promise<Values> {
+    if (this.ws?.readyState !== OPEN) return Promise.reject(Object.assign(new Error('the page is not connected to the bridge'), { code: 'unavailable' }));
+    const { id, answer } = this.asked.add(undefined);
+    this.send({ type: 'query', id, session, model, inputs });
+    return answer;
+  }
+
   close(): void {
     this.closed = true;
     this.ws?.close();
@@ -118,14 +143,37 @@ export class RelayClient {
         if (typeof msg.maxFrameBytes === 'number') this.out!.maxBytes = msg.maxFrameBytes;
         this.handlers.status?.('connected', msg);
         return;
+      case 'paired': {
+        // The code is spent: reconnects (a bridge restart, a dropped socket) present the secret.
+        const url = new URL(this.url);
+        url.searchParams.delete('code');
+        url.searchParams.set('secret', msg.secret);
+        this.url = url.href;
+        this.handlers.paired?.(msg.secret);
+        return;
+      }
       case 'activity':
         this.handlers.activity?.(msg.entries, msg.clients, msg.dropped ?? {});
         return;
-      case 'query':
+      case 'query': {
+        const held = new AbortController();
+        this.held.set(msg.id, held);
         void this.answer(msg.id, async () => {
-          const { outputs, annotated } = await this.handlers.query(msg.model, msg.inputs, { annotate: !!msg.annotate, ...(msg.track !== undefined && { track: msg.track }) });
-          return annotated ? { outputs, annotated } : { outputs };
+          try {
+            const { outputs, annotated } = await this.handlers.query(msg.model, msg.inputs, { annotate: !!msg.annotate, ...(msg.track !== undefined && { track: msg.track }) }, held.signal);
+            return annotated ? { outputs, annotated } : { outputs };
+          } finally {
+            this.held.delete(msg.id);
+          }
         });
+        return;
+      }
+      case 'cancel':
+        this.held.get(msg.id)?.abort(msg.why);
+        return;
+      case 'answer':
+        if (msg.error) this.asked.fail(msg.id, Object.assign(new Error(msg.error.message), { code: msg.error.code }));
+        else this.asked.settle(msg.id, msg.outputs ?? {});
         return;
       case 'call':
         void this.answer(msg.id, async () => ({ outputs: await this.call(msg.kind, msg.payload) as Values }));

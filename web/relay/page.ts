@@ -13,6 +13,11 @@ export interface PageRelay {
   publish(model: string, outputs: Values, source?: string): void;
   /** Something the page reports on its own (a program ended). */
   event<K extends PageEventKind>(kind: K, payload: PageEvents[K]): void;
+  /**
+   * A query of the page's program `session`, run through the bridge: admitted like any client's there
+   * (--max-queue, and --max-client-queue for each program). Past them it fails with a "busy: …" Error.
+   */
+  query(session: number, model: string, inputs: Values): Promise<Values>;
   close(): void;
 }
 
@@ -25,6 +30,7 @@ export function connectRelay(url: string, models: () => ModelAnnouncement[], pag
   const w = acquireRuntime(); // the worker lives while the relay does
   const remote: RelayPageRemote = {
     status: (state, hello) => page.status(state, hello),
+    paired: (secret) => page.paired(secret),
     activity: (entries, clients, dropped) => page.activity(entries, clients, dropped),
     call: async (kind, payload) => {
       try {
@@ -41,6 +47,12 @@ export function connectRelay(url: string, models: () => ModelAnnouncement[], pag
     announce: () => void w.remote.relayAnnounce(models()),
     publish: (model, outputs, source = 'page') => void w.remote.relayPublish(model, outputs, source),
     event: (kind, payload) => void w.remote.relayEvent(kind, payload),
+    query: async (session, model, inputs) => {
+      const answer = await w.remote.relayQuery(session, model, inputs);
+      if ('outputs' in answer) return answer.outputs;
+      const { code, message } = answer.error;
+      throw Object.assign(new Error(code === 'busy' ? `busy: ${message}` : message), { code });
+    },
     close: () => {
       if (closed) return;
       closed = true;

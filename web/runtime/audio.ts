@@ -1,42 +1,25 @@
-// Audio for adapters: WAV files and PCM samples → mono float samples at the rate a model wants.
+// Audio for adapters: WAV files and PCM samples → mono float samples at the rate a model wants. The
+// rate and length are checked before decoding (web/contract/wav.ts): with rates of at least 8 kHz,
+// resampling to a model's rate makes at most rate/8000 samples of each one given.
+import { audioRefusal, readWavHeader } from '../contract/index.ts';
 import { InputError } from './errors.ts';
+import { mediaLimits, refusedInput } from './limits.ts';
 
 export interface Pcm {
   samples: Float32Array;
   sampleRate: number;
 }
 
-/** Parses a RIFF/WAVE file: integer PCM (8, 16, 24, 32 bit) or 32-bit float, channels mixed to mono. */
-export function parseWav(bytes: Uint8Array): Pcm {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const tag = (at: number) => String.fromCharCode(...bytes.subarray(at, at + 4));
-  if (bytes.byteLength < 12 || tag(0) !== 'RIFF' || tag(8) !== 'WAVE') throw new Error('not a WAV file (no RIFF/WAVE header)');
-  let format = 0, channels = 0, sampleRate = 0, bits = 0;
-  let data: Uint8Array | undefined;
-  for (let at = 12; at + 8 <= bytes.byteLength;) {
-    const id = tag(at);
-    const size = view.getUint32(at + 4, true);
-    const body = at + 8;
-    if (id === 'fmt ') {
-      format = view.getUint16(body, true);
-      channels = view.getUint16(body + 2, true);
-      sampleRate = view.getUint32(body + 4, true);
-      bits = view.getUint16(body + 14, true);
-      // WAVE_FORMAT_EXTENSIBLE: the real format is the sub-format GUID's first two bytes.
-      if (format === 0xfffe && size >= 26) format = view.getUint16(body + 24, true);
-    } else if (id === 'data') {
-      data = bytes.subarray(body, Math.min(body + size, bytes.byteLength));
-    }
-    at = body + size + (size & 1);
-  }
-  if (!channels || !sampleRate) throw new Error('WAV file has no fmt chunk');
-  if (!data) throw new Error('WAV file has no data chunk');
+/** Parses a RIFF/WAVE file: integer PCM (8, 16, 24, 32 bit) or 32-bit float, channels mixed to mono.
+ *  `maxSeconds`: longer audio, or a rate outside the contract's range, is refused before any sample is read. */
+export function parseWav(bytes: Uint8Array, maxSeconds = mediaLimits.maxAudioSeconds): Pcm {
+  const header = readWavHeader(bytes);
+  if (typeof header === 'string') throw new Error(header);
+  const { format, channels, sampleRate, bits, frames } = header;
+  const refused = audioRefusal(frames, sampleRate, maxSeconds);
+  if (refused) throw refusedInput(`its header declares ${refused.why}`, refused.code);
   const width = bits / 8;
-  if (!(format === 1 && [1, 2, 3, 4].includes(width)) && !(format === 3 && width === 4)) {
-    throw new Error(`WAV format ${format} with ${bits}-bit samples is not supported (use PCM or 32-bit float)`);
-  }
-  const frames = Math.floor(data.byteLength / (width * channels));
-  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset + header.dataOffset, header.dataBytes);
   const read = (at: number): number => {
     if (format === 3) return dv.getFloat32(at, true);
     switch (width) {
@@ -77,9 +60,12 @@ export function audioInput(value: unknown, name: string, sampleRate: number, rat
     try {
       pcm = parseWav(value);
     } catch (err) {
-      throw new InputError(`input "${name}": ${(err as Error).message}`);
+      const e = err as Error & { code?: unknown };
+      throw Object.assign(new InputError(`input "${name}": ${e.message}`), e.code !== undefined && { code: e.code });
     }
   } else if (Array.isArray(value) || value instanceof Float32Array) {
+    const refused = audioRefusal(value.length, sampleRate, mediaLimits.maxAudioSeconds);
+    if (refused) throw refusedInput(`input "${name}": ${refused.why}`, refused.code);
     pcm = { samples: Float32Array.from(value as ArrayLike<number>), sampleRate };
   } else {
     throw new InputError(`input "${name}" must be a WAV data URI or an array of samples`);

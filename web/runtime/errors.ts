@@ -3,3 +3,12 @@
 export class InputError extends Error {
   override name = 'InputError';
 }
+
+/** A run dropped because its asker gave up on it (the bridge's cancel); `code` is the contract's. */
+export class Cancelled extends Error {
+  override name = 'Cancelled';
+  readonly code = 'dropped';
+  constructor(why: unknown) {
+    super(`dropped: ${typeof why === 'string' ? why : 'cancelled'}`);
+  }
+}

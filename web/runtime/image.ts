@@ -1,14 +1,21 @@
 // Image helpers for adapters. They run in the worker (OffscreenCanvas, createImageBitmap).
+import { imageRefusal } from '../contract/index.ts';
 import { InputError } from './errors.ts';
+import { mediaLimits, refusedInput } from './limits.ts';
 
 export type ImageSource = ImageBitmap | OffscreenCanvas | ImageData;
 
 /** An image input as a bitmap: bytes (JPEG/PNG/…) are decoded; a bitmap passes as it is.
- *  `name` is the input's name, for the error message. */
+ *  `name` is the input's name, for the error message. Bytes are refused before decoding when their
+ *  header declares more pixels than the limit (web/runtime/limits.ts), or when it cannot be read: the
+ *  embed API has no bridge to check them first. */
 export async function decodeImage(value: unknown, name: string): Promise<ImageBitmap> {
   if (typeof ImageBitmap !== 'undefined' && value instanceof ImageBitmap) return value;
   if (!(value instanceof Uint8Array)) throw new InputError(`input "${name}" is missing or not an image`);
   const bytes = value;
+  const refused = imageRefusal(bytes, mediaLimits.maxPixels);
+  if (refused?.code === 'too_large') throw refusedInput(`input "${name}" is too large: ${refused.why}`, 'too_large');
+  if (refused) throw new InputError(`input "${name}" is not an image that can be decoded (${refused.why})`);
   try {
     return await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>]));
   } catch {

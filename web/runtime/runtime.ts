@@ -1,14 +1,16 @@
 // The runtime: every loaded model (its networks, its files, its adapter) and the one run queue. It
 // knows neither comlink nor the relay: web/runtime/worker.ts exposes it to the page, and the relay's
 // page end (web/relay/link.ts) calls it directly.
-import type { Backend, ModelManifest, QueryAnswer, QueryOptions, Values } from '../contract/index.ts';
+import type { Backend, MediaLimits, ModelManifest, QueryAnswer, QueryOptions, Values } from '../contract/index.ts';
 import { adapters } from './adapters/index.ts';
 import type { Adapter } from './adapters/adapter.ts';
 import { infoFromGraph } from './adapters/tensor.ts';
 import { engineFor } from './engines/index.ts';
 import type { Network } from './engines/engine.ts';
 import { fetchFiles, type LoadProgress } from './fetch-files.ts';
+import { Cancelled } from './errors.ts';
 import { decodeImage } from './image.ts';
+import { setMediaLimits } from './limits.ts';
 import { RunQueue } from './run-queue.ts';
 
 export type { LoadProgress };
@@ -67,12 +69,20 @@ export class Runtime {
   }
 
   /** Runs a model, one run at a time (also when several arrive together in one relay message). With
-   *  `annotate`, the answer also holds the image input with the outputs drawn on it, as JPEG. */
-  run(id: string, inputs: Values, options: QueryOptions = {}): Promise<QueryAnswer> {
+   *  `annotate`, the answer also holds the image input with the outputs drawn on it, as JPEG. `signal`:
+   *  its asker gave up; a run not started yet never starts, one under way stops before its next
+   *  inference (both reject with Cancelled). */
+  run(id: string, inputs: Values, options: QueryOptions = {}, signal?: AbortSignal): Promise<QueryAnswer> {
     const m = this.models.get(id);
     if (!m) return Promise.reject(new Error(`model "${id}" is not loaded in this page`));
-    return this.queue.run(() => runModel(m, inputs, options));
+    return this.queue.run(() => runModel(signal ? { ...m, networks: guarded(m.networks, signal) } : m, inputs, options), signal);
   }
+
+  /** What one query may cost to decode (the bridge's --max-pixels and --max-audio-seconds). */
+  setLimits(limits: MediaLimits): void {
+    setMediaLimits(limits);
+  }
+
 
   async unload(id: string): Promise<void> {
     const m = this.models.get(id);
@@ -102,4 +112,33 @@ async function runModel(m: LoadedModel, inputs: Values, { annotate, track }: Que
   m.adapter.draw?.(ctx, outputs, canvas.width, canvas.height);
   const jpeg = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.9 })).arrayBuffer());
   return { outputs, annotated: jpeg };
+}
+
+/** A run that yields to the worker's event loop at least this often, so that a cancel can reach it. */
+const YIELD_MS = 50;
+
+/**
+ * The networks of a run whose asker may give up: each inference first lets the worker's event loop turn
+ * when the run has held it for a while (a cancel arrives as a relay message), then stops the run if its
+ * signal aborted. So a long run (a long recording, many regions) stops at its next step.
+ */
+function guarded(networks: Record<string, Network>, signal: AbortSignal): Record<string, Network> {
+  let turn = performance.now();
+  const out: Record<string, Network> = {};
+  for (const [name, network] of Object.entries(networks)) {
+    out[name] = {
+      inputs: network.inputs,
+      outputs: network.outputs,
+      release: () => network.release(),
+      async run(feeds) {
+        if (performance.now() - turn > YIELD_MS) {
+          await new Promise((go) => setTimeout(go, 0));
+          turn = performance.now();
+        }
+        if (signal.aborted) throw new Cancelled(signal.reason);
+        return network.run(feeds);
+      },
+    };
+  }
+  return out;
 }

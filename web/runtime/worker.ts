@@ -40,6 +40,16 @@ const api = {
     (await relayLink()).announce(list);
   },
 
+  /** A program's query through the bridge; the answer or the error with its code (a thrown error would lose it). */
+  async relayQuery(session: number, model: string, inputs: Values): Promise<{ outputs: Values } | { error: { code?: unknown; message: string } }> {
+    try {
+      return { outputs: await (await relayLink()).query(session, model, inputs) };
+    } catch (err) {
+      const e = err as Error & { code?: unknown };
+      return { error: { code: e.code, message: e.message } };
+    }
+  },
+
   async relayPublish(model: string, outputs: Values, source: string): Promise<void> {
     (await relay)?.publish(model, outputs, source);
   },

@@ -36,7 +36,10 @@ export function addQueryRoutes(app: FastifyInstance, core: BridgeCore, listeners
         imagePorts = model.info.outputs.filter((p) => p.type === 'image').map((p) => p.name);
         if (!imagePorts.length) return reply.status(406).send({ error: `"${model.id}" gives no image output: ask for JSON (no ?format, an Accept of application/json)` });
       }
-      const outputs = await core.query(id, inputs, { source: 'http', client });
+      // A client that closes its connection before the answer gives the query up: the page drops it.
+      const gone = new AbortController();
+      reply.raw.once('close', () => { if (!reply.raw.writableFinished) gone.abort(); });
+      const outputs = await core.query(id, inputs, { source: 'http', client, signal: gone.signal });
       const image = asImage ? imageOutput(outputs, imagePorts) : undefined;
       if (image) return reply.type(sniffImage(image) ?? 'application/octet-stream').send(Buffer.from(image.buffer, image.byteOffset, image.byteLength));
       return toJson(outputs);
@@ -73,6 +76,8 @@ export function addQueryRoutes(app: FastifyInstance, core: BridgeCore, listeners
     return {
       status: models.some((m) => m.state === 'ready') ? 'ok' : 'waiting', pages: core.pageCount, models, listeners,
       clients: core.clientCounts(),
+      // Queries given up on (timed out, client gone) and what their pages did with the cancel.
+      cancelled: core.cancellations(),
       memory: { rssBytes: rss, heapUsedBytes: heapUsed },
     };
   });

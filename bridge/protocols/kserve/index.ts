@@ -111,7 +111,10 @@ async function infer(core: BridgeCore, req: FastifyRequest<{ Params: ModelParams
 
     // One HTTP connection is one client for the per-client queue cap, as for POST /query.
     const client = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
-    const outputs = await core.query(model.id, values, { source: 'kserve', client });
+    // A client that closes its connection before the answer gives the query up: the page drops it.
+    const gone = new AbortController();
+    reply.raw.once('close', () => { if (!reply.raw.writableFinished) gone.abort(); });
+    const outputs = await core.query(model.id, values, { source: 'kserve', client, signal: gone.signal });
 
     const tensors = outputTensors(model.info, outputs).filter((t) => !asked || asked.includes(t.name));
     const response = buildResponse({ model_name: model.id, model_version: VERSION, ...(request.id !== undefined && { id: request.id }) },

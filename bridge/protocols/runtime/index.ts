@@ -97,7 +97,11 @@ async function startRuntime(context: ListenerContext, own: RuntimeOptions): Prom
   /** Calls the page that runs session `s`. */
   async function callSession<K extends PageCall>(s: Session, kind: K, payload: Omit<CallPayload<K>, 'sessionId'>): Promise<CallResult<K>> {
     if (s.lost) throw new BridgeError('unavailable', `the page that ran session ${s.id} went away (${s.lost}): its placeholders and models are gone`);
-    return (await core.callPage(kind, { sessionId: s.id, ...payload } as CallPayload<K>, { source: 'runtime', page: s.page })).result;
+    try {
+      return (await core.callPage(kind, { sessionId: s.pageId, ...payload } as CallPayload<K>, { source: 'runtime', page: s.page })).result;
+    } catch (err) {
+      throw sessions.inClientTerms(s, err);
+    }
   }
 
   const handlers: Record<Action, (m: Values, ws: WebSocket, respond: (body: Values) => void) => Promise<Values | undefined>> = {
@@ -116,7 +120,7 @@ async function startRuntime(context: ListenerContext, own: RuntimeOptions): Prom
         const files = js.files.map((f) => ({ filename: f.filename, content: f.content }));
         // A Python program reads --data-dir's files itself (under /data): they go with it.
         const data = language === 'python' ? await readDataTree(dataDir, own.maxBytes, (why) => log.warn(`runtime: session ${id}: ${why}`)) : undefined;
-        const { page } = await core.callPage('program.run', { sessionId: id, files, mainfile: js.mainfile, limits, language, ...(data ? { data } : {}) },
+        const { page } = await core.callPage('program.run', { sessionId: s.pageId, files, mainfile: js.mainfile, limits, language, ...(data ? { data } : {}) },
           { source: 'runtime' });
         s.page ||= page;
       } catch (err) {
@@ -187,9 +191,10 @@ async function startRuntime(context: ListenerContext, own: RuntimeOptions): Prom
   const onPageRemoved = ({ page, why }: { page: string; why: string }) => sessions.pageGone(page, why);
 
   // Bigger messages than maxBytes get an error reply; only those past twice that close the socket.
-  // A browser page from a foreign origin may neither run programs nor read what others ran.
+  // A browser page from a foreign origin may neither run programs nor read what others ran, nor have
+  // data files read: --allow-origin is not enough (--allow-program-origin).
   const listener = await listenWebSocket(context, own, 'runtime', 'connect with a WebSocket client and send JSON messages with an "action"',
-    own.maxBytes * 2, onClient);
+    own.maxBytes * 2, onClient, true);
   core.on('pageEvent', onPageEvent);
   core.on('pageRemoved', onPageRemoved);
   log.info(`runtime: run_model reads data files from ${dataDir} (--data-dir)`);

@@ -1,13 +1,21 @@
 // The runtime WebSocket's sessions: which page runs each program, which client ran it (it hears
 // EXECUTION_FINISHED), and what happens to them when their program ends or their page goes away.
 // Sessions outlive the connection that started them.
+//
+// A client names a session by an id that no other client can guess (128 random bits): ids are the only
+// thing between one client and another's placeholders, models and stop. The page knows a session by a
+// number of its own (`pageId`), which clients never see.
+import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { Values } from '../../../web/contract/index.ts';
 import { BridgeError } from '../../core/errors.ts';
 import { TYPE } from './schemas.ts';
 
 export interface Session {
-  id: number;
+  /** The client's name for it: 32 hex digits, random. */
+  id: string;
+  /** The page's name for it (`sessionId` in page calls and reports: web/contract/calls.ts). */
+  pageId: number;
   /** The page running it ('' until the page has taken it). */
   page: string;
   /** The client that ran it: it gets EXECUTION_FINISHED. */
@@ -33,29 +41,40 @@ const DESCRIPTION: Record<string, string> = {
 
 export class Sessions {
   private readonly byId = new Map<string, Session>();
-  // Numbers like Simple-ML's (123123123123), unlikely to repeat across bridge restarts.
-  private nextId = Date.now();
+  private readonly byPageId = new Map<number, Session>();
+  private nextPageId = 1;
 
   /** `send` writes one message to a client, if it is still connected. */
   constructor(private readonly send: (ws: WebSocket | undefined, body: Values) => void) {}
 
   /** A new session, run by `client`. */
   open(client: WebSocket, runRequestId: unknown): Session {
-    const s: Session = { id: this.nextId++, page: '', client, runRequestId, replied: false, heldPush: undefined, final: undefined, lost: undefined };
-    this.byId.set(String(s.id), s);
-    if (this.byId.size > MAX_SESSIONS) this.byId.delete(this.byId.keys().next().value!);
+    const s: Session = {
+      id: randomBytes(16).toString('hex'), pageId: this.nextPageId++, page: '', client, runRequestId, replied: false,
+      heldPush: undefined, final: undefined, lost: undefined,
+    };
+    this.byId.set(s.id, s);
+    this.byPageId.set(s.pageId, s);
+    if (this.byId.size > MAX_SESSIONS) this.forget(this.byId.values().next().value!);
     return s;
   }
 
   /** The page refused to run it: it never existed. */
   forget(s: Session): void {
-    this.byId.delete(String(s.id));
+    this.byId.delete(s.id);
+    this.byPageId.delete(s.pageId);
   }
 
   get(id: unknown): Session {
-    const s = this.byId.get(String(id));
+    const s = typeof id === 'string' ? this.byId.get(id) : undefined;
     if (!s) throw new BridgeError('not_found', `no session ${JSON.stringify(id)}: start one with "run"`);
     return s;
+  }
+
+  /** An error from the page about session `s`, naming it as its client knows it (the page says its own number). */
+  inClientTerms(s: Session, err: unknown): unknown {
+    if (err instanceof Error) err.message = err.message.replace(new RegExp(`\\bsession ${s.pageId}\\b`, 'g'), `session ${s.id}`);
+    return err;
   }
 
   /** The run reply went out: an end that came first follows it now. */
@@ -71,10 +90,10 @@ export class Sessions {
 
   /** A page reported that a session's program ended. */
   ended(page: string, report: Values): void {
-    const s = this.byId.get(String(report.sessionId));
+    const s = typeof report.sessionId === 'number' ? this.byPageId.get(report.sessionId) : undefined;
     if (!s || (s.page && s.page !== page)) return;
     s.page ||= page;
-    s.final = { ...report };
+    s.final = { ...report, sessionId: s.id };
     this.pushFinished(s, s.final);
   }
 
