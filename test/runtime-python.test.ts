@@ -4,8 +4,11 @@
 // their file and line, packages that are not there, stop, a flood of output, many programs at once.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { startHarness, until, type Harness } from './helpers/page.ts';
 import { RuntimeClient } from './helpers/runtime-client.ts';
 import { makeDataDir, pythonProgram, type DataDir } from './helpers/runtime-programs.ts';
@@ -36,7 +39,7 @@ class SpeedModel:
 const MAIN_PY = `import logging
 from speedPrediction2 import SpeedModel, load
 
-rows = load('/data/speeds.csv')
+rows = load('/data/seed-speeds.csv')
 print('read', len(rows), 'rows')
 model = SpeedModel(rows)
 logging.info('fitted y = %s x + %s', model.slope, model.intercept)
@@ -64,7 +67,9 @@ describe('Python programs through the real page', () => {
 
   before(async () => {
     data = makeDataDir();
-    writeFileSync(join(data.dir, 'speeds.csv'), CSV);
+    writeFileSync(join(data.dir, 'seed-speeds.csv'), CSV);
+    // The example's data too (examples/runtime/data), for its client below.
+    for (const name of ['speeds.csv', 'points.json']) copyFileSync(new URL(`../examples/runtime/data/${name}`, import.meta.url), join(data.dir, name));
     h = await startHarness({ runtimePort: 0, dataDir: data.dir, programTimeout: 60, maxPrograms: MAX_PROGRAMS, maxBody: 4 * 1024 * 1024 });
     c = await RuntimeClient.connect(h.bridge.listeners.runtime!);
   });
@@ -207,6 +212,17 @@ describe('Python programs through the real page', () => {
       assert.equal((await c.request({ action: 'stop', sessionId: r.sessionId })).status, 'stopped');
       assert.equal((await c.request({ action: 'get_placeholder', placeholder: { sessionId: r.sessionId, name: 'mine' } })).value, n);
     }
+  });
+
+  it("the example client runs examples/runtime/python and reads what it left", async () => {
+    const client = fileURLToPath(new URL('../examples/runtime/client.mjs', import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, [client, '--python', h.bridge.listeners.runtime!], { timeout: 120_000 });
+    assert.match(stdout, /^finished in \d+ ms$/m);
+    assert.match(stdout, /log: read 50 rows/);
+    assert.match(stdout, /log: INFO:root:trained: y = 1\.\d+ x \+ 0\.\d+/);
+    assert.match(stdout, /training data: shape \[50,2\]/);
+    assert.match(stdout, /line at x = 2: \{ y: 3\.3\d+ \}/); // 1.5 × 2 + 0.3, fitted to noisy data
+    assert.equal(stdout.split('line at points.json:')[1]?.match(/\{ y: [\d.]+ \}/g)?.length, 3, stdout);
   });
 
   it('a Python program reaches no network and nothing of the page: not fetch, XMLHttpRequest, WebSocket, pyodide.http, nor the token', async () => {
