@@ -232,7 +232,7 @@ def attempt(f):
         f()
         return 'reached'
     except BaseException as e:
-        return 'blocked: ' + type(e).__name__
+        return 'blocked: ' + type(e).__name__ + ': ' + str(e)[:300]
 
 def js_fetch():
     from js import fetch
@@ -279,6 +279,8 @@ env = dict(os.environ)
     assert.equal(end.status, 'finished', JSON.stringify(end));
     const attempts = (await c.request({ action: 'get_placeholder', placeholder: { sessionId: run.sessionId, name: 'attempts' } })).value;
     assert.ok('function' in attempts && 'pyfetch' in attempts, JSON.stringify(attempts));
+    // The Function constructor was there, and the policy refused it (no eval): the policy holds.
+    assert.match(attempts.function, /EvalError|unsafe-eval|Content Security Policy/i, attempts.function);
     // The js module is an empty object: nothing of the worker (its globals, its messages) is in it.
     const names = (await c.request({ action: 'get_placeholder', placeholder: { sessionId: run.sessionId, name: 'names' } })).value as string[];
     for (const name of ['fetch', 'postMessage', 'self', 'WebSocket', 'XMLHttpRequest', 'location']) assert.ok(!names.includes(name), name);

@@ -1,7 +1,9 @@
 // Python programs' workers, kept warm: loading Pyodide takes seconds (its WebAssembly compiled, the
 // interpreter started, the standard library opened), so once a Python program has run, the next one's
 // worker is started and loaded ahead of time, and waits for its program. Each worker still runs one
-// program only, and is ended with it.
+// program only, and is ended with it. Later workers start from a snapshot of the interpreter's memory
+// just after it started, which a worker of its own makes once (a worker that makes one runs in
+// Pyodide's snapshot mode, where some of its JavaScript proxies behave differently: no program runs there).
 import { PYODIDE_DIR, PYODIDE_FILES, type FromPythonWorker, type PyodideFiles, type ToPythonWorker } from './messages.ts';
 
 /** One Python worker, loading or loaded. */
@@ -33,9 +35,9 @@ export async function fetchPyodideFiles(baseUrl: string): Promise<PyodideFiles> 
 export class PythonPool {
   private warm: Warm | undefined;
   private files: Promise<PyodideFiles> | undefined;
-  /** The interpreter's memory once started (made by the first worker): later ones start from it. */
+  /** The interpreter's memory once started: workers start from it once it exists. */
   private snapshot: ArrayBuffer | undefined;
-  private snapshotAsked = false;
+  private snapshotting: Promise<void> | undefined;
 
   /** `getFiles` brings Pyodide's files (fetched once, then copied for each worker). */
   constructor(private readonly getFiles: () => Promise<PyodideFiles>) {}
@@ -44,8 +46,27 @@ export class PythonPool {
   take(): PythonWorker {
     const w = this.warm && !this.warm.failed ? this.warm : this.start();
     this.warm = undefined;
-    void w.loaded.then(() => { this.warm ??= this.start(); }, () => {});
+    // Once this one has loaded (not to slow it down): the snapshot if there is none yet, then the next.
+    void w.loaded.then(() => this.refill(), () => {});
     return { worker: w.worker, interrupt: w.interrupt };
+  }
+
+  private refill(): void {
+    if (this.snapshot) {
+      this.warm ??= this.start();
+      return;
+    }
+    this.snapshotting ??= this.makeSnapshot().then(() => { this.warm ??= this.start(); }, () => {}).finally(() => { this.snapshotting = undefined; });
+  }
+
+  /** A worker that only loads Pyodide and snapshots it, then is ended. */
+  private async makeSnapshot(): Promise<void> {
+    const maker = this.start(true);
+    try {
+      await maker.loaded;
+    } finally {
+      maker.worker.terminate();
+    }
   }
 
   /** Ends the warm worker (the page is going). */
@@ -54,12 +75,9 @@ export class PythonPool {
     this.warm = undefined;
   }
 
-  private start(): Warm {
+  private start(makeSnapshot = false): Warm {
     const worker = new Worker(new URL('./python-program-worker.ts', import.meta.url), { type: 'module', name: 'python-program' });
     const shared = typeof SharedArrayBuffer === 'function' && globalThis.crossOriginIsolated ? new SharedArrayBuffer(4) : undefined;
-    // The first worker makes the snapshot the later ones start from.
-    const makeSnapshot = !this.snapshot && !this.snapshotAsked;
-    this.snapshotAsked ||= makeSnapshot;
     let settle: { resolve: () => void; reject: (e: Error) => void } | undefined;
     const w: Warm = {
       worker, interrupt: shared ? new Int32Array(shared) : undefined, failed: false,
@@ -73,7 +91,6 @@ export class PythonPool {
       }
       if (ev.data?.type === 'load-failed') {
         w.failed = true;
-        if (makeSnapshot) this.snapshotAsked = false;
         settle?.reject(new Error(ev.data.message));
         if (this.warm === w) { this.warm = undefined; worker.terminate(); }
       }

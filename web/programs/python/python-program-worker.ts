@@ -22,6 +22,8 @@ for (const name of ['indexedDB', 'caches', 'BroadcastChannel', 'IDBFactory', 'Ca
 }
 Reflect.deleteProperty(Object.getPrototypeOf(scope.navigator) as object, 'storage');
 
+const SNAPSHOT_IMPORTS = 'import ast, asyncio, collections, csv, datetime, decimal, fractions, inspect, itertools, json, logging, math, random, re, statistics, traceback';
+
 type PyCallable = ((...args: unknown[]) => unknown) & { destroy?: () => void };
 let pyodide: PyodideAPI | undefined;
 let runner: { start: PyCallable; run: PyCallable; predict: PyCallable } | undefined;
@@ -73,8 +75,12 @@ async function load({ files, interrupt, snapshot, makeSnapshot }: ToPythonWorker
       } catch { /* started the long way below */ }
     }
     pyodide ??= await start();
-    // Before anything of a program or of this runner is in it: every later worker starts from here.
-    if (makeSnapshot && !fromSnapshot) made = pyodide.makeMemorySnapshot().slice().buffer;
+    // Before anything of a program or of this runner is in it: every later worker starts from here,
+    // with the modules that programs (and runner.py) import most already imported.
+    if (makeSnapshot && !fromSnapshot) {
+      pyodide.runPython(SNAPSHOT_IMPORTS);
+      made = pyodide.makeMemorySnapshot().slice().buffer;
+    }
   } finally {
     scope.fetch = realFetch;
     URL.revokeObjectURL(moduleUrl);
