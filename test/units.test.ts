@@ -27,6 +27,23 @@ describe('relay frames', () => {
     assert.equal(back.id, 7);
   });
 
+  it('writes a frame without bytes as plain JSON, and reads back what it wrote, $bin-like text and Dates included', () => {
+    const plain = { type: 'result', id: 7, outputs: { y: { dtype: 'float32', dims: [1, 2], data: [0.5, -1] }, note: '{"$bin":0}', '$bin': 'text' } };
+    assert.deepEqual(decodeFrame(encodeFrame(plain)), plain);
+    const header = new TextDecoder().decode(encodeFrame({ a: [1, { b: 'c' }] }).subarray(4));
+    assert.equal(header, '{"h":{"a":[1,{"b":"c"}]},"$bins":[]}');
+    // toJSON and bytes deep inside still go through the replacer.
+    assert.deepEqual(decodeFrame(encodeFrame({ at: new Date(0) })), { at: '1970-01-01T00:00:00.000Z' });
+    const deep = decodeFrame(encodeFrame({ a: [{ b: [{ c: new Uint8Array([5, 6]) }] }] })) as any;
+    assert.deepEqual([...deep.a[0].b[0].c], [5, 6]);
+    // A placeholder with no bytes behind it is still refused.
+    const forged = new TextEncoder().encode('{"h":{"x":{"$bin":0}},"$bins":[]}');
+    const bytes = new Uint8Array(4 + forged.byteLength);
+    new DataView(bytes.buffer).setUint32(0, forged.byteLength, true);
+    bytes.set(forged, 4);
+    assert.throws(() => decodeFrame(bytes), /missing blob 0/);
+  });
+
   it('rejects truncated frames', () => {
     const frame = encodeFrame({ image: new Uint8Array(10) });
     assert.throws(() => decodeFrame(frame.subarray(0, 2)), /shorter/);

@@ -20,11 +20,31 @@ const codecs = globalThis as unknown as TextCodecs;
 const encoder = new codecs.TextEncoder();
 const decoder = new codecs.TextDecoder();
 
+/** Whether `value` holds a byte array anywhere (a replacer makes JSON.stringify several times slower,
+ *  so a message without one, most small answers, is written without it). */
+function holdsBytes(value: unknown, depth = 0): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (value instanceof Uint8Array) return true;
+  // As deep as JSON.stringify would go before failing on a cycle: past this, let the replacer look.
+  if (depth > 64) return true;
+  if (Array.isArray(value)) {
+    for (const v of value) if (v !== null && typeof v === 'object' && holdsBytes(v, depth + 1)) return true;
+    return false;
+  }
+  // A Node Buffer is a Uint8Array (above); an object with toJSON may become anything: the replacer sees it.
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return true;
+  for (const k in value) {
+    const v = (value as Record<string, unknown>)[k];
+    if (v !== null && typeof v === 'object' && holdsBytes(v, depth + 1)) return true;
+  }
+  return false;
+}
+
 export function encodeFrame(message: unknown): Uint8Array<ArrayBuffer> {
   const blobs: Uint8Array[] = [];
   // The replacer reads the holder's own property: JSON.stringify has already turned a Node Buffer
   // into {type:'Buffer', data:[…]} by the time `value` arrives.
-  const header = JSON.stringify(message, function (this: Record<string, unknown>, key, value: unknown) {
+  const header = !holdsBytes(message) ? JSON.stringify(message) : JSON.stringify(message, function (this: Record<string, unknown>, key, value: unknown) {
     const raw = this[key];
     if (raw instanceof Uint8Array) {
       blobs.push(raw);
@@ -67,7 +87,10 @@ function decodeAt(data: Uint8Array, start: number): { message: unknown; end: num
   const n = new DataView(data.buffer, data.byteOffset + start, 4).getUint32(0, true);
   let offset = start + 4 + n;
   if (offset > data.byteLength) throw new Error('relay frame header runs past the frame');
-  const { h, $bins } = JSON.parse(decoder.decode(data.subarray(start + 4, offset))) as { h: unknown; $bins: number[] };
+  const text = decoder.decode(data.subarray(start + 4, offset));
+  const { h, $bins } = JSON.parse(text) as { h: unknown; $bins: number[] };
+  // A frame with no byte array and no placeholder (most small ones) is its header as parsed: no second pass.
+  if (Array.isArray($bins) && $bins.length === 0 && !text.includes(`"${BIN}"`)) return { message: h, end: offset };
   const blobs: Uint8Array[] = [];
   for (const len of $bins) {
     if (offset + len > data.byteLength) throw new Error('relay frame blob runs past the frame');

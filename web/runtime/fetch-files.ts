@@ -1,7 +1,7 @@
 // Fetching a model's files with progress over all of them.
 
 export interface LoadProgress {
-  stage: 'download' | 'compile';
+  stage: 'download' | 'compile' | 'warm-up';
   loaded?: number;
   total?: number;
 }

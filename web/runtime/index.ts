@@ -3,11 +3,12 @@
 //   const { faces } = await model.query({ image: blob });
 import * as Comlink from 'comlink';
 import type { LoadProgress } from './worker.ts';
+import type { WarmUpResult } from './warm-up.ts';
 import type { Backend, ModelInfo, ModelManifest, Values } from '../contract/index.ts';
 import { acquireRuntime, releaseRuntime, type RuntimeHandle } from './worker-handle.ts';
 import { adapters } from './adapters/index.ts';
 
-export type { LoadProgress, Backend, ModelInfo, ModelManifest, Values };
+export type { LoadProgress, Backend, ModelInfo, ModelManifest, Values, WarmUpResult };
 
 export interface LoadOptions {
   /** Where `models/` and `ort/` are served (default: where this runtime was loaded from). */
@@ -15,6 +16,9 @@ export interface LoadOptions {
   /** `auto` tries WebGPU and falls back to WASM. */
   backend?: Backend | 'auto';
   onProgress?: (p: LoadProgress) => void;
+  /** Run the model on made-up inputs while it loads, until it runs as fast as it will, so that a first
+   *  query is not slower than the rest (default true; false loads sooner). */
+  warmUp?: boolean;
 }
 
 let defaultBaseUrl: string | undefined;
@@ -69,7 +73,9 @@ export class Model {
   private disposed = false;
 
   constructor(readonly manifest: ModelManifest, readonly backend: Backend, readonly fallbackReason: string | undefined,
-    readonly size: number, readonly loadMs: number, private readonly runtime: RuntimeHandle) {}
+    readonly size: number, readonly loadMs: number, private readonly runtime: RuntimeHandle,
+    /** The warm-up's whole queries while it loaded (LoadOptions.warmUp). */
+    readonly warmUp?: WarmUpResult) {}
 
   get id(): string { return this.manifest.id; }
   get info(): ModelInfo { return { inputs: this.manifest.inputs, outputs: this.manifest.outputs }; }
@@ -230,7 +236,7 @@ export async function loadModel(id: string, options: LoadOptions = {}): Promise<
   const manifest = await fetchManifest(id, baseUrl);
   return withRuntime(async (w) => {
     const r = await w.remote.load(manifest, baseUrl, options.backend ?? 'auto',
-      options.onProgress ? Comlink.proxy(options.onProgress) : undefined);
-    return new Model(manifest, r.backend, r.fallbackReason, r.size, r.loadMs, w);
+      options.onProgress ? Comlink.proxy(options.onProgress) : undefined, options.warmUp ?? true);
+    return new Model(manifest, r.backend, r.fallbackReason, r.size, r.loadMs, w, r.warmUp);
   });
 }

@@ -3,7 +3,7 @@
 // page end (web/relay/link.ts) calls it directly.
 import type { Backend, MediaLimits, ModelManifest, QueryAnswer, QueryOptions, Values } from '../contract/index.ts';
 import { adapters } from './adapters/index.ts';
-import type { Adapter } from './adapters/adapter.ts';
+import type { Adapter, AdapterContext } from './adapters/adapter.ts';
 import { infoFromGraph } from './adapters/tensor.ts';
 import { engineFor } from './engines/index.ts';
 import type { Network } from './engines/engine.ts';
@@ -12,6 +12,7 @@ import { Cancelled } from './errors.ts';
 import { decodeImage } from './image.ts';
 import { setMediaLimits } from './limits.ts';
 import { RunQueue } from './run-queue.ts';
+import { warmUpModel, type WarmUpResult } from './warm-up.ts';
 
 export type { LoadProgress };
 
@@ -20,6 +21,8 @@ export interface LoadResult {
   fallbackReason?: string;
   size: number;
   loadMs: number;
+  /** The warm-up's whole queries (web/runtime/warm-up.ts), when there was one. */
+  warmUp?: WarmUpResult;
 }
 
 interface LoadedModel {
@@ -33,9 +36,10 @@ export class Runtime {
   private readonly models = new Map<string, LoadedModel>();
   private readonly queue = new RunQueue();
 
-  /** Fetches a catalogue model's files from `baseUrl` and loads it (GPU first unless told otherwise). */
+  /** Fetches a catalogue model's files from `baseUrl` and loads it (GPU first unless told otherwise).
+   *  `warm`: run it on made-up inputs until it is fast before it is ready (web/runtime/warm-up.ts). */
   async load(manifest: ModelManifest, baseUrl: string, prefer: Backend | 'auto' = 'auto',
-    onProgress?: (p: LoadProgress) => void): Promise<LoadResult> {
+    onProgress?: (p: LoadProgress) => void, warm = true): Promise<LoadResult> {
     const started = performance.now();
     const adapter = adapters[manifest.adapter];
     if (!adapter) throw new Error(`model "${manifest.id}" names adapter "${manifest.adapter}", which this runtime does not have`);
@@ -51,9 +55,15 @@ export class Runtime {
       else files[a.name ?? a.file] = bytes[i]!;
     });
     const loaded = await engine.load(networks, { prefer, baseUrl, exclusive: (work) => this.queue.run(work) });
-    await this.install({ manifest, networks: loaded.networks, files, adapter });
+    const m: LoadedModel = { manifest, networks: loaded.networks, files, adapter };
+    let warmUp: WarmUpResult | undefined;
+    if (warm) {
+      onProgress?.({ stage: 'warm-up' });
+      warmUp = await warmUpModel(manifest, adapter, contextOf(m), (work) => this.queue.run(work));
+    }
+    await this.install(m);
     return { backend: loaded.backend, fallbackReason: loaded.fallbackReason, size: bytes.reduce((n, b) => n + b.byteLength, 0),
-      loadMs: performance.now() - started };
+      loadMs: performance.now() - started, warmUp };
   }
 
   /** Loads a network given as bytes (a dropped file) with the generic tensor adapter; its info comes
@@ -101,8 +111,7 @@ async function runModel(m: LoadedModel, inputs: Values, { annotate, track }: Que
   const imagePort = annotate ? m.manifest.inputs.find((p) => p.type === 'image')?.name : undefined;
   // Decoded before the adapter runs: adapters may take the bytes' buffer or close the bitmap.
   const picture = imagePort ? await decodeImage(inputs[imagePort], imagePort) : undefined;
-  const networks = m.networks;
-  const outputs = await m.adapter.run(inputs, { network: Object.values(networks)[0]!, networks, files: m.files, manifest: m.manifest, track });
+  const outputs = await m.adapter.run(inputs, contextOf(m, track));
   if (!picture) return { outputs };
   const canvas = new OffscreenCanvas(picture.width, picture.height);
   const ctx = canvas.getContext('2d')!;
@@ -112,6 +121,10 @@ async function runModel(m: LoadedModel, inputs: Values, { annotate, track }: Que
   m.adapter.draw?.(ctx, outputs, canvas.width, canvas.height);
   const jpeg = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.9 })).arrayBuffer());
   return { outputs, annotated: jpeg };
+}
+
+function contextOf(m: LoadedModel, track?: string): AdapterContext {
+  return { network: Object.values(m.networks)[0]!, networks: m.networks, files: m.files, manifest: m.manifest, track };
 }
 
 /** A run that yields to the worker's event loop at least this often, so that a cancel can reach it. */

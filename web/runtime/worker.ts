@@ -14,8 +14,9 @@ let relay: Promise<RelayLink> | undefined;
 const relayLink = () => (relay ??= import('../relay/link.ts').then(({ RelayLink }) => new RelayLink(runtime)));
 
 const api = {
-  load(manifest: ModelManifest, baseUrl: string, prefer: Backend | 'auto' = 'auto', onProgress?: (p: LoadProgress) => void): Promise<LoadResult> {
-    return runtime.load(manifest, baseUrl, prefer, onProgress);
+  load(manifest: ModelManifest, baseUrl: string, prefer: Backend | 'auto' = 'auto', onProgress?: (p: LoadProgress) => void,
+    warm = true): Promise<LoadResult> {
+    return runtime.load(manifest, baseUrl, prefer, onProgress, warm);
   },
 
   loadBytes(id: string, title: string, weights: Uint8Array, baseUrl: string, prefer: Backend | 'auto' = 'auto'): Promise<LoadResult & { manifest: ModelManifest }> {

@@ -36,13 +36,13 @@ export class ModelsPanel {
 
   private item(e: Entry): HTMLLIElement {
     const bits = [e.manifest.id];
-    if (e.state === 'loading') bits.push(e.stage === 'compile' ? 'compiling…' : `downloading ${Math.round((e.progress ?? 0) * 100)}%`);
+    if (e.state === 'loading') bits.push(e.stage === 'compile' ? 'compiling…' : e.stage === 'warm-up' ? 'warming up…' : `downloading ${Math.round((e.progress ?? 0) * 100)}%`);
     if (e.model) {
       bits.push(e.model.backend.toUpperCase(), `${(e.model.size / 1e6).toFixed(1)} MB`, `loaded in ${Math.round(e.model.loadMs)} ms`);
       if (e.lastMs !== undefined) bits.push(`last run ${Math.round(e.lastMs)} ms`);
     }
     const bar = e.state === 'loading' ? el('progress', { 'aria-label': `Loading ${e.manifest.id}` }) : undefined;
-    if (bar && e.stage !== 'compile' && e.progress !== undefined) bar.value = e.progress;
+    if (bar && e.stage === 'download' && e.progress !== undefined) bar.value = e.progress;
     return el('li', { 'data-model': e.manifest.id, 'data-state': e.state },
       el('div', { class: 'title' }, e.manifest.title ?? e.manifest.id),
       el('div', { class: 'meta' }, bits.join(' · ')),
