@@ -6,53 +6,79 @@ import { startChild } from '../child-process.ts';
 import { TINY_BODY, type Harness } from '../harness.ts';
 import { keepAlivePost, post } from '../http-post.ts';
 import { ms, ratio, summarize, table } from '../lib.ts';
+import { cpuPerRequest } from '../cpu.ts';
 
 /** A plain Node server in its own process that reads the body and answers the bytes the bridge
- *  would: the floor any HTTP service on this machine stands on. */
-async function rawServer(answer: string): Promise<{ url: string; close(): void }> {
+ *  would (a POST: the query's answer; a GET: the model's info): the floor any HTTP service on this
+ *  machine stands on. */
+async function rawServer(answer: string, info: string): Promise<{ url: string; pid: number; close(): void }> {
   const script = `
-    const answer = ${JSON.stringify(answer)};
+    const answer = ${JSON.stringify(answer)}, info = ${JSON.stringify(info)};
     const server = require('node:http').createServer((req, res) => {
       const chunks = [];
       req.on('data', (c) => chunks.push(c));
       req.on('end', () => {
-        JSON.parse(Buffer.concat(chunks).toString());
-        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(answer) });
-        res.end(answer);
+        let body = info;
+        if (req.method === 'POST') { JSON.parse(Buffer.concat(chunks).toString()); body = answer; }
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+        res.end(body);
       });
     });
     server.listen(0, '127.0.0.1', () => console.log('listening ' + server.address().port));`;
   const { child, match } = await startChild(['-e', script], /listening (\d+)/);
-  return { url: `http://127.0.0.1:${match[1]}`, close: () => child.kill() };
+  return { url: `http://127.0.0.1:${match[1]}`, pid: child.pid!, close: () => child.kill() };
 }
 
-async function autocannon(url: string, connections: number, body: string, seconds: number) {
+async function autocannon(url: string, connections: number, body: string | undefined, seconds: number) {
   const { default: run } = await loadBenchPackage('autocannon');
-  const r = await run({ url, connections, duration: seconds, method: 'POST', headers: { 'content-type': 'application/json' }, body });
-  return { rps: r.requests.average as number, p50: r.latency.p50 as number, p99: r.latency.p99 as number, errors: (r.errors as number) + (r.non2xx as number) };
+  const r = await run({ url, connections, duration: seconds, method: body === undefined ? 'GET' : 'POST', headers: { 'content-type': 'application/json' }, body });
+  return { rps: r.requests.average as number, total: r.requests.total as number, p50: r.latency.p50 as number, p99: r.latency.p99 as number, errors: (r.errors as number) + (r.non2xx as number) };
 }
 
 export async function relayOverhead(h: Harness, { quick, seconds, results, say }: BenchRun) {
   const bridgeUrl = `${h.url}/models/identity/query`;
+  const infoUrl = `${h.url}/models/identity/info`;
   const answer = await (await fetch(bridgeUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: TINY_BODY })).text();
-  const raw = await rawServer(answer);
+  const info = await (await fetch(infoUrl)).text();
+  const raw = await rawServer(answer, info);
   const rows: (string | number)[][] = [];
   const figures: unknown[] = [];
+  // CPU per request of each process on the path: the bridge, its page's Chromium processes, the bare server, the client.
+  const roots = new Map([[h.bridge.pid!, 'bridge'], [raw.pid, 'bare server'], [process.pid, 'autocannon (client)']]);
+  const cpu: Record<string, Record<string, number> | undefined> = {};
+  const measured = async (label: string, go: () => Promise<Awaited<ReturnType<typeof autocannon>>>) => {
+    let r: Awaited<ReturnType<typeof autocannon>> | undefined;
+    cpu[label] = (await cpuPerRequest(roots, async () => (r = await go()).total)).usPerRequest;
+    return r!;
+  };
   try {
     for (const c of [1, 8, 64]) {
-      const b = await autocannon(bridgeUrl, c, TINY_BODY, seconds);
-      const r = await autocannon(`${raw.url}/`, c, TINY_BODY, seconds);
+      // The bridge and the bare server one after the other, so that the machine's other load weighs on both alike.
+      const b = c === 64 ? await measured('query, bridge', () => autocannon(bridgeUrl, c, TINY_BODY, seconds)) : await autocannon(bridgeUrl, c, TINY_BODY, seconds);
+      const r = c === 64 ? await measured('query, bare server', () => autocannon(`${raw.url}/`, c, TINY_BODY, seconds)) : await autocannon(`${raw.url}/`, c, TINY_BODY, seconds);
       figures.push({ connections: c, bridge: b, raw: r });
-      rows.push([c, Math.round(b.rps), Math.round(r.rps), ratio(b.rps, r.rps), ms(b.p50), ms(r.p50), ms(b.p99), ms(r.p99), b.errors]);
+      rows.push([`POST query, ${c}`, Math.round(b.rps), Math.round(r.rps), ratio(b.rps, r.rps), ms(b.p50), ms(r.p50), ms(b.p99), ms(r.p99), b.errors]);
     }
+    // GET /info never reaches the page: what the bridge's HTTP stack costs by itself.
+    const b = await measured('GET /info, bridge', () => autocannon(infoUrl, 64, undefined, seconds));
+    const r = await measured('GET /info, bare server', () => autocannon(`${raw.url}/info`, 64, undefined, seconds));
+    figures.push({ connections: 64, info: true, bridge: b, raw: r });
+    rows.push(['GET /info, 64', Math.round(b.rps), Math.round(r.rps), ratio(b.rps, r.rps), ms(b.p50), ms(r.p50), ms(b.p99), ms(r.p99), b.errors]);
   } finally {
     raw.close();
   }
   results.relayOverhead = figures;
+  results.relayCpu = cpu;
   say(table('1. Relay overhead: a tiny model over HTTP through bridge and page, against a plain Node http server (autocannon)',
-    ['connections', 'bridge req/s', 'raw req/s', 'bridge/raw', 'bridge p50', 'raw p50', 'bridge p99', 'raw p99', 'errors'], rows));
+    ['request, connections', 'bridge req/s', 'raw req/s', 'bridge/raw', 'bridge p50', 'raw p50', 'bridge p99', 'raw p99', 'errors'], rows));
+  const kinds = [...new Set(Object.values(cpu).flatMap((c) => Object.keys(c ?? {})))].sort();
+  if (kinds.length) {
+    say(table('1b. CPU per request by process at 64 connections (µs of user and system time, from /proc)',
+      ['run', ...kinds, 'total'], Object.entries(cpu).map(([label, c]) =>
+        [label, ...kinds.map((k) => (c?.[k] ? Math.round(c[k]) : '–')), Math.round(Object.values(c ?? {}).reduce((a, v) => a + v, 0))])));
+  }
   // The same at concurrency 1 from one client, to see the added milliseconds plainly.
-  const raw2 = await rawServer(answer);
+  const raw2 = await rawServer(answer, info);
   try {
     // One request to each server in turn, so that whatever else the machine does weighs on both alike;
     // with two clients: Node's http module (keep-alive) and fetch (undici), which costs more per request.
