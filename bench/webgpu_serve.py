@@ -140,11 +140,16 @@ def print_summary(r):
               f"{f(g.get('firstRunMs'), 1)} | {f(w.get('firstRunMs'), 1)} | {'—' if diff is None else f'{diff:.3g}'} |")
     rt = r.get('runtime')
     if rt:
-        print('\nembed API (dist/runtime.js), face-detection:')
-        for k in ('webgpu', 'wasm'):
+        print('\nembed API (dist/runtime.js), face-detection, each backend without the warm-up and with it:')
+        f = lambda v, d=2: '—' if v is None else f'{v:.{d}f}'
+        for k in ('webgpu-cold', 'webgpu', 'wasm-cold', 'wasm'):
             x = rt.get(k, {})
-            print(f"  asked {k}: backend {x.get('backend')}, fallback {x.get('fallbackReason')}, faces {len(x.get('faces') or [])}, "
-                  f"query p50 {x.get('queryP50Ms')}, error {x.get('error')}")
+            runs = (x.get('warmUp') or {}).get('runs')
+            print(f"  asked {k.replace('-cold', ' (no warm-up)')}: backend {x.get('backend')}, fallback {x.get('fallbackReason')}, "
+                  f"faces {len(x.get('faces') or [])}, load {f(x.get('loadMs'), 0)} ms"
+                  f"{'' if runs is None else f' (warm-up: {runs} runs)'}, "
+                  f"first query {f(x.get('firstQueryMs'), 1)} ms, query p50 {f(x.get('queryP50Ms'), 1)} ms, "
+                  f"first/steady {f(x.get('firstOverSteady'), 2)}, error {x.get('error')}")
         print(f"  largest box/score difference between them: {rt.get('faceDiff')}")
 
 
