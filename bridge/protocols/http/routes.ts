@@ -53,8 +53,17 @@ export function addQueryRoutes(app: FastifyInstance, core: BridgeCore, listeners
   const error = (id: string | undefined, reply: FastifyReply) => {
     try { return { error: core.lastError(id) }; } catch (err) { return sendError(reply, err); }
   };
+  // A model's info is one object until its page announces another: its JSON is written once, not per request.
+  const infoJson = new WeakMap<object, string>();
   const info = (id: string | undefined, reply: FastifyReply) => {
-    try { return core.model(id).info; } catch (err) { return sendError(reply, err); }
+    try {
+      const { info } = core.model(id);
+      let json = infoJson.get(info);
+      if (json === undefined) infoJson.set(info, (json = JSON.stringify(info)));
+      return reply.type('application/json; charset=utf-8').send(json);
+    } catch (err) {
+      return sendError(reply, err);
+    }
   };
 
   app.post('/query', (req, reply) => query(undefined, req, reply));
