@@ -57,9 +57,9 @@ async function sampleImages(): Promise<Uint8Array[]> {
   return [await bytes('image/jpeg'), await bytes('image/png')];
 }
 
-/** Two seconds of 16 kHz mono 16-bit WAV: a tone that comes and goes over noise. */
+/** Four seconds of 16 kHz mono 16-bit WAV: a tone that comes and goes over noise. */
 function sampleWav(): Uint8Array {
-  const rate = 16000, frames = rate * 2;
+  const rate = 16000, frames = rate * 4;
   const bytes = new Uint8Array(44 + frames * 2);
   const dv = new DataView(bytes.buffer);
   const text = (at: number, s: string) => [...s].forEach((c, i) => dv.setUint8(at + i, c.charCodeAt(0)));
