@@ -14,11 +14,12 @@ import { zeroFeeds } from './engines/warm-up.ts';
  * SETTLED times the fastest before it; in any case after MAX_RUNS runs or MAX_MS. Time matters, not only
  * runs: V8 optimises a function once it has run for a while, in the background, so a slow network needs
  * fewer runs than a fast one and a loaded machine more time (OCR's first queries stayed 3 times slower
- * after three runs, not after two seconds' worth).
+ * after three runs, not after two seconds' worth). Runs may also settle while all still slow (voice
+ * activity after five runs of 4 s of audio): hence the minimums.
  */
 const SETTLED = 1.25;
-const MIN_RUNS = 5;
-const MIN_MS = 1500;
+const MIN_RUNS = 8;
+const MIN_MS = 2000;
 const MAX_RUNS = 40;
 const MAX_MS = 8000;
 
@@ -57,9 +58,10 @@ async function sampleImages(): Promise<Uint8Array[]> {
   return [await bytes('image/jpeg'), await bytes('image/png')];
 }
 
-/** Four seconds of 16 kHz mono 16-bit WAV: a tone that comes and goes over noise. */
+/** Two seconds of 16 kHz mono 16-bit WAV: a tone that comes and goes over noise (short, so that a warm-up
+ *  of a given time runs it often: how often decides whether V8 has optimised the network's code). */
 function sampleWav(): Uint8Array {
-  const rate = 16000, frames = rate * 4;
+  const rate = 16000, frames = rate * 2;
   const bytes = new Uint8Array(44 + frames * 2);
   const dv = new DataView(bytes.buffer);
   const text = (at: number, s: string) => [...s].forEach((c, i) => dv.setUint8(at + i, c.charCodeAt(0)));
