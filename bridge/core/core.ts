@@ -56,7 +56,7 @@ export interface FailureEvent { model: string; error: BridgeError; source: strin
 export interface DroppedEvent { model: string; source: string; total: number }
 /** Something a page reports on its own (a program ended), for the protocol that cares. */
 export type PageEvent = { [K in PageEventKind]: { page: string; kind: K; payload: PageEvents[K] } }[PageEventKind];
-export interface PageRemovedEvent { page: string; why: string }
+export interface PageRemovedEvent { page: string; why: string; /** The headless page it was (PageLink.label). */ label?: string }
 /** A query whose page went away mid-run went to another page (`to`) once more. */
 export interface RetriedEvent { model: string; source: string; from: string; to: string }
 
@@ -151,7 +151,7 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
   removePage(page: PageLink, why: string): void {
     if (!this.pages.remove(page)) return;
     this.dispatch.pageGone(page, why);
-    this.emit('pageRemoved', { page: page.id, why });
+    this.emit('pageRemoved', { page: page.id, why, ...(page.label !== undefined && { label: page.label }) });
     this.emit('models');
   }
 

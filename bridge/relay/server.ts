@@ -10,6 +10,7 @@ import { decodeFrames, encodeFrame, isErrorCode, type PageMessage } from '../../
 import { BridgeError, toBridgeError } from '../core/errors.ts';
 import type { HttpOffer, Listener, ListenerContext, ListenerModule } from '../listener-module.ts';
 import { urlOf } from '../listener.ts';
+import { sameOrigin } from '../access.ts';
 import { feedActivity } from './activity.ts';
 import { checkPageMessage } from './checks.ts';
 import { PageConnection } from './page-connection.ts';
@@ -58,7 +59,7 @@ async function startRelay(context: ListenerContext & HttpOffer, own: RelayOption
     // A page opened on another machine (`--host 0.0.0.0`) comes from the bridge's own address on the
     // network, an origin no allow list names; it is taken as a page only with a credential (below),
     // like every page. Any other foreign origin is refused, credential or not.
-    const fromAfar = !access.originAllowed(req.headers.origin) && ownOrigin(req.headers.origin, req.headers.host);
+    const fromAfar = !access.originAllowed(req.headers.origin) && sameOrigin(req.headers.origin, req.headers.host);
     if (!access.originAllowed(req.headers.origin) && !fromAfar) return refuse(403, 'Origin not allowed');
     const paired = pairing.check(url.searchParams);
     if (!paired.ok) return refuse(401, paired.why);
@@ -166,18 +167,6 @@ async function startRelay(context: ListenerContext & HttpOffer, own: RelayOption
       wss.close();
     },
   };
-}
-
-/** True when `origin` is the address the request itself was sent to (`Host`): the bridge's own page,
- *  opened from another machine at the bridge's address on the network. */
-export function ownOrigin(origin: string | undefined, host: string | undefined): boolean {
-  if (origin === undefined || host === undefined) return false;
-  try {
-    const url = new URL(origin);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.host === new URL(`http://${host}`).host;
-  } catch {
-    return false;
-  }
 }
 
 /** `::ffff:127.0.0.2` → `127.0.0.2`. */
