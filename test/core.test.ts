@@ -270,6 +270,21 @@ describe('core: page loss', () => {
     assert.equal(core.retries, 1);
   });
 
+  it('a page whose connection is closing (its close not yet heard): the query goes to another page', async () => {
+    const core = new BridgeCore();
+    const a = new FakePage('a', ['m']);
+    const b = new FakePage('b', ['m']);
+    core.addPage(a);
+    core.addPage(b);
+    a.broken = true;
+    const q = ask(core, 1);
+    await tick();
+    assert.deepEqual([a.sent.length, b.sent.length], [0, 1]);
+    b.answer(core);
+    assert.equal(await q, 1);
+    assert.equal(core.retries, 1);
+  });
+
   it('the retry gets what is left of --timeout, and its timeout names the whole --timeout', async () => {
     const core = new BridgeCore({ timeoutMs: 200 });
     const a = new FakePage('a', ['m']);

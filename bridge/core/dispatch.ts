@@ -69,7 +69,8 @@ export class Dispatch {
     try {
       transmit(id);
     } catch (err) {
-      this.pending.fail(id, new BridgeError('unavailable', `could not reach the page: ${(err as Error).message}`));
+      // Its connection is closing (the page is going, its close not yet heard): the page is as good as gone.
+      this.pending.fail(id, new PageGoneError(`could not reach the page: ${(err as Error).message}`));
     }
     if (signal) {
       const onAbort = () => { if (this.pending.fail(id, goneError(request))) this.cancel(id, request, 'its client went away'); };
@@ -131,7 +132,8 @@ export class Dispatch {
   }
 }
 
-/** A request whose page went away before answering: the core runs a query once more on another page. */
+/** A request whose page went away (or could not be reached) before answering: the core runs a query once
+ *  more on another page. */
 export class PageGoneError extends BridgeError {
   constructor(message: string) {
     super('unavailable', message);
