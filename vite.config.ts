@@ -16,8 +16,9 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     rollupOptions: {
-      // The page, and the runtime as a module any page can import (`<bridge>/runtime.js`).
-      input: { main: 'web/index.html', runtime: 'web/runtime/embed.ts' },
+      // The page, the frame its runtime programs run in (web/programs/frames.ts), and the runtime as a
+      // module any page can import (`<bridge>/runtime.js`).
+      input: { main: 'web/index.html', programHost: 'web/program-host.html', runtime: 'web/runtime/embed.ts' },
       preserveEntrySignatures: 'exports-only',
       output: { entryFileNames: (chunk) => (chunk.name === 'runtime' ? 'runtime.js' : 'assets/[name]-[hash].js') },
     },

@@ -1,7 +1,7 @@
 // `npm run bench`: what pagebridge adds and how fast the page runs models, each figure beside its
 // reference. Prints tables and writes bench/results/<time>.json. Not a test: nothing here fails.
 //   --quick   shorter runs (a smoke check of the benchmark itself)
-//   --only    a comma-separated list of sections: relay, protocols, inference, images, live, memory, landmarks, first, pages
+//   --only    a comma-separated list of sections: relay, protocols, inference, images, live, memory, landmarks, first, programs, pages
 // Each section is a module of bench/sections/; this file starts what they share and runs them in order.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -15,11 +15,12 @@ import { pages } from './sections/pages.ts';
 import { landmarks } from './sections/landmarks.ts';
 import { live } from './sections/live.ts';
 import { memory } from './sections/memory.ts';
+import { programs } from './sections/programs.ts';
 import { protocols } from './sections/protocols.ts';
 import { relayOverhead } from './sections/relay.ts';
 
 const quick = process.argv.includes('--quick');
-// --only relay,protocols,inference,images,live,memory,landmarks,first,pages: some sections (the default is all).
+// --only relay,protocols,inference,images,live,memory,landmarks,first,programs,pages: some sections (the default is all).
 const onlyArg = process.argv[process.argv.indexOf('--only') + 1];
 const only = process.argv.includes('--only') && onlyArg ? new Set(onlyArg.split(',')) : undefined;
 const wanted = (section: string) => !only || only.has(section);
@@ -48,13 +49,14 @@ if (wanted('inference') || wanted('images') || wanted('memory')) {
     await driven.close();
   }
 }
-if (wanted('relay') || wanted('protocols') || wanted('images') || wanted('live')) {
+if (wanted('relay') || wanted('protocols') || wanted('images') || wanted('live') || wanted('programs')) {
   const hosted = await startHostedBridge();
   try {
     if (wanted('relay')) await relayOverhead(hosted, bench);
     if (wanted('protocols')) await protocols(hosted, bench);
     if (jpeg) await imagesEndToEnd(hosted, bench, jpeg, inf.find((f) => f.model === 'face-detection')!.page.p50);
     if (wanted('live')) await live(hosted, bench);
+    if (wanted('programs')) await programs(hosted, bench);
   } finally {
     await hosted.close();
   }

@@ -1,7 +1,7 @@
 // The runtime WebSocket's data folder (--data-dir): `run_model` with `is_data: false` names a file in it.
 // Nothing outside the folder can be read: no absolute paths, no "..", no link that leads out.
-import { realpath, readFile, stat } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { readdir, realpath, readFile, stat } from 'node:fs/promises';
+import { join, relative as relativePath, sep } from 'node:path';
 import { BridgeError } from './core/errors.ts';
 import { sniffImage } from './core/values.ts';
 
@@ -34,6 +34,44 @@ export async function resolveInDataDir(dataDir: string, relative: unknown): Prom
     throw new BridgeError('bad_request', `the path "${relative}" leads outside --data-dir (through a link): only files inside it can be read`);
   }
   return full;
+}
+
+/**
+ * Every file of the folder, for a Python program to read under /data: paths relative to it ('/'
+ * separated), at most `maxBytes` in all (files past that are left out, and `skipped` told why). Links
+ * are followed only where they stay inside the folder; a missing folder is no files.
+ */
+export async function readDataTree(dataDir: string, maxBytes: number, skipped: (why: string) => void): Promise<{ path: string; bytes: Uint8Array }[]> {
+  let root: string;
+  try {
+    root = await realpath(dataDir);
+  } catch {
+    return [];
+  }
+  const out: { path: string; bytes: Uint8Array }[] = [];
+  let total = 0;
+  const inside = (full: string) => full === root || full.startsWith(root.endsWith(sep) ? root : root + sep);
+  const walk = async (dir: string, depth: number): Promise<void> => {
+    if (depth > 16) return;
+    for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const full = await realpath(join(dir, entry.name)).catch(() => undefined);
+      if (!full || !inside(full)) continue;
+      const info = await stat(full);
+      const shown = relativePath(root, join(dir, entry.name)).split(sep).join('/');
+      if (info.isDirectory()) await walk(join(dir, entry.name), depth + 1);
+      else if (info.isFile()) {
+        if (total + info.size > maxBytes) {
+          skipped(`--data-dir's "${shown}" (${info.size} bytes) is left out of /data: the program's data files may hold ${maxBytes} bytes in all (--max-body)`);
+          continue;
+        }
+        total += info.size;
+        const bytes = await readFile(full);
+        out.push({ path: shown, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) });
+      }
+    }
+  };
+  await walk(root, 0);
+  return out;
 }
 
 /** What a data file holds: JSON parsed, CSV as rows, an image as bytes, anything else as text. */

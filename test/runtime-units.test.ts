@@ -13,7 +13,9 @@ import {
   blankComments, findImports, locateError, parseOnlyScript, planProgram, programStack, ProgramError, resolveImport,
   rewriteImports, RUNTIME,
 } from '../web/programs/modules.ts';
-import { toPlain } from '../web/programs/values.ts';
+import { MAX_PLACEHOLDER_CHARS, placeholderTooLarge, toPlain, toPlainWithin, TooLargeError } from '../web/programs/values.ts';
+import { programHostUrl } from '../web/programs/frames.ts';
+import { workersUrl } from '../web/programs/frame-link.ts';
 
 const near = (a: number | null, b: number, what = 'value') => assert.ok(a !== null && Math.abs(a - b) < 1e-9, `${what}: ${a} is not ${b}`);
 
@@ -236,5 +238,50 @@ describe('values as JSON', () => {
     });
     const shared = { x: 1 };
     assert.deepEqual(toPlain([shared, shared]), [{ x: 1 }, { x: 1 }]); // shared, not circular
+  });
+});
+
+describe('placeholders within a size (toPlainWithin)', () => {
+  it('a value that fits comes back as toPlain makes it, its size near its JSON length', () => {
+    const table = Array.from({ length: 100 }, (_, i) => ({ x: i, label: `row ${i}`, flags: [true, null] }));
+    const { value, size } = toPlainWithin(table, 1e6);
+    assert.deepEqual(value, toPlain(table));
+    const json = JSON.stringify(value).length;
+    assert.ok(size >= json && size <= 3 * json, `size ${size}, JSON ${json}`);
+  });
+
+  it('a sparse array too long to fit is refused from its length, its items never visited', () => {
+    const holes: number[] = [];
+    holes[1e9 - 1] = 1;
+    holes[0] = 2;
+    let reads = 0;
+    const watched = new Proxy(holes, { get: (t, k, r) => { reads++; return Reflect.get(t, k, r); } });
+    assert.throws(() => toPlainWithin(watched, MAX_PLACEHOLDER_CHARS), (err: Error) => {
+      assert.ok(err instanceof TooLargeError);
+      assert.match(placeholderTooLarge('holes', err), /^placeholder "holes" was not kept: an array of 1000000000 items is over 64 MiB as JSON, .*keep a summary or a sample instead$/);
+      return true;
+    });
+    assert.ok(reads < 5, `${reads} reads`);
+  });
+
+  it('a long string, a big typed array and a deep object past the limit are refused', () => {
+    assert.throws(() => toPlainWithin('x'.repeat(2000), 1000), /a string of 2000 characters is over 1000 characters as JSON/);
+    assert.throws(() => toPlainWithin(new Float64Array(1000), 1000), /a typed array of 1000 items/);
+    assert.throws(() => toPlainWithin({ a: { b: Array.from({ length: 300 }, (_, i) => i) } }, 1000), TooLargeError);
+  });
+});
+
+describe('the program host frames are other sites', () => {
+  it('127.0.0.1 and localhost swap; another name keeps its own origin', () => {
+    assert.equal(programHostUrl('http://127.0.0.1:8000/'), 'http://localhost:8000/program-host.html');
+    assert.equal(programHostUrl('http://localhost:8000/'), 'http://127.0.0.1:8000/program-host.html');
+    assert.equal(programHostUrl('http://[::1]:8000/'), 'http://localhost:8000/program-host.html');
+    assert.equal(programHostUrl('http://studio.lan:8000/'), 'http://studio.lan:8000/program-host.html');
+  });
+
+  it("its workers' frame is a third site, workers.localhost, when the host is on a loopback name", () => {
+    assert.equal(workersUrl('http://localhost:8000/program-host.html'), 'http://workers.localhost:8000/program-host.html?workers');
+    assert.equal(workersUrl('http://127.0.0.1:8000/program-host.html'), 'http://workers.localhost:8000/program-host.html?workers');
+    assert.equal(workersUrl('http://studio.lan:8000/program-host.html'), 'http://studio.lan:8000/program-host.html?workers');
   });
 });

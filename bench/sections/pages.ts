@@ -1,4 +1,4 @@
-// Section 8 (`--only pages`): face detection through the bridge with one headless page and with two
+// Section 9 (`--only pages`): face detection through the bridge with one headless page and with two
 // (`--pages`), each page a Chromium of its own: queries a second at a few concurrencies, how the
 // queries split between the pages, and the memory each page's Chromium takes (PSS, so that what its
 // processes share is counted once). See docs/scale.md.
@@ -69,6 +69,6 @@ export async function pages({ quick, seconds, results, say }: BenchRun) {
     }
   }
   results.pages = figures;
-  say(table('8. Pages: face detection (256×256 JPEG over HTTP) with one and two headless pages (--pages), each a Chromium of its own',
+  say(table('9. Pages: face detection (256×256 JPEG over HTTP) with one and two headless pages (--pages), each a Chromium of its own',
     ['pages', 'connections', 'queries/s', 'vs 1 page', 'p50', 'p99', 'errors', 'Chromium PSS MiB'], rows));
 }

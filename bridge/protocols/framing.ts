@@ -1,6 +1,11 @@
 // Length-prefixed frames: a 4-byte little-endian unsigned length N, then N bytes.
 
-export class FrameError extends Error {}
+/** A bad length: the stream cannot be read past it. `frames`: those completed before it, still to answer. */
+export class FrameError extends Error {
+  constructor(message: string, readonly frames: Buffer[] = []) {
+    super(message);
+  }
+}
 
 /**
  * Collects a byte stream into frames. Holds at most one frame's bytes: a length of 0 or over
@@ -13,7 +18,8 @@ export class FrameDecoder {
 
   constructor(private readonly maxBytes: number) {}
 
-  /** Adds bytes; returns every frame they complete. Throws FrameError on a bad length. */
+  /** Adds bytes; returns every frame they complete. Throws FrameError on a bad length, holding the frames
+   *  completed before it. */
   push(chunk: Buffer): Buffer[] {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
@@ -22,8 +28,8 @@ export class FrameDecoder {
       if (this.need < 0) {
         if (this.buffered < 4) break;
         const n = this.take(4).readUInt32LE(0);
-        if (n === 0) throw new FrameError('a frame of length 0 (each frame is a 4-byte little-endian length, then that many bytes)');
-        if (n > this.maxBytes) throw new FrameError(`a frame of ${n} bytes is over the limit of ${this.maxBytes} bytes (--max-body)`);
+        if (n === 0) throw new FrameError('a frame of length 0 (each frame is a 4-byte little-endian length, then that many bytes)', frames);
+        if (n > this.maxBytes) throw new FrameError(`a frame of ${n} bytes is over the limit of ${this.maxBytes} bytes (--max-body)`, frames);
         this.need = n;
       }
       if (this.buffered < this.need) break;

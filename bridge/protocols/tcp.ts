@@ -72,14 +72,13 @@ async function startTcp(context: ListenerContext, own: PortOptions): Promise<Lis
     socket.on('data', (chunk) => {
       if (closing) return;
       let frames: Buffer[];
+      let bad: FrameError | undefined;
       try {
         frames = decoder.push(chunk);
       } catch (err) {
         if (!(err instanceof FrameError)) throw err;
-        // After a bad length the stream cannot be resynchronized: answer what came before, then say why and close.
-        closing = true;
-        tail = tail.then(() => { if (!socket.destroyed) socket.end(errorFrame(err.message)); });
-        return;
+        frames = err.frames;
+        bad = err;
       }
       for (const frame of frames) {
         inFlight++;
@@ -93,6 +92,12 @@ async function startTcp(context: ListenerContext, own: PortOptions): Promise<Lis
           if (!socket.destroyed && !socket.write(bytes)) await new Promise<void>((r) => { socket.once('drain', r); socket.once('close', r); });
           if (--inFlight < MAX_IN_FLIGHT && !closing) socket.resume();
         });
+      }
+      if (bad) {
+        // After a bad length the stream cannot be resynchronized: answer what came before, then say why and close.
+        const why = bad.message;
+        closing = true;
+        tail = tail.then(() => { if (!socket.destroyed) socket.end(errorFrame(why)); });
       }
     });
     socket.on('error', (err) => log.info(`tcp: ${socket.remoteAddress}:${socket.remotePort}: ${err.message}`));

@@ -1,14 +1,16 @@
 #!/usr/bin/env node
-// Runs examples/runtime/program in the page through the runtime WebSocket, then reads what it left:
-// its log, a placeholder, statistics of its training data, and predictions of the model it trained.
+// Runs examples/runtime/program (JavaScript) or, with --python, examples/runtime/python (Python) in the
+// page through the runtime WebSocket, then reads what it left: its log, a placeholder, statistics of its
+// training data, and predictions of the model it trained.
 //
 //   npm start -- --data-dir examples/runtime/data      (in another terminal; add --headless without a browser)
-//   node examples/runtime/client.mjs [ws://127.0.0.1:8765]
+//   node examples/runtime/client.mjs [--python] [ws://127.0.0.1:8765]
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 
-const url = process.argv[2] ?? 'ws://127.0.0.1:8765';
-const file = (name) => ({ filename: name, content: readFileSync(new URL(`program/${name}`, import.meta.url), 'utf8') });
+const python = process.argv.includes('--python');
+const url = process.argv.slice(2).find((a) => a !== '--python') ?? 'ws://127.0.0.1:8765';
+const file = (name) => ({ filename: name, content: readFileSync(new URL(`${python ? 'python' : 'program'}/${name}`, import.meta.url), 'utf8') });
 
 const ws = new WebSocket(url);
 await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
@@ -29,7 +31,10 @@ function ask(message) {
 }
 
 const finished = new Promise((resolve) => { onFinished = resolve; });
-const run = await ask({ action: 'run', javascript: { number: 2, files: [file('main.js'), file('regression.js')], mainfile: 'main.js' } });
+// The Python program reads speeds.csv from --data-dir (under /data): start the bridge with it.
+const run = await ask(python
+  ? { action: 'run', python: { number: 2, files: [file('speedmain.py'), file('speedPrediction2.py')], mainfile: 'speedmain.py' } }
+  : { action: 'run', javascript: { number: 2, files: [file('main.js'), file('regression.js')], mainfile: 'main.js' } });
 console.log(`session ${run.sessionId}: ${run.status}`);
 const end = await finished;
 const status = await ask({ action: 'status', sessionId: run.sessionId });

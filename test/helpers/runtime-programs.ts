@@ -33,3 +33,7 @@ export function makeDataDir(): DataDir {
     },
   };
 }
+
+/** A `run` message for a Python program (Simple-ML's own form). */
+export const pythonProgram = (files: Files, mainfile = files[0]!.filename) =>
+  ({ action: 'run', python: { number: files.length, files, mainfile } });

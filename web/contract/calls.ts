@@ -10,6 +10,15 @@ export type ProgramFile = {
   content: string;
 };
 
+/** The language a program is written in (the runtime WebSocket's `javascript` or `python`). */
+export type ProgramLanguage = 'javascript' | 'python';
+
+/** A file of --data-dir, as a Python program reads it (under /data). */
+export type ProgramDataFile = {
+  path: string;
+  bytes: Uint8Array;
+};
+
 /** How a page limits the programs it runs (--max-programs, --program-timeout). */
 export type RunLimits = {
   /** Programs that may run at once on this page. */
@@ -54,7 +63,9 @@ type SessionRef = { sessionId: number };
 
 /** Every page call: its name → what it is sent and what it answers. */
 export interface PageCalls {
-  'program.run': { payload: SessionRef & { files: ProgramFile[]; mainfile: string; limits: RunLimits }; result: { sessionId: number; status: 'running' } };
+  'program.run': {
+    payload: SessionRef & { files: ProgramFile[]; mainfile: string; limits: RunLimits; language?: ProgramLanguage; data?: ProgramDataFile[] };
+    result: { sessionId: number; status: 'running' } };
   'program.status': { payload: SessionRef; result: SessionReport };
   'program.placeholder': { payload: SessionRef & { name: string }; result: { value: unknown } };
   /** The shape and statistics of a placeholder's value (web/programs/stats.ts). */

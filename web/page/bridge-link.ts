@@ -3,7 +3,7 @@
 // programs it runs, its status and activity. Pairing: docs/security.md.
 import { connectRelay, type PageRelay } from '../relay/page.ts';
 import type { PageSummary, Values } from '../contract/index.ts';
-import { ProgramRunner } from '../programs/runner.ts';
+import { ProgramFrames } from '../programs/frames.ts';
 import { $ } from '../ui/dom.ts';
 import { appendActivity, renderClients } from '../ui/activity.ts';
 import type { Listeners } from '../ui/snippets.ts';
@@ -33,9 +33,10 @@ export class BridgeLink {
       this.pagesShown = json;
       showPages?.(pages, this.self);
     };
-    // Programs of the runtime WebSocket, each in its own worker; they may use the page's models, through
-    // the bridge, which admits their queries as it admits every client's.
-    const programs = new ProgramRunner({
+    // Programs of the runtime WebSocket, each in its own worker inside frames of other sites (processes
+    // of their own: web/programs/frames.ts); they may use the page's models, through the bridge, which
+    // admits their queries as it admits every client's.
+    const programs = new ProgramFrames({
       query: (id, inputs, session) => this.relay ? this.relay.query(session, id, inputs) : catalogue.query(id, inputs),
       models: () => catalogue.announcements().map((a) => ({ id: a.id, title: a.title, state: a.state, ...a.info })),
       ended: (report) => this.relay?.event('program.ended', report),

@@ -1,13 +1,16 @@
 // One program's worker: a fresh dedicated module worker per run. It turns the program's files into
 // blob-URL modules (imports rewritten to each other's URLs), evaluates them `mainfile` last, reports the
 // main module's exports as placeholders and the models the program defined, and answers `predict`.
-// The bridge serves this script with a Content-Security-Policy that forbids any network access and
-// nested workers (see bridge/protocols/http/page-files.ts), so a program reaches nothing but this worker's messages.
-import type { FromProgram, ProgramRequest, ToProgram } from './messages.ts';
+// The bridge serves this script with a Content-Security-Policy that forbids any network access (scripts
+// only from blob: URLs, no fetch, no sockets) and nested workers (see bridge/protocols/http/page-files.ts),
+// and the storage APIs are taken away below, so a program reaches nothing but this worker's messages.
+// It runs in the program host frame (host.ts), a process of its own: a program that exhausts memory
+// takes down that frame, never the page.
+import type { FromProgram, OrtFiles, ProgramRequest, ToProgram } from './messages.ts';
 import { locateError, planProgram, programStack, ProgramError, rewriteImports, RUNTIME } from './modules.ts';
 import { decodeDataUri, normalizeFilename, type ProgramErrorReport, type ProgramFile } from '../contract/index.ts';
-import { errorMessage, toPlain } from './values.ts';
-import { importOrt, type OrtModule } from '../runtime/engines/onnx/loader.ts';
+import { errorMessage, MAX_PLACEHOLDER_CHARS, placeholderTooLarge, toPlain, toPlainWithin, TooLargeError } from './values.ts';
+import type { OrtModule } from '../runtime/engines/onnx/loader.ts';
 import { OnnxNetwork } from '../runtime/engines/onnx/network.ts';
 import { tensorFromJson, type Tensor } from '../runtime/engines/tensor.ts';
 
@@ -21,8 +24,37 @@ const predictors = new Map<string, Predict>();
 const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 const fileOfUrl = new Map<string, string>();
 let nextRequest = 1;
-let baseUrl = '';
 let sessionId = 0;
+/** Each placeholder's JSON size (about): the runner keeps at most MAX_PLACEHOLDER_CHARS per session. */
+const placeholderSizes = new Map<string, number>();
+
+/**
+ * A placeholder's value as it is kept, or a TooLargeError naming it when it would not fit beside the
+ * others: the work is bounded by the room left, whatever the value (a sparse array of length 1e9 included).
+ */
+function placeholderValue(name: string, value: unknown): unknown {
+  let used = 0;
+  for (const [n, size] of placeholderSizes) if (n !== name) used += size;
+  try {
+    const plain = toPlainWithin(value, MAX_PLACEHOLDER_CHARS - used);
+    placeholderSizes.set(name, plain.size);
+    return plain.value ?? null;
+  } catch (err) {
+    if (err instanceof TooLargeError) throw new TooLargeError(placeholderTooLarge(name, err));
+    throw err;
+  }
+}
+
+// No storage: programs would otherwise share this origin's IndexedDB, Cache Storage and origin-private
+// file system, and read what an earlier program left there. Taken from the global and its prototypes
+// before any program code runs; a worker has no other realm to find them in.
+function removeGlobal(holder: object | null, name: string): void {
+  for (let o = holder; o; o = Object.getPrototypeOf(o)) Reflect.deleteProperty(o, name);
+}
+for (const name of ['indexedDB', 'caches', 'BroadcastChannel', 'IDBFactory', 'CacheStorage', 'StorageManager', 'FileSystemHandle', 'FileSystemDirectoryHandle', 'FileSystemFileHandle', 'FileSystemSyncAccessHandle']) {
+  removeGlobal(scope, name);
+}
+removeGlobal(scope.navigator, 'storage');
 let started = false;
 
 function request(r: ProgramRequest): Promise<unknown> {
@@ -63,10 +95,16 @@ let ortPromise: Promise<OrtModule> | undefined;
 
 function loadOrt(): Promise<OrtModule> {
   ortPromise ??= (async () => {
-    // The WebAssembly comes from the page: this worker may not fetch anything itself. Threads would be
-    // nested workers, which this worker may not start.
-    const wasmBinary = (await request({ what: 'ort-wasm' })) as ArrayBuffer;
-    return importOrt(baseUrl, 'wasm', { threads: 1, wasmBinary });
+    // Module and WebAssembly come from the page: this worker may not fetch anything itself, nor import
+    // any URL but a blob's. Threads would be nested workers, which this worker may not start.
+    const files = (await request({ what: 'ort' })) as OrtFiles;
+    const url = blobUrl(files.module);
+    const ort = (await import(/* @vite-ignore */ url)) as OrtModule;
+    URL.revokeObjectURL(url);
+    ort.env.logLevel = 'error';
+    ort.env.wasm.numThreads = 1;
+    ort.env.wasm.wasmBinary = files.wasm;
+    return ort;
   })();
   return ortPromise;
 }
@@ -115,7 +153,9 @@ const api = Object.freeze({
   }),
   log: (...args: unknown[]) => send({ type: 'log', line: format(args) }),
   /** Sets a placeholder now (progress while running); the main module's exports are set at the end. */
-  setPlaceholder: (name: string, value: unknown) => send({ type: 'placeholder', name: String(name), value: toPlain(value) ?? null }),
+  setPlaceholder: (name: string, value: unknown) => {
+    send({ type: 'placeholder', name: String(name), value: placeholderValue(String(name), value) });
+  },
   /** Makes `model` (an object with predict(data), or ONNX bytes) usable by run_model under `name`. */
   registerModel: async (name: string, model: unknown): Promise<void> => {
     let predict: Predict;
@@ -177,15 +217,22 @@ async function start(files: ProgramFile[], mainfile: string): Promise<void> {
       main = (await import(/* @vite-ignore */ urls.get(name)!)) as Record<string, unknown>;
     }
     const placeholders: Record<string, unknown> = {};
+    const refused: Record<string, string> = {};
     for (const [name, value] of Object.entries(main)) {
       if (typeof (value as { predict?: unknown })?.predict === 'function') {
         const model = value as { predict: Predict };
         predictors.set(name, (data) => model.predict(data));
       } else if (typeof value !== 'function') {
-        placeholders[name] = toPlain(value) ?? null;
+        // An export too large to keep is refused by name (get_placeholder says why); the rest are kept.
+        try {
+          placeholders[name] = placeholderValue(name, value);
+        } catch (err) {
+          if (!(err instanceof TooLargeError)) throw err;
+          refused[name] = err.message;
+        }
       }
     }
-    send({ type: 'finished', placeholders, models: [...predictors.keys()] });
+    send({ type: 'finished', placeholders, models: [...predictors.keys()], refused });
   } catch (err) {
     send({ type: 'failed', error: report(err, current) });
   }
@@ -208,7 +255,6 @@ scope.addEventListener('message', (ev: MessageEvent<ToProgram>) => {
     case 'start':
       if (started) return;
       started = true;
-      baseUrl = msg.baseUrl;
       sessionId = msg.sessionId;
       void start(msg.files, msg.mainfile);
       return;

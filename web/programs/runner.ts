@@ -1,40 +1,60 @@
-// The page's program runner: runs each program of the runtime WebSocket in its own fresh worker
-// (program-worker.ts), keeps its status, log and placeholders here on the page's side (so that they
-// can be read while the program is busy, and after its worker is gone), relays the program's model
-// queries to the page's runtime, and answers the bridge's `program.*` calls.
+// The program runner, inside the program host frame (host.ts; the page reaches it through frames.ts):
+// runs each program of the runtime WebSocket in its own fresh worker (program-worker.ts, started in
+// the program workers' frame, another process, by `spawn`), keeps its status, log and placeholders
+// here (so that they can be read while the program is busy, after its worker is gone, and after the
+// workers' process crashed; never in the page's own process), relays the program's model queries to
+// the page, and answers the bridge's `program.*` calls.
 import {
-  normalizeFilename, type ErrorCode, type ProgramErrorReport, type ProgramFile, type RunLimits, type SessionReport, type SessionState, type Values,
+  normalizeFilename, type ErrorCode, type ProgramDataFile, type ProgramErrorReport, type ProgramFile, type ProgramLanguage, type RunLimits,
+  type SessionReport, type SessionState, type Values,
 } from '../contract/index.ts';
-import type { FromProgram, ProgramRequest, ToProgram } from './messages.ts';
-import { parseOnlyScript } from './modules.ts';
-import { statistics, StatsError } from './stats.ts';
-import { ORT_WASM } from '../runtime/engines/onnx/config.ts';
+import type { PyodideFiles } from './python/messages.ts';
+import { CallError, type FromProgram, type OrtFiles, type ProgramRequest, type ToProgram } from './messages.ts';
 
+export { CallError } from './messages.ts';
+import { parseOnlyScript } from './modules.ts';
+import type { Stats } from './stats.ts';
+import { MAX_PLACEHOLDER_CHARS, placeholderTooLarge, TooLargeError, toPlainWithin } from './values.ts';
+
+/** A program's worker, wherever it runs. */
+export interface ProgramWorker {
+  postMessage(message: ToProgram, transfer?: Transferable[]): void;
+  /** Raises KeyboardInterrupt in a Python program; resolves false where it cannot. */
+  interrupt(): Promise<boolean>;
+  terminate(): void;
+}
+
+/** Starts a program's worker (a Python one: with Pyodide); `error` is for a worker that could not start at all. */
+export type SpawnWorker = (name: string, events: { message(data: FromProgram): void; error(message: string): void }, language: ProgramLanguage) => ProgramWorker;
+
+/** What the runner needs of the page. */
 export interface ProgramHost {
   /** Runs one of the page's models for program `session` (through the bridge, under its queue caps). */
   query(model: string, inputs: Values, session: number): Promise<Values>;
   /** The page's models, for a program's `models.list()`. */
-  models(): unknown[];
+  models(): unknown[] | Promise<unknown[]>;
   /** A program ended (finished, failed or stopped). */
   ended(report: SessionReport): void;
+  /** onnxruntime's module and WebAssembly, for programs that register ONNX models. */
+  ortFiles(): Promise<OrtFiles>;
+  /** Pyodide's files, for Python programs' workers (web/programs/python/). */
+  pyodideFiles(): Promise<PyodideFiles>;
 }
 
-/** An error for the bridge, with the code it maps to every protocol's error. */
-export class CallError extends Error {
-  constructor(readonly code: ErrorCode, message: string) {
-    super(message);
-  }
-}
 
 const MAX_LOG_LINES = 1000;
 const MAX_LINE_CHARS = 10_000;
 /** Ended sessions kept (oldest dropped first): their placeholders and models stay readable. */
 const KEEP_ENDED = 32;
+/** How long statistics may take before get_stats gives up (they are bounded by the cap above). */
+const STATS_TIME_LIMIT_MS = 20_000;
+/** How long a stopped Python program's KeyboardInterrupt may take before its worker is ended. */
+const INTERRUPT_WITHIN_MS = 1000;
 
 interface Session {
   id: number;
   files: ProgramFile[];
-  worker: Worker | undefined;
+  worker: ProgramWorker | undefined;
   status: SessionState;
   startedAt: Date;
   endedAt: Date | undefined;
@@ -42,17 +62,22 @@ interface Session {
   logDropped: number;
   error: ProgramErrorReport | undefined;
   placeholders: Map<string, unknown>;
+  /** Each placeholder's JSON size (about), counted against MAX_PLACEHOLDER_CHARS. */
+  placeholderSizes: Map<string, number>;
+  /** Placeholders not kept for their size: why. */
+  refused: Map<string, string>;
   models: Set<string>;
   timer: ReturnType<typeof setTimeout> | undefined;
   predictions: Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>;
+  /** Set by stop while a Python program's KeyboardInterrupt is on its way: its end is then "stopped". */
+  stopping?: () => void;
 }
 
 export class ProgramRunner {
   private readonly sessions = new Map<number, Session>();
-  private ortWasm: Promise<ArrayBuffer> | undefined;
   private nextPrediction = 1;
 
-  constructor(private readonly host: ProgramHost, private readonly baseUrl: string) {}
+  constructor(private readonly host: ProgramHost, private readonly spawn: SpawnWorker) {}
 
   /** Answers one of the bridge's `program.*` calls. */
   async call(kind: string, payload: Values): Promise<Values> {
@@ -60,15 +85,17 @@ export class ProgramRunner {
       case 'program.run': return this.run(payload);
       case 'program.status': return this.report(this.session(payload.sessionId));
       case 'program.placeholder': return { value: this.placeholder(payload.sessionId, payload.name) };
-      case 'program.stats': return this.stats(payload.sessionId, payload.name);
+      case 'program.stats': return { ...await this.stats(payload.sessionId, payload.name) };
       case 'program.predict': return { output: await this.predict(payload.sessionId, payload.name, payload.data) };
-      case 'program.stop': return this.stop(payload.sessionId);
+      case 'program.stop': return await this.stop(payload.sessionId);
       default: throw new CallError('bad_request', `this page has no call "${kind}"`);
     }
   }
 
   private run(payload: Values): Values {
-    const { sessionId, files, mainfile, limits } = payload as { sessionId: number; files: ProgramFile[]; mainfile: string; limits: RunLimits };
+    const { sessionId, files, mainfile, limits, language = 'javascript', data } = payload as {
+      sessionId: number; files: ProgramFile[]; mainfile: string; limits: RunLimits; language?: ProgramLanguage; data?: ProgramDataFile[];
+    };
     if (typeof sessionId !== 'number' || !Array.isArray(files) || typeof mainfile !== 'string') {
       throw new CallError('bad_request', 'program.run needs sessionId, files and mainfile');
     }
@@ -77,23 +104,24 @@ export class ProgramRunner {
     if (running >= limits.maxPrograms) {
       throw new CallError('busy', `this page runs ${running} programs already, the most allowed (--max-programs); stop one or wait for one to end`);
     }
-    const worker = new Worker(new URL('./program-worker.ts', import.meta.url), { type: 'module', name: `program-${sessionId}` });
     const session: Session = {
-      id: sessionId, files, worker, status: 'running', startedAt: new Date(), endedAt: undefined, log: [], logDropped: 0,
-      error: undefined, placeholders: new Map(), models: new Set(), timer: undefined, predictions: new Map(),
+      id: sessionId, files, worker: undefined, status: 'running', startedAt: new Date(), endedAt: undefined, log: [], logDropped: 0,
+      error: undefined, placeholders: new Map(), placeholderSizes: new Map(), refused: new Map(), models: new Set(), timer: undefined, predictions: new Map(),
     };
     this.sessions.set(sessionId, session);
     session.timer = setTimeout(() => {
       this.end(session, 'failed', { name: 'TimeoutError',
         message: `the program ran past its wall-clock limit of ${limits.timeoutMs / 1000} s (--program-timeout) and was stopped` });
     }, limits.timeoutMs);
-    worker.addEventListener('message', (ev: MessageEvent<FromProgram>) => void this.onMessage(session, ev.data));
-    worker.addEventListener('error', (ev) => {
+    const worker = this.spawn(`program-${sessionId}`, {
+      message: (data) => void this.onMessage(session, data),
       // Only a worker that could not start at all gets here: the program's own errors are caught inside.
-      ev.preventDefault();
-      if (session.status === 'running') this.end(session, 'failed', { name: 'Error', message: `the program's worker failed: ${ev.message || 'it could not be started'}` });
-    });
-    worker.postMessage({ type: 'start', sessionId, files, mainfile, baseUrl: this.baseUrl } satisfies ToProgram);
+      error: (message) => {
+        if (session.status === 'running') this.end(session, 'failed', { name: 'Error', message: `the program's worker failed: ${message}` });
+      },
+    }, language);
+    session.worker = worker;
+    worker.postMessage({ type: 'start', sessionId, files, mainfile, ...(data ? { data } : {}) } satisfies ToProgram);
     this.dropOldSessions();
     return { sessionId, status: 'running' };
   }
@@ -104,19 +132,22 @@ export class ProgramRunner {
         this.addLog(session, String(msg.line));
         return;
       case 'placeholder':
-        session.placeholders.set(String(msg.name), msg.value);
+        this.keep(session, String(msg.name), msg.value);
         return;
       case 'model':
         session.models.add(String(msg.name));
         return;
       case 'finished':
         if (session.status !== 'running') return;
-        for (const [name, value] of Object.entries(msg.placeholders ?? {})) session.placeholders.set(name, value);
+        for (const [name, value] of Object.entries(msg.placeholders ?? {})) this.keep(session, name, value);
+        for (const [name, why] of Object.entries(msg.refused ?? {})) this.refuse(session, name, String(why));
         for (const name of msg.models ?? []) session.models.add(name);
         this.end(session, 'finished');
+        session.stopping?.();
         return;
       case 'failed': {
         if (session.status !== 'running') return;
+        if (session.stopping) return session.stopping(); // the KeyboardInterrupt that stop raised
         const error = msg.error;
         session.worker?.terminate();
         if (error?.syntax && error.file) {
@@ -149,20 +180,46 @@ export class ProgramRunner {
     try {
       switch (request?.what) {
         case 'query': return reply({ value: await this.host.query(request.model, request.inputs, session.id) });
-        case 'models': return reply({ value: this.host.models() });
-        case 'ort-wasm': {
-          this.ortWasm ??= fetch(new URL(ORT_WASM.wasm, this.baseUrl)).then((r) => {
-            if (!r.ok) throw new Error(`could not fetch onnxruntime's WebAssembly: HTTP ${r.status}`);
-            return r.arrayBuffer();
-          });
-          const copy = (await this.ortWasm).slice(0);
-          return reply({ value: copy }, [copy]);
+        case 'models': return reply({ value: await this.host.models() });
+        case 'ort': {
+          const files = await this.host.ortFiles(); // a copy of its own: it can be handed over
+          return reply({ value: files }, [files.wasm]);
         }
         default: return reply({ error: 'unknown request' });
       }
     } catch (err) {
       reply({ error: (err as Error).message ?? String(err) });
     }
+  }
+
+  /**
+   * Keeps a placeholder, within what the session's placeholders may hold together. The worker checks
+   * this too (a clear error in the program); this is for a program that posts messages itself.
+   */
+  private keep(session: Session, name: string, value: unknown): void {
+    const room = MAX_PLACEHOLDER_CHARS - this.used(session) + (session.placeholderSizes.get(name) ?? 0);
+    try {
+      const plain = toPlainWithin(value, room);
+      session.placeholders.set(name, plain.value);
+      session.placeholderSizes.set(name, plain.size);
+      session.refused.delete(name);
+    } catch (err) {
+      if (!(err instanceof TooLargeError)) throw err;
+      this.refuse(session, name, placeholderTooLarge(name, err));
+    }
+  }
+
+  private refuse(session: Session, name: string, why: string): void {
+    session.placeholders.delete(name);
+    session.placeholderSizes.delete(name);
+    session.refused.set(name, why);
+    this.addLog(session, why);
+  }
+
+  private used(session: Session): number {
+    let total = 0;
+    for (const size of session.placeholderSizes.values()) total += size;
+    return total;
   }
 
   private addLog(session: Session, line: string): void {
@@ -184,6 +241,22 @@ export class ProgramRunner {
     this.host.ended(this.report(session));
   }
 
+  /**
+   * The program workers' process is gone (a program exhausted its memory): the programs running there
+   * failed, and the models of ended ones are lost; every status, log and placeholder kept here stays.
+   */
+  workersLost(why: string): void {
+    for (const session of this.sessions.values()) {
+      if (session.status === 'running') {
+        this.end(session, 'failed', { name: 'ProgramHostCrashed', message: why });
+      } else if (session.worker) {
+        this.release(session, why);
+        if (session.models.size > 0) this.addLog(session, `${why}: this session's models (${[...session.models].join(', ')}) were lost with it`);
+        session.models.clear();
+      }
+    }
+  }
+
   private release(session: Session, why: string): void {
     session.worker?.terminate();
     session.worker = undefined;
@@ -191,8 +264,18 @@ export class ProgramRunner {
     session.predictions.clear();
   }
 
-  private stop(sessionId: unknown): SessionReport {
+  private async stop(sessionId: unknown): Promise<SessionReport> {
     const session = this.session(sessionId);
+    const worker = session.worker;
+    if (session.status === 'running' && worker && !session.stopping) {
+      // A Python program gets KeyboardInterrupt first, so that its main module's names so far become
+      // placeholders; its worker is ended all the same, at once where the interrupt does not land in time.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => resolve(), INTERRUPT_WITHIN_MS);
+        session.stopping = () => { clearTimeout(timer); resolve(); };
+        void worker.interrupt().then((raised) => { if (!raised) session.stopping?.(); }, () => session.stopping?.());
+      });
+    }
     if (session.status === 'running') {
       session.worker?.terminate();
       this.end(session, 'stopped');
@@ -207,6 +290,8 @@ export class ProgramRunner {
   private placeholder(sessionId: unknown, name: unknown): unknown {
     const session = this.session(sessionId);
     const key = String(name);
+    const refused = session.refused.get(key);
+    if (refused !== undefined) throw new CallError('too_large', refused);
     if (!session.placeholders.has(key)) {
       const known = [...session.placeholders.keys()].join(', ') || 'none';
       const still = session.status === 'running' ? '; the program is still running, and its exports are read when it finishes' : '';
@@ -215,14 +300,32 @@ export class ProgramRunner {
     return session.placeholders.get(key);
   }
 
-  private stats(sessionId: unknown, name: unknown): Values {
+  /** Statistics in a worker of their own: never on a main thread, and ended when they take too long. */
+  private stats(sessionId: unknown, name: unknown): Promise<Stats> {
     const value = this.placeholder(sessionId, name);
-    try {
-      return { ...statistics(value) };
-    } catch (err) {
-      if (err instanceof StatsError) throw new CallError('bad_request', `placeholder "${String(name)}": ${err.message}`);
-      throw err;
-    }
+    const label = `placeholder "${String(name)}"`;
+    return new Promise((resolve, reject) => {
+      const worker = new Worker(new URL('./stats-worker.ts', import.meta.url), { type: 'module', name: 'placeholder-stats' });
+      const done = () => {
+        clearTimeout(timer);
+        worker.terminate();
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new CallError('timeout', `${label}: its statistics took longer than ${STATS_TIME_LIMIT_MS / 1000} s`));
+      }, STATS_TIME_LIMIT_MS);
+      worker.onmessage = (ev: MessageEvent<{ stats?: Stats; error?: string; bad?: boolean }>) => {
+        done();
+        if (ev.data.stats) resolve(ev.data.stats);
+        else reject(new CallError(ev.data.bad ? 'bad_request' : 'model_failed', `${label}: ${ev.data.error ?? 'no statistics'}`));
+      };
+      worker.onerror = (ev) => {
+        ev.preventDefault();
+        done();
+        reject(new CallError('unavailable', `${label}: the statistics worker failed: ${ev.message || 'it could not be started'}`));
+      };
+      worker.postMessage({ value });
+    });
   }
 
   private predict(sessionId: unknown, name: unknown, data: unknown): Promise<unknown> {

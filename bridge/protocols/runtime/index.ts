@@ -11,7 +11,7 @@ import { normalizeFilename, type CallPayload, type CallResult, type PageCall, ty
 import type { PageEvent } from '../../core/core.ts';
 import { BridgeError, toBridgeError } from '../../core/errors.ts';
 import { toJson } from '../../core/values.ts';
-import { readDataFile } from '../../data-dir.ts';
+import { readDataFile, readDataTree } from '../../data-dir.ts';
 import type { Listener, ListenerContext, ListenerModule, PortOptions } from '../../listener-module.ts';
 import { Sessions, type Session } from './sessions.ts';
 
@@ -79,9 +79,10 @@ async function startRuntime(context: ListenerContext, own: RuntimeOptions): Prom
         throw new BridgeError('bad_request', `unknown action ${JSON.stringify(m.action)} (actions: ${ACTIONS.join(', ')})`);
       }
       const name = m.action as Action;
-      if (name === 'run' && m.javascript === undefined && m.python !== undefined) {
-        throw new BridgeError('bad_request', 'Python programs cannot run yet: the programs run in the web page, which has no Python runtime yet. ' +
-          'Send a JavaScript program as "javascript": {"number", "files", "mainfile"}');
+      if (name === 'run' && (m.javascript === undefined) === (m.python === undefined)) {
+        throw new BridgeError('bad_request', m.javascript === undefined
+          ? 'run: missing attribute "python" or "javascript" (the program: {"number", "files", "mainfile"})'
+          : 'run: give one program, "python" or "javascript", not both');
       }
       if (!validators[name](m)) throw new BridgeError('bad_request', `${name}: ${schemaMessage(validators[name].errors)}`);
       const reply = await handlers[name](m, ws, respond);
@@ -105,9 +106,10 @@ async function startRuntime(context: ListenerContext, own: RuntimeOptions): Prom
 
   const handlers: Record<Action, (m: Values, ws: WebSocket, respond: (body: Values) => void) => Promise<Values | undefined>> = {
     async run(m, ws, respond) {
-      const js = m.javascript as { number?: number; files: { filename: string; content: string }[]; mainfile: string };
+      const language = m.python !== undefined ? 'python' : 'javascript';
+      const js = m[language] as { number?: number; files: { filename: string; content: string }[]; mainfile: string };
       if (js.number !== undefined && js.number !== js.files.length) {
-        throw new BridgeError('bad_request', `run: "javascript.number" is ${js.number} but "javascript.files" holds ${js.files.length} files`);
+        throw new BridgeError('bad_request', `run: "${language}.number" is ${js.number} but "${language}.files" holds ${js.files.length} files`);
       }
       if (!js.files.some((f) => normalizeFilename(f.filename) === normalizeFilename(js.mainfile))) {
         throw new BridgeError('bad_request', `run: the mainfile "${js.mainfile}" is not among the files (${js.files.map((f) => f.filename).join(', ')})`);
@@ -116,13 +118,16 @@ async function startRuntime(context: ListenerContext, own: RuntimeOptions): Prom
       const id = s.id;
       try {
         const files = js.files.map((f) => ({ filename: f.filename, content: f.content }));
-        const { page } = await core.callPage('program.run', { sessionId: s.pageId, files, mainfile: js.mainfile, limits }, { source: 'runtime' });
+        // A Python program reads --data-dir's files itself (under /data): they go with it.
+        const data = language === 'python' ? await readDataTree(dataDir, own.maxBytes, (why) => log.warn(`runtime: session ${id}: ${why}`)) : undefined;
+        const { page } = await core.callPage('program.run', { sessionId: s.pageId, files, mainfile: js.mainfile, limits, language, ...(data ? { data } : {}) },
+          { source: 'runtime' });
         s.page ||= page;
       } catch (err) {
         sessions.forget(s);
         throw err;
       }
-      log.info(`runtime: session ${id} (${js.files.length} file${js.files.length === 1 ? '' : 's'}) runs on ${s.page}`);
+      log.info(`runtime: session ${id} (${language}, ${js.files.length} file${js.files.length === 1 ? '' : 's'}) runs on ${s.page}`);
       respond({ type: TYPE.started, sessionId: id, status: 'running', message: 'Execution started' });
       sessions.replied(s);
       return undefined;

@@ -18,23 +18,20 @@ const placeholderRef = {
   type: 'object', required: ['placeholder'],
   properties: { placeholder: { type: 'object', required: ['sessionId', 'name'], properties: { sessionId, name: { type: 'string', minLength: 1 } } } },
 };
-const SCHEMAS: Record<Action, object> = {
-  run: {
-    type: 'object', required: ['javascript'],
-    properties: {
-      javascript: {
-        type: 'object', required: ['files', 'mainfile'],
-        properties: {
-          number: { type: 'integer', minimum: 1 },
-          files: {
-            type: 'array', minItems: 1,
-            items: { type: 'object', required: ['filename', 'content'], properties: { filename: { type: 'string', minLength: 1 }, content: { type: 'string' } } },
-          },
-          mainfile: { type: 'string', minLength: 1 },
-        },
-      },
+/** A program's files, in either language: `"javascript": {…}` or `"python": {…}` (Simple-ML's). */
+const program = {
+  type: 'object', required: ['files', 'mainfile'],
+  properties: {
+    number: { type: 'integer', minimum: 1 },
+    files: {
+      type: 'array', minItems: 1,
+      items: { type: 'object', required: ['filename', 'content'], properties: { filename: { type: 'string', minLength: 1 }, content: { type: 'string' } } },
     },
+    mainfile: { type: 'string', minLength: 1 },
   },
+};
+const SCHEMAS: Record<Action, object> = {
+  run: { type: 'object', properties: { javascript: program, python: program } },
   status: { type: 'object', required: ['sessionId'], properties: { sessionId } },
   get_placeholder: placeholderRef,
   get_stats: placeholderRef,
