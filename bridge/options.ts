@@ -28,6 +28,8 @@ export interface BridgeOptions {
   /** The model the single-model addresses serve (default: the first model). */
   model?: string;
   headless: boolean;
+  /** Headless pages to host with --headless, each in a Chromium of its own (docs/scale.md). */
+  pages: number;
   browser: string;
   open: boolean;
   /** Browser origins that may query models and read their outputs (HTTP, Socket.IO, LabGraph, OSCQuery). */
@@ -88,6 +90,7 @@ export const defaults: BridgeOptions = {
   runtimePort: 8765,
   mdns: true,
   headless: false,
+  pages: 1,
   browser: '/usr/bin/chromium',
   open: false,
   allowOrigin: [],
@@ -108,7 +111,7 @@ export const defaults: BridgeOptions = {
 };
 
 /** How an option's value is checked (and, on the command line, parsed). */
-export type OptionKind = 'port' | 'port-or-off' | 'positive' | 'text' | 'list' | 'switch';
+export type OptionKind = 'port' | 'port-or-off' | 'positive' | 'count' | 'text' | 'list' | 'switch';
 
 export interface OptionSpec {
   key: keyof BridgeOptions;
@@ -137,6 +140,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { key: 'runtimePort', flag: '--runtime-port <port>', kind: 'port', help: 'runtime WebSocket (action messages)' },
   { key: 'model', flag: '--model <id>', kind: 'text', help: 'the model the single-model endpoints serve (default: the first model)' },
   { key: 'browser', flag: '--browser <path>', kind: 'text', help: 'Chromium for --headless' },
+  { key: 'pages', flag: '--pages <n>', kind: 'count', help: 'with --headless: host this many pages, each in a Chromium of its own; queries go to the least busy' },
   { key: 'open', flag: '--open', kind: 'switch', help: "open the page in the desktop's browser" },
   { key: 'allowOrigin', flag: '--allow-origin <origin...>', kind: 'list', help: 'browser origins allowed besides localhost to query models and read outputs (e.g. https://editor.p5js.org)' },
   { key: 'allowProgramOrigin', flag: '--allow-program-origin <origin...>', kind: 'list', help: 'browser origins allowed besides localhost to run programs and read data files (runtime WebSocket); they may query models too' },
@@ -174,6 +178,9 @@ export function checkOption(spec: OptionSpec, value: unknown): unknown {
       return number;
     case 'positive':
       if (typeof number !== 'number' || !(number > 0) || !Number.isFinite(number)) throw new Error(`${flag} must be a positive number`);
+      return number;
+    case 'count':
+      if (typeof number !== 'number' || !Number.isInteger(number) || number < 1) throw new Error(`${flag} must be a whole number, 1 or more`);
       return number;
     case 'text':
       if (typeof value !== 'string' || value === '') throw new Error(`${flag} must be a non-empty string`);

@@ -10,6 +10,7 @@ import { decodeFrames, encodeFrame, isErrorCode, type PageMessage } from '../../
 import { BridgeError, toBridgeError } from '../core/errors.ts';
 import type { HttpOffer, Listener, ListenerContext, ListenerModule } from '../listener-module.ts';
 import { urlOf } from '../listener.ts';
+import { sameOrigin } from '../access.ts';
 import { feedActivity } from './activity.ts';
 import { checkPageMessage } from './checks.ts';
 import { PageConnection } from './page-connection.ts';
@@ -55,21 +56,27 @@ async function startRelay(context: ListenerContext & HttpOffer, own: RelayOption
       socket.end(`HTTP/1.1 ${status} ${why}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     if (!access.hostAllowed(req.headers.host)) return refuse(403, 'Host not allowed');
-    if (!access.originAllowed(req.headers.origin)) return refuse(403, 'Origin not allowed');
+    // A page opened on another machine (`--host 0.0.0.0`) comes from the bridge's own address on the
+    // network, an origin no allow list names; it is taken as a page only with a credential (below),
+    // like every page. Any other foreign origin is refused, credential or not.
+    const fromAfar = !access.originAllowed(req.headers.origin) && sameOrigin(req.headers.origin, req.headers.host);
+    if (!access.originAllowed(req.headers.origin) && !fromAfar) return refuse(403, 'Origin not allowed');
     const paired = pairing.check(url.searchParams);
     if (!paired.ok) return refuse(401, paired.why);
-    wss.handleUpgrade(req, socket, head, (ws) => onPage(ws, paired.secret));
+    const address = plainAddress(req.socket.remoteAddress);
+    if (fromAfar) log.info(`relay: a page at ${req.headers.origin} (from ${address}) paired by its ${paired.via}`);
+    wss.handleUpgrade(req, socket, head, (ws) => onPage(ws, paired.secret, { label: paired.label, address }));
   };
   httpServer.on('upgrade', onUpgrade);
 
   /** `secret`: what a page paired by a one-time code keeps for its reconnects. */
-  function onPage(ws: WebSocket, secret: string | undefined) {
-    const page = new PageConnection(ws);
+  function onPage(ws: WebSocket, secret: string | undefined, who: { label?: string; address?: string }) {
+    const page = new PageConnection(ws, who);
     core.addPage(page);
-    log.info(`relay: ${page.id} connected (${core.pageCount} page${core.pageCount === 1 ? '' : 's'})`);
+    log.info(`relay: ${page.id}${page.label ? ` (${page.label})` : ''} connected from ${page.address ?? 'an unknown address'} (${core.pageCount} page${core.pageCount === 1 ? '' : 's'})`);
     if (secret) page.send({ type: 'paired', secret });
     // What the bridge tells each page about itself (its addresses, for the page's network panel).
-    page.send({ type: 'hello', listeners, defaultModel: core.defaultModel ?? null, maxFrameBytes: own.maxFrameBytes, limits: core.limits });
+    page.send({ type: 'hello', page: page.id, listeners, defaultModel: core.defaultModel ?? null, maxFrameBytes: own.maxFrameBytes, limits: core.limits });
     // The page's own queries (its programs') that the core still holds give up when the page goes.
     const gone = new AbortController();
     // Each of them listens to it while it waits: as many as the caps admit.
@@ -160,6 +167,11 @@ async function startRelay(context: ListenerContext & HttpOffer, own: RelayOption
       wss.close();
     },
   };
+}
+
+/** `::ffff:127.0.0.2` → `127.0.0.2`. */
+function plainAddress(address: string | undefined): string | undefined {
+  return address?.replace(/^::ffff:(?=\d+\.)/, '');
 }
 
 function toBytes(data: unknown): Uint8Array {

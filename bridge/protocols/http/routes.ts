@@ -75,6 +75,8 @@ export function addQueryRoutes(app: FastifyInstance, core: BridgeCore, listeners
     const { rss, heapUsed } = process.memoryUsage();
     return {
       status: models.some((m) => m.state === 'ready') ? 'ok' : 'waiting', pages: core.pageCount, models, listeners,
+      // Each page: its id, models, backend and load; `retried`: queries run again because their page left.
+      pageList: core.pageSummaries(), retried: core.retries,
       clients: core.clientCounts(),
       // Queries given up on (timed out, client gone) and what their pages did with the cancel.
       cancelled: core.cancellations(),

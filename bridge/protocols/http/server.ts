@@ -2,7 +2,7 @@
 // the page's files and the error answers. The query routes are routes.ts.
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyCors from '@fastify/cors';
-import { originRefusal, type Access } from '../../access.ts';
+import { originRefusal, sameOrigin, type Access } from '../../access.ts';
 import type { Log } from '../../log.ts';
 import { servePageFiles } from './page-files.ts';
 import { answerErrors } from './errors.ts';
@@ -19,7 +19,8 @@ export async function createHttpServer(access: Access, log: Log, maxBytes: numbe
     const preflight = req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
     // A refused page reaches no route; its answer is readable by it (CORS for its origin) and says only why.
     // Its preflights still fail (no CORS headers): the browser sends nothing more than a simple request.
-    if (!access.originAllowed(origin) && !preflight) {
+    // The bridge's own page opened from another machine asks for its own files (module scripts carry Origin).
+    if (!access.originAllowed(origin) && !sameOrigin(origin, req.headers.host) && !preflight) {
       return reply.status(403).header('Access-Control-Allow-Origin', origin).header('Vary', 'Origin')
         .send({ error: originRefusal(origin!) });
     }
