@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import type { CallPayload, CallResult, ModelManifest, PageCall, Values, PageEventKind, PageEvents, QueryOptions } from '../../web/contract/index.ts';
 import { Admission } from './admission.ts';
 import { Dispatch, type Answer } from './dispatch.ts';
-import { BridgeError, toBridgeError } from './errors.ts';
+import { BridgeError, isModelFailure, toBridgeError } from './errors.ts';
 import { ModelViews, type ModelView } from './model-views.ts';
 import { Pages, type PageLink } from './pages.ts';
 
@@ -51,6 +51,8 @@ export interface PageRemovedEvent { page: string; why: string }
 interface CoreEvents {
   output: [OutputEvent];
   failure: [FailureEvent];
+  /** A query refused before its model (errors.ts, isModelFailure): for the pages' activity view alone. */
+  refused: [FailureEvent];
   dropped: [DroppedEvent];
   models: [];
   pageEvent: [PageEvent];
@@ -90,6 +92,8 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
   private readonly admission: Admission;
   private readonly dispatch: Dispatch;
   private readonly records = new Map<string, ModelRecord>();
+  /** Errors published as a model's failure (errors.ts, isModelFailure); any other was its asker's alone. */
+  private readonly published = new WeakSet<BridgeError>();
   /** Why the core no longer takes queries (shutdown), once it does not. */
   private closedBecause: string | undefined;
   private readonly clients: Record<string, number> = {};
@@ -181,6 +185,15 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
     return this.records.get(this.model(id).id)?.lastError ?? null;
   }
 
+  /**
+   * Whether a query's error was published as its model's failure (the last error, the `failure` event
+   * every listener hears). One that was not (a query refused before the model: bad input, no such
+   * model, busy, dropped) reaches its asker alone, so the protocol tells the asker itself.
+   */
+  isPublished(err: unknown): boolean {
+    return err instanceof BridgeError && this.published.has(err);
+  }
+
   /** Live frames dropped so far (latest wins), by model. */
   droppedFrames(): Record<string, number> {
     const out: Record<string, number> = {};
@@ -245,21 +258,29 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
     const view = this.model(id);
     const model = view.id;
     const started = performance.now();
+    // Whether the query went to a page: what it fails with there is the model's failure (errors.ts).
+    let reached = false;
     try {
       // A bad frame fails at once: it never takes or replaces a place in a live lane.
       const checked = this.views.checker(view)(inputs);
       const client = ctx.client === undefined ? undefined : `${ctx.source}:${ctx.client}`;
       // A live client's frames follow one another: the page may track across them, per client.
       const options: QueryOptions = { ...(annotate && { annotate }), ...(ctx.latest && client !== undefined && { track: client }) };
-      const toPage = () => this.toPage(this.pages.forModel(model), model, checked, ctx.source, options, started);
+      const toPage = () => {
+        const page = this.pages.forModel(model);
+        reached = true;
+        return this.toPage(page, model, checked, ctx.source, options, started);
+      };
       if (client === undefined) return await this.admitted(model, toPage);
       if (ctx.latest && this.latestWins) return await this.admission.latest(client, model, ctx.source, () => this.admitted(model, toPage));
       return await this.admitted(model, () => this.admission.asClient(client, toPage));
     } catch (err) {
       const error = toBridgeError(err);
-      // A dropped frame is no failure: /error stays as it was (Runway's Processing library treats a
-      // non-null error as a failed query), and nobody hears of it but its asker.
-      if (error.code !== 'dropped') this.fail(model, error, ctx.source, performance.now() - started);
+      // A refused query (a dropped frame too) is no failure: /error stays as it was (Runway's Processing
+      // library treats a non-null error as a failed query), and nobody hears of it but its asker.
+      const ms = performance.now() - started;
+      if (isModelFailure(error, reached)) this.fail(model, error, ctx.source, ms);
+      else if (error.code !== 'dropped') this.emit('refused', { model, error, source: ctx.source, ms });
       throw error;
     }
   }
@@ -286,6 +307,7 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
   }
 
   private fail(model: string, error: BridgeError, source: string, ms?: number): void {
+    this.published.add(error);
     this.record(model).lastError = error.message;
     this.emit('failure', { model, error, source, ms });
   }

@@ -1,4 +1,4 @@
-// The pages' activity view: who ran what, failures, client counts and dropped frames, batched so that a
+// The pages' activity view: who ran what, failures and refusals, client counts and dropped frames, batched so that a
 // busy bridge sends a few frames a second.
 import type { ActivityEntry, BridgeMessage } from '../../web/contract/index.ts';
 import type { BridgeCore, FailureEvent, OutputEvent } from '../core/core.ts';
@@ -21,12 +21,14 @@ export function feedActivity(core: BridgeCore, broadcast: (message: BridgeMessag
   const onClients = () => { countsChanged = true; };
   core.on('output', onOutput);
   core.on('failure', onFailure);
+  core.on('refused', onFailure);
   core.on('clients', onClients);
   core.on('dropped', onClients);
   return () => {
     clearInterval(flush);
     core.off('output', onOutput);
     core.off('failure', onFailure);
+    core.off('refused', onFailure);
     core.off('clients', onClients);
     core.off('dropped', onClients);
   };

@@ -3,6 +3,7 @@
 // extensions supported. Read-only: GET and HEAD (and CORS preflights); bodiless requests; errors as JSON.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { originRefusal, type Access } from '../../access.ts';
+import { httpTimeouts } from '../connections.ts';
 import {
   findNode, NODE_ATTRIBUTES, UNSUPPORTED_ATTRIBUTES, type HostInfo, type NodeAttribute, type OscQueryNode,
 } from './namespace.ts';
@@ -28,8 +29,11 @@ function oscPath(rawPath: string): string | undefined {
   return path.length > 1 ? path.replace(/\/+$/, '') : '/';
 }
 
-export function createOscQueryServer(access: Access, source: OscQuerySource): FastifyInstance {
-  const app = Fastify({ bodyLimit: MAX_BODY_BYTES, logger: false, forceCloseConnections: true });
+export function createOscQueryServer(access: Access, source: OscQuerySource, idleMs: number): FastifyInstance {
+  const { keepAliveTimeout, requestTimeout, ...http } = httpTimeouts(idleMs);
+  const app = Fastify({
+    bodyLimit: MAX_BODY_BYTES, logger: false, forceCloseConnections: true, http, keepAliveTimeout, requestTimeout, connectionTimeout: 0,
+  });
   const fail = (reply: FastifyReply, status: number, error: string) => reply.status(status).send({ error });
 
   app.addHook('onRequest', async (req, reply) => {
