@@ -51,21 +51,22 @@ export function httpTimeouts(idleMs: number): Pick<ServerOptions, 'headersTimeou
 }
 
 /**
- * Pings every client of `wss` each half of `idleMs`; one that sent nothing since the last ping (no
- * message, no pong) is closed. Every WebSocket client (browsers, `ws`, python websockets) answers pings
+ * Pings every client of `wss` each half of `idleMs`; one that sent nothing (no message, no pong) since
+ * the ping before is closed. Every WebSocket client (browsers, `ws`, python websockets) answers pings
  * by itself, so a client that only listens stays. Returns what stops it.
  */
 export function heartbeat(wss: WebSocketServer, idleMs: number): () => void {
+  // Clients are found at each round (a server without its own port never emits 'connection').
+  const watched = new WeakSet<WebSocket>();
   const heard = new WeakSet<WebSocket>();
-  const hear = (ws: WebSocket) => () => heard.add(ws);
-  wss.on('connection', (ws) => {
-    heard.add(ws);
-    ws.on('message', hear(ws));
-    ws.on('pong', hear(ws));
-  });
   const timer = setInterval(() => {
     for (const ws of wss.clients) {
-      if (!heard.has(ws)) {
+      if (!watched.has(ws)) {
+        watched.add(ws);
+        const hear = () => heard.add(ws);
+        ws.on('message', hear);
+        ws.on('pong', hear);
+      } else if (!heard.has(ws)) {
         ws.terminate();
         continue;
       }

@@ -113,7 +113,9 @@ function serverOptions(context: ListenerContext, own: ConnectionOptions, clients
   };
 }
 
-const handshakeMs = (limits: ConnectionLimits) => Math.min(HANDSHAKE_MS, limits.idleMs);
+// Within Engine.IO's own heartbeat (pingInterval + pingTimeout, at most --idle-timeout), whose close of
+// a polling session that never polls waits 30 s for a poll; this one drops it at once.
+const handshakeMs = (limits: ConnectionLimits) => Math.min(HANDSHAKE_MS, limits.idleMs / 2);
 
 /**
  * Closes an Engine.IO session that, within `ms` of its handshake, neither sent a packet, nor took

@@ -4,7 +4,7 @@
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { connectionOptions, type ConnectionOptions, type ListenerModule } from '../../listener-module.ts';
-import { capConnections } from '../connections.ts';
+import { answerUnclaimedUpgrades, capConnections } from '../connections.ts';
 import { urlOf } from '../../listener.ts';
 import { advertise, type Advertisement } from './mdns.ts';
 import { buildNamespace, hostInfo } from './namespace.ts';
@@ -28,6 +28,8 @@ export const oscQueryListener: ListenerModule<OscQueryOptions> = {
       hostInfo: () => hostInfo(name, oscUrl, own.host),
     }, own.idleMs);
     capConnections(app.server, own.maxConnections, 'oscquery', log);
+    // Node would take an upgrade nobody listens for as a plain request: answer it as one nobody serves.
+    answerUnclaimedUpgrades(app.server, [], 'OSCQuery over plain HTTP (GET) only');
     try {
       await app.listen({ host: own.host, port: own.port });
     } catch (err) {
