@@ -132,6 +132,45 @@ describe('idle connections are closed; one waiting for its answer is not', () =>
     waiting.socket.destroy();
   });
 
+  it('TCP: a client that stops reading its answers is closed once nothing moves, not held forever', async () => {
+    const port = portOf(f.listeners.tcp!);
+    await until(async () => await clients(f, 'tcp') === 0, WAIT_MS, 'no TCP client');
+    const stuck = await raw(port);
+    stuck.socket.pause();
+    // Answers far larger than the socket's buffers: the bridge's writes stall.
+    for (let i = 0; i < 3; i++) stuck.socket.write(encodeFrame(Buffer.from(JSON.stringify({ x: i, act: 'big', bytes: 4 << 20 }))));
+    // The bridge's end is closed (the client, reading nothing, cannot tell).
+    await until(async () => await clients(f, 'tcp') === 0, WAIT_MS, 'the client that does not read closed');
+    assert.ok(f.log.infos.some((l) => /^tcp: 127\.0\.0\.1:\d+ sent nothing for 1 s \(--idle-timeout\); closing$/.test(l)));
+    stuck.socket.destroy();
+    assert.deepEqual(await tcpQuery(port, { x: 9 }), { y: 9 });
+  });
+
+  it('Socket.IO: clients that only listen (2.x polling, 4.x WebSocket, no Origin) stay, kept by Engine.IO\'s pings', async () => {
+    const url = f.listeners.socketio!;
+    const listeners = [
+      ioV2(url, { forceNew: true, reconnection: false, transports: ['polling'] }) as unknown as ClientSocket,
+      io(url, { forceNew: true, reconnection: false, transports: ['websocket'] }),
+    ];
+    const reasons: string[] = [];
+    await Promise.all(listeners.map((s) => new Promise<void>((resolve, reject) => {
+      s.once('connect', () => resolve());
+      s.once('connect_error', reject);
+      s.on('disconnect', (why: string) => reasons.push(why));
+    })));
+    // Several idle timeouts go by: each silent WebSocket peer below is closed only after one.
+    for (let round = 0; round < 4; round++) {
+      const silent = new WebSocket(f.listeners.labgraph!, { autoPong: false });
+      silent.on('error', () => {});
+      await new Promise((r) => silent.once('close', r));
+    }
+    assert.deepEqual(reasons, []);
+    const data = listeners.map((s) => new Promise((r) => s.once('data', r)));
+    assert.deepEqual(await post(`${f.url}/query`, { x: 6 }), { status: 200, body: { y: 6 } });
+    assert.deepEqual(await Promise.all(data), [{ y: 6 }, { y: 6 }]);
+    for (const s of listeners) s.close();
+  });
+
   it('HTTP: a connection that sends nothing, or half a request head, gets 408 and is closed; a request waiting on its model is not cut', async () => {
     const port = portOf(f.url);
     const held = post(`${f.url}/query`, { x: 4, act: 'hold' });
