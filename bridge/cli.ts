@@ -16,7 +16,7 @@ for (const spec of OPTION_SPECS) {
   const option = new Option(spec.flag, spec.help);
   const fallback = defaults[spec.key];
   if (fallback !== undefined) option.default(fallback);
-  if (spec.kind === 'port' || spec.kind === 'port-or-off' || spec.kind === 'positive') {
+  if (spec.kind === 'port' || spec.kind === 'port-or-off' || spec.kind === 'positive' || spec.kind === 'count') {
     option.argParser((value: string) => {
       try { return checkOption(spec, value); } catch (err) { throw new InvalidArgumentError((err as Error).message); }
     });

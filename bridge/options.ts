@@ -104,7 +104,7 @@ export const defaults: BridgeOptions = {
 };
 
 /** How an option's value is checked (and, on the command line, parsed). */
-export type OptionKind = 'port' | 'port-or-off' | 'positive' | 'text' | 'list' | 'switch';
+export type OptionKind = 'port' | 'port-or-off' | 'positive' | 'count' | 'text' | 'list' | 'switch';
 
 export interface OptionSpec {
   key: keyof BridgeOptions;
@@ -139,7 +139,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { key: 'maxQueue', flag: '--max-queue <n>', kind: 'positive', help: 'queries that may wait on one model' },
   { key: 'maxClientQueue', flag: '--max-client-queue <n>', kind: 'positive', help: 'queries one client may have waiting' },
   { key: 'maxBody', flag: '--max-body <bytes>', kind: 'positive', help: 'largest request body, frame or message' },
-  { key: 'maxConnections', flag: '--max-connections <n>', kind: 'positive', help: 'connections each listener holds at once (Socket.IO: clients per port); more are refused' },
+  { key: 'maxConnections', flag: '--max-connections <n>', kind: 'count', help: 'connections each listener holds at once (Socket.IO: clients per port); more are refused' },
   { key: 'idleTimeout', flag: '--idle-timeout <seconds>', kind: 'positive', help: 'a connection that sends nothing for this long is closed (one being answered is not idle)' },
   { key: 'dataDir', flag: '--data-dir <dir>', kind: 'text', help: 'runtime WebSocket: the folder run_model may read data files from (is_data: false)' },
   { key: 'programTimeout', flag: '--program-timeout <seconds>', kind: 'positive', help: 'runtime WebSocket: wall-clock limit of one program' },
@@ -169,6 +169,9 @@ export function checkOption(spec: OptionSpec, value: unknown): unknown {
       return number;
     case 'positive':
       if (typeof number !== 'number' || !(number > 0) || !Number.isFinite(number)) throw new Error(`${flag} must be a positive number`);
+      return number;
+    case 'count':
+      if (typeof number !== 'number' || !Number.isInteger(number) || number < 1) throw new Error(`${flag} must be a whole number, 1 or more`);
       return number;
     case 'text':
       if (typeof value !== 'string' || value === '') throw new Error(`${flag} must be a non-empty string`);

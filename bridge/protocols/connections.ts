@@ -18,7 +18,7 @@ const BURST_MS = 10_000;
  * (WebSockets on an HTTP server) count too.
  */
 export function capConnections(server: NetServer, max: number, name: string, log: Log): void {
-  server.maxConnections = Math.floor(max);
+  server.maxConnections = max;
   let refused = 0;
   let quiet: NodeJS.Timeout | undefined;
   server.on('drop', () => {
