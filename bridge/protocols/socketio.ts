@@ -208,7 +208,7 @@ function serve(io: Server, context: ListenerContext): () => void {
     for (const socket of nsp.sockets.values()) {
       if (engineOf(socket).writeBuffer.length < MAX_BUFFERED_PACKETS) continue;
       stuck.push(socket.id);
-      log.info(`socketio: ${socket.id} took none of its last ${MAX_BUFFERED_PACKETS} packets; disconnecting it`);
+      log.info(`socketio: ${socket.id} has ${MAX_BUFFERED_PACKETS} packets waiting, taking none; disconnecting it`);
       engineOf(socket).close(true);
     }
     (stuck.length ? nsp.except(stuck) : nsp).emit(event, payload);
