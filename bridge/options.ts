@@ -54,6 +54,13 @@ export interface BridgeOptions {
   maxPixels: number;
   /** Most seconds of audio (as a WAV header declares, or PCM samples at their rate) one input may hold. */
   maxAudioSeconds: number;
+  /** Connections each listener holds at once (Socket.IO: Engine.IO clients per port); past it new ones are refused. */
+  maxConnections: number;
+  /**
+   * Seconds a connection may send nothing before it is closed. Never cuts a live client: a request
+   * being answered is not idle, and WebSocket and Socket.IO clients answer the bridge's pings.
+   */
+  idleTimeout: number;
   /** Where the runtime WebSocket's `run_model` reads `is_data: false` paths from; nothing outside it. */
   dataDir: string;
   /** Seconds a runtime program may run before it is stopped and marked failed. */
@@ -102,6 +109,12 @@ export const defaults: BridgeOptions = {
   maxBody: 16 * 1024 * 1024,
   maxPixels: DEFAULT_MAX_PIXELS,
   maxAudioSeconds: DEFAULT_MAX_AUDIO_SECONDS,
+  // Far above what creative tools open (a browser holds 6 HTTP connections to a host; the load test
+  // 50 clients in all), far below a process's descriptor limit across every listener.
+  maxConnections: 256,
+  // As Node's own limit on receiving a request: a TCP client between two queries keeps its connection
+  // for minutes; WebSocket and Socket.IO clients are pinged well within it.
+  idleTimeout: 300,
   // Relative to the directory the bridge is started from, resolved when it starts.
   dataDir: 'data',
   programTimeout: 300,
@@ -150,6 +163,8 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { key: 'maxBody', flag: '--max-body <bytes>', kind: 'positive', help: 'largest request body, frame or message' },
   { key: 'maxPixels', flag: '--max-pixels <n>', kind: 'positive', help: 'most pixels an image input may declare (width × height), refused before decoding' },
   { key: 'maxAudioSeconds', flag: '--max-audio-seconds <seconds>', kind: 'positive', help: 'most seconds of audio one input may hold, refused before decoding' },
+  { key: 'maxConnections', flag: '--max-connections <n>', kind: 'count', help: 'connections each listener holds at once (Socket.IO: clients per port); more are refused' },
+  { key: 'idleTimeout', flag: '--idle-timeout <seconds>', kind: 'positive', help: 'a connection that sends nothing for this long is closed (one being answered is not idle)' },
   { key: 'dataDir', flag: '--data-dir <dir>', kind: 'text', help: 'runtime WebSocket: the folder run_model may read data files from (is_data: false)' },
   { key: 'programTimeout', flag: '--program-timeout <seconds>', kind: 'positive', help: 'runtime WebSocket: wall-clock limit of one program' },
   { key: 'maxPrograms', flag: '--max-programs <n>', kind: 'positive', help: 'runtime WebSocket: programs that may run at once on one page' },

@@ -102,8 +102,10 @@ describe('core: which page runs a query', () => {
     assert.equal(e.code, 'bad_request');
     assert.match(e.message, /input "x"/);
     assert.equal(page.sent.length, 0);
-    assert.equal(core.lastError('m'), e.message);
-    assert.equal(events.failure.length, 1);
+    // Refused before the model: no last error, no failure event; only the asker hears of it.
+    assert.equal(core.lastError('m'), null);
+    assert.equal(events.failure.length, 0);
+    assert.equal(core.isPublished(e), false);
   });
 });
 
@@ -157,6 +159,44 @@ describe('core: queue caps', () => {
     page.sent.splice(0, page.sent.length - 1); // the timed-out one is never answered
     page.answer(core);
     assert.equal(await third, 3);
+  });
+});
+
+describe('core: refused or failed', () => {
+  it('a query refused before the model never sets the last error nor is published; one that reached it and failed is', async () => {
+    const core = new BridgeCore({ catalogue: [manifest('m')], maxQueue: 1, timeoutMs: 30 });
+    const events = withEvents(core);
+    const query = (model: string, inputs: unknown) => failure(core.query(model, inputs, { source: 'test' }));
+    const refused: BridgeError[] = [];
+    refused.push(await query('m', { x: 1 })); // no page yet
+    const page = new FakePage('a', ['m']);
+    core.addPage(page);
+    refused.push(await query('nope', { x: 1 }));
+    refused.push(await query('m', undefined)); // a bodiless request
+    refused.push(await query('m', { x: 'one' }));
+    const held = query('m', { x: 1 });
+    refused.push(await query('m', { x: 2 })); // the model's queue is full
+    // The page's own refusal: an input it could not take.
+    page.answer(core, new BridgeError('bad_request', 'input "x" is odd'));
+    refused.push(await held);
+    assert.deepEqual(refused.map((e) => e.code), ['unavailable', 'not_found', 'bad_request', 'bad_request', 'busy', 'bad_request']);
+    assert.equal(core.lastError('m'), null);
+    assert.equal(events.failure.length, 0);
+    assert.ok(refused.every((e) => !core.isPublished(e)));
+
+    const failed: BridgeError[] = [];
+    const broke = query('m', { x: 3 });
+    page.answer(core, new BridgeError('model_failed', 'broke'));
+    failed.push(await broke);
+    failed.push(await query('m', { x: 4 })); // the page never answers: timeout
+    page.sent.length = 0;
+    const lost = query('m', { x: 5 });
+    core.removePage(page, 'closed');
+    failed.push(await lost);
+    assert.deepEqual(failed.map((e) => e.code), ['model_failed', 'timeout', 'unavailable']);
+    assert.deepEqual(events.failure.map((e) => e.error), failed);
+    assert.equal(core.lastError('m'), failed[2]!.message);
+    assert.ok(failed.every((e) => core.isPublished(e)));
   });
 });
 

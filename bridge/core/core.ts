@@ -12,7 +12,7 @@ import {
 } from '../../web/contract/index.ts';
 import { Admission } from './admission.ts';
 import { Dispatch, PageGoneError, type Answer, type Cancellations } from './dispatch.ts';
-import { BridgeError, toBridgeError } from './errors.ts';
+import { BridgeError, isModelFailure, toBridgeError } from './errors.ts';
 import { ModelViews, type ModelView } from './model-views.ts';
 import { Pages, type PageLink } from './pages.ts';
 
@@ -63,6 +63,8 @@ export interface RetriedEvent { model: string; source: string; from: string; to:
 interface CoreEvents {
   output: [OutputEvent];
   failure: [FailureEvent];
+  /** A query refused before its model (errors.ts, isModelFailure): for the pages' activity view alone. */
+  refused: [FailureEvent];
   dropped: [DroppedEvent];
   models: [];
   pageEvent: [PageEvent];
@@ -109,6 +111,8 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
   private readonly admission: Admission;
   private readonly dispatch: Dispatch;
   private readonly records = new Map<string, ModelRecord>();
+  /** Errors published as a model's failure (errors.ts, isModelFailure); any other was its asker's alone. */
+  private readonly published = new WeakSet<BridgeError>();
   /** Why the core no longer takes queries (shutdown), once it does not. */
   private closedBecause: string | undefined;
   private readonly clients: Record<string, number> = {};
@@ -212,6 +216,15 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
     return this.records.get(this.model(id).id)?.lastError ?? null;
   }
 
+  /**
+   * Whether a query's error was published as its model's failure (the last error, the `failure` event
+   * every listener hears). One that was not (a query refused before the model: bad input, no such
+   * model, busy, dropped) reaches its asker alone, so the protocol tells the asker itself.
+   */
+  isPublished(err: unknown): boolean {
+    return err instanceof BridgeError && this.published.has(err);
+  }
+
   /** Live frames dropped so far (latest wins), by model. */
   droppedFrames(): Record<string, number> {
     const out: Record<string, number> = {};
@@ -286,6 +299,8 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
     const view = this.model(id);
     const model = view.id;
     const started = performance.now();
+    // Whether the query went to a page: what it fails with there is the model's failure (errors.ts).
+    let reached = false;
     try {
       // A bad frame fails at once: it never takes or replaces a place in a live lane.
       const checked = this.views.checker(view)(inputs);
@@ -295,15 +310,21 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
       // A live frame whose page went away is not run again while a newer one of its client's waits.
       const live = !!ctx.latest && this.latestWins && client !== undefined;
       const stale = () => live && this.admission.superseded(client, model, ctx.source);
-      const toPage = () => this.toPage(this.pages.forModel(model), model, checked, ctx, options, started, stale);
+      const toPage = () => {
+        const page = this.pages.forModel(model);
+        reached = true;
+        return this.toPage(page, model, checked, ctx, options, started, stale);
+      };
       if (client === undefined) return await this.admitted(model, toPage);
       if (ctx.latest && this.latestWins) return await this.admission.latest(client, model, ctx.source, () => this.admitted(model, toPage));
       return await this.admitted(model, () => this.admission.asClient(client, toPage));
     } catch (err) {
       const error = toBridgeError(err);
-      // A dropped frame is no failure: /error stays as it was (Runway's Processing library treats a
-      // non-null error as a failed query), and nobody hears of it but its asker.
-      if (error.code !== 'dropped') this.fail(model, error, ctx.source, performance.now() - started);
+      // A refused query (a dropped frame too) is no failure: /error stays as it was (Runway's Processing
+      // library treats a non-null error as a failed query), and nobody hears of it but its asker.
+      const ms = performance.now() - started;
+      if (isModelFailure(error, reached)) this.fail(model, error, ctx.source, ms);
+      else if (error.code !== 'dropped') this.emit('refused', { model, error, source: ctx.source, ms });
       throw error;
     }
   }
@@ -346,6 +367,7 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
   }
 
   private fail(model: string, error: BridgeError, source: string, ms?: number): void {
+    this.published.add(error);
     this.record(model).lastError = error.message;
     this.emit('failure', { model, error, source, ms });
   }

@@ -4,7 +4,7 @@
 // is a live frame: when samples come faster than the model answers, the core keeps only a session's
 // newest (latest wins) and the dropped ones send nothing.
 import type { RawData, WebSocket } from 'ws';
-import type { Listener, ListenerContext, ListenerModule, PortOptions } from '../listener-module.ts';
+import { connectionOptions, type ConnectionOptions, type Listener, type ListenerContext, type ListenerModule } from '../listener-module.ts';
 import type { FailureEvent, OutputEvent } from '../core/core.ts';
 import { toBridgeError } from '../core/errors.ts';
 import { toJson } from '../core/values.ts';
@@ -27,14 +27,14 @@ interface Session {
   dropped: number;
 }
 
-export const labGraphListener: ListenerModule<PortOptions> = {
+export const labGraphListener: ListenerModule<ConnectionOptions> = {
   name: 'labgraph',
   portFlag: '--labgraph-port',
-  ownOptions: (o) => ({ host: o.host, port: o.labgraphPort, maxBytes: o.maxBody }),
+  ownOptions: (o) => connectionOptions(o, o.labgraphPort),
   start: startLabGraph,
 };
 
-async function startLabGraph(context: ListenerContext, own: PortOptions): Promise<Listener> {
+async function startLabGraph(context: ListenerContext, own: ConnectionOptions): Promise<Listener> {
   const { core, log } = context;
   const sessions = new Set<Session>();
   let sessionSerial = 0;
@@ -99,8 +99,12 @@ async function startLabGraph(context: ListenerContext, own: PortOptions): Promis
           core.query(st.model, sampleInputs(raw), { source: 'labgraph', client: s.id, latest: true }).catch((err) => {
             const error = toBridgeError(err);
             if (error.code === 'dropped') return;
-            const hasErrorStream = [...s.streams.values()].some((x) => x.model === st.model && x.kind === 'error');
-            if (!hasErrorStream) send(s, errorEvent(null, 'InvalidMessageFormat', `a sample on "${st.name}" failed: ${error.message}`));
+            const errorStream = [...s.streams.values()].find((x) => x.model === st.model && x.kind === 'error');
+            // A failure reached every error stream through the core; a refused sample (bad input, busy)
+            // is this session's alone.
+            if (errorStream && !core.isPublished(error)) {
+              send(s, streamBatch(errorStream.id, errorStream.name, [sample({ error: error.message }, Date.now())], errorStream.batchNum++));
+            } else if (!errorStream) send(s, errorEvent(null, 'InvalidMessageFormat', `a sample on "${st.name}" failed: ${error.message}`));
           });
         }
         return;

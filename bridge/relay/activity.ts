@@ -1,4 +1,4 @@
-// The pages' activity view: who ran what, failures, client counts, dropped frames and the bridge's pages, batched so that a
+// The pages' activity view: who ran what, failures and refusals, client counts, dropped frames and the bridge's pages, batched so that a
 // busy bridge sends a few frames a second.
 import type { ActivityEntry, BridgeMessage } from '../../web/contract/index.ts';
 import type { BridgeCore, FailureEvent, OutputEvent } from '../core/core.ts';
@@ -23,6 +23,7 @@ export function feedActivity(core: BridgeCore, broadcast: (message: BridgeMessag
   const onClients = () => { countsChanged = true; };
   core.on('output', onOutput);
   core.on('failure', onFailure);
+  core.on('refused', onFailure);
   core.on('clients', onClients);
   core.on('dropped', onClients);
   core.on('models', onClients);
@@ -30,6 +31,7 @@ export function feedActivity(core: BridgeCore, broadcast: (message: BridgeMessag
     clearInterval(flush);
     core.off('output', onOutput);
     core.off('failure', onFailure);
+    core.off('refused', onFailure);
     core.off('clients', onClients);
     core.off('dropped', onClients);
     core.off('models', onClients);

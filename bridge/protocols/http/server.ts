@@ -6,11 +6,17 @@ import { originRefusal, sameOrigin, type Access } from '../../access.ts';
 import type { Log } from '../../log.ts';
 import { servePageFiles } from './page-files.ts';
 import { answerErrors } from './errors.ts';
+import { httpTimeouts } from '../connections.ts';
 
-export async function createHttpServer(access: Access, log: Log, maxBytes: number, staticDir: string): Promise<FastifyInstance> {
+export async function createHttpServer(access: Access, log: Log, maxBytes: number, staticDir: string, idleMs: number): Promise<FastifyInstance> {
+  const { keepAliveTimeout, requestTimeout, ...http } = httpTimeouts(idleMs);
   // Closing ends idle keep-alive connections at once and lets requests in progress be answered (the core
   // answers them 503 while the bridge shuts down); index.ts ends whatever is left after a grace period.
-  const app = Fastify({ bodyLimit: maxBytes, logger: false, forceCloseConnections: 'idle' });
+  // Idle connections are Node's timers' (connections.ts); no socket timeout, which would cut a request
+  // waiting on its model.
+  const app = Fastify({
+    bodyLimit: maxBytes, logger: false, forceCloseConnections: 'idle', http, keepAliveTimeout, requestTimeout, connectionTimeout: 0,
+  });
   app.addHook('onRequest', async (req, reply) => {
     if (!access.hostAllowed(req.headers.host)) {
       return reply.status(403).send({ error: `Host "${req.headers.host}" is not allowed: use 127.0.0.1 or localhost (DNS rebinding protection)` });

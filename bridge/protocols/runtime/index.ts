@@ -12,10 +12,10 @@ import type { PageEvent } from '../../core/core.ts';
 import { BridgeError, toBridgeError } from '../../core/errors.ts';
 import { toJson } from '../../core/values.ts';
 import { readDataFile, readDataTree } from '../../data-dir.ts';
-import type { Listener, ListenerContext, ListenerModule, PortOptions } from '../../listener-module.ts';
+import { connectionOptions, type ConnectionOptions, type Listener, type ListenerContext, type ListenerModule } from '../../listener-module.ts';
 import { Sessions, type Session } from './sessions.ts';
 
-export interface RuntimeOptions extends PortOptions {
+export interface RuntimeOptions extends ConnectionOptions {
   /** Where `run_model` reads `is_data: false` paths from, absolute (--data-dir). */
   dataDir: string;
   /** What each page is told to hold its programs to (--max-programs, --program-timeout). */
@@ -26,7 +26,7 @@ export const runtimeListener: ListenerModule<RuntimeOptions> = {
   name: 'runtime',
   portFlag: '--runtime-port',
   ownOptions: (o) => ({
-    host: o.host, port: o.runtimePort, maxBytes: o.maxBody,
+    ...connectionOptions(o, o.runtimePort),
     dataDir: resolve(o.dataDir), limits: { maxPrograms: o.maxPrograms, timeoutMs: o.programTimeout * 1000 },
   }),
   start: startRuntime,
