@@ -25,6 +25,8 @@ interface Session {
   ws: WebSocket;
   streams: Map<string, Stream>;
   dropped: number;
+  /** Aborted when the session's socket closes: its samples still waiting or with the page are dropped. */
+  gone: AbortController;
 }
 
 export const labGraphListener: ListenerModule<ConnectionOptions> = {
@@ -96,7 +98,7 @@ async function startLabGraph(context: ListenerContext, own: ConnectionOptions): 
           // Outputs and failures reach this session's data/error streams through the core's events;
           // a session without an error stream hears of its own failures as an ErrorEvent. Each sample is
           // a live frame (latest wins in the core): one dropped for a newer sample sends nothing.
-          core.query(st.model, sampleInputs(raw), { source: 'labgraph', client: s.id, latest: true }).catch((err) => {
+          core.query(st.model, sampleInputs(raw), { source: 'labgraph', client: s.id, latest: true, signal: s.gone.signal }).catch((err) => {
             const error = toBridgeError(err);
             if (error.code === 'dropped') return;
             const errorStream = [...s.streams.values()].find((x) => x.model === st.model && x.kind === 'error');
@@ -114,7 +116,7 @@ async function startLabGraph(context: ListenerContext, own: ConnectionOptions): 
 
   const listener = await listenWebSocket(context, own, 'labgraph', 'open a WebSocket and send LabGraph API messages (start_stream_request, stream_batch, …)',
     own.maxBytes, (ws) => {
-      const s: Session = { id: `session-${++sessionSerial}`, ws, streams: new Map(), dropped: 0 };
+      const s: Session = { id: `session-${++sessionSerial}`, ws, streams: new Map(), dropped: 0, gone: new AbortController() };
       sessions.add(s);
       core.clientChange('labgraph', 1);
       ws.on('message', (data: RawData, isBinary: boolean) => {
@@ -129,7 +131,8 @@ async function startLabGraph(context: ListenerContext, own: ConnectionOptions): 
       });
       ws.on('error', (err) => log.info(`labgraph: ${err.message}`));
       ws.on('close', () => {
-        // Closing the socket ends every stream of the session at once.
+        // Closing the socket ends every stream of the session at once, and gives up its samples with the page.
+        s.gone.abort();
         sessions.delete(s);
         s.streams.clear();
         core.clientChange('labgraph', -1);

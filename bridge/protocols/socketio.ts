@@ -168,7 +168,12 @@ function serve(io: Server, context: ListenerContext): () => void {
     if (model !== undefined) modelNamespaces.set(model, socket.nsp);
     log.info(`socketio: ${socket.id} connected to ${socket.nsp.name}`);
     core.clientChange('socketio', 1);
-    socket.on('disconnect', () => core.clientChange('socketio', -1));
+    // A socket that leaves gives up its frames still waiting or with the page: the page drops them.
+    const gone = new AbortController();
+    socket.on('disconnect', () => {
+      core.clientChange('socketio', -1);
+      gone.abort();
+    });
 
     socket.on('query', (...args: unknown[]) => {
       const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (reply: unknown) => void) : undefined;
@@ -178,7 +183,7 @@ function serve(io: Server, context: ListenerContext): () => void {
         try { inputs = JSON.parse(inputs); } catch { /* left as it is */ }
       }
       // Each query is a live frame: the core answers this socket's newest and drops stale ones.
-      core.query(model, inputs, { source: SOURCE, client: socket.id, latest: true }).then(
+      core.query(model, inputs, { source: SOURCE, client: socket.id, latest: true, signal: gone.signal }).then(
         (outputs) => ack?.(outputJson(outputs)),
         (err) => {
           const error = toBridgeError(err);

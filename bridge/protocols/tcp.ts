@@ -26,7 +26,7 @@ async function startTcp(context: ListenerContext, own: ConnectionOptions): Promi
   const { core, log } = context;
 
   /** One request frame → one answer frame; never throws. */
-  async function answer(frame: Buffer, client: string): Promise<Buffer> {
+  async function answer(frame: Buffer, client: string, signal: AbortSignal): Promise<Buffer> {
     try {
       if (frame[0] === 0x7b /* { */) {
         let inputs: unknown;
@@ -35,7 +35,7 @@ async function startTcp(context: ListenerContext, own: ConnectionOptions): Promi
         } catch (err) {
           return errorFrame(`the frame starts with "{" but is not JSON: ${(err as Error).message}`);
         }
-        const outputs = await core.query(undefined, inputs, { source: 'tcp', client });
+        const outputs = await core.query(undefined, inputs, { source: 'tcp', client, signal });
         return encodeFrame(Buffer.from(JSON.stringify(toJson(outputs))));
       }
       if (sniffImage(frame)) {
@@ -46,11 +46,11 @@ async function startTcp(context: ListenerContext, own: ConnectionOptions): Promi
         // A model whose output is an image (a person mask) answers with it; the others with the picture annotated.
         const imagePorts = info.outputs.filter((p) => p.type === 'image').map((p) => p.name);
         if (imagePorts.length) {
-          const image = imageOutput(await core.query(undefined, inputs, { source: 'tcp', client }), imagePorts);
+          const image = imageOutput(await core.query(undefined, inputs, { source: 'tcp', client, signal }), imagePorts);
           if (!image) return errorFrame(`"${id}" answered without its image output`);
           return encodeFrame(image);
         }
-        const { image } = await core.annotate(undefined, inputs, { source: 'tcp', client });
+        const { image } = await core.annotate(undefined, inputs, { source: 'tcp', client, signal });
         return encodeFrame(image);
       }
       return errorFrame(`a frame of ${frame.length} bytes that is neither a JPEG or PNG image nor a JSON object (starting with "{")`);
@@ -66,6 +66,7 @@ async function startTcp(context: ListenerContext, own: ConnectionOptions): Promi
     const client = `${socket.remoteAddress}:${socket.remotePort}`;
     core.clientChange('tcp', 1);
     const decoder = new FrameDecoder(own.maxBytes);
+    const gone = new AbortController();
     let tail: Promise<void> = Promise.resolve();
     let inFlight = 0;
     /** Requests whose answer the model has not given yet. */
@@ -95,7 +96,7 @@ async function startTcp(context: ListenerContext, own: ConnectionOptions): Promi
         inFlight++;
         if (inFlight >= MAX_IN_FLIGHT) socket.pause();
         withModel++;
-        const reply = answer(frame, client).finally(() => { withModel--; });
+        const reply = answer(frame, client, gone.signal).finally(() => { withModel--; });
         // Answers go out in request order, whatever order the model finishes them in. A peer that
         // does not read its answers holds up the ones after (the write waits for 'drain'), so its
         // requests stop being read: the bridge never buffers more than a few answers for it.
@@ -114,6 +115,8 @@ async function startTcp(context: ListenerContext, own: ConnectionOptions): Promi
     });
     socket.on('error', (err) => log.info(`tcp: ${socket.remoteAddress}:${socket.remotePort}: ${err.message}`));
     socket.on('close', () => {
+      // Its queries still waiting or with the page are given up: the page drops them.
+      gone.abort();
       connections.delete(socket);
       core.clientChange('tcp', -1);
       if (decoder.pending > 0) log.info(`tcp: ${socket.remoteAddress}:${socket.remotePort} left in the middle of a frame (${decoder.pending} bytes dropped)`);

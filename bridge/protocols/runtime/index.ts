@@ -42,14 +42,19 @@ async function startRuntime(context: ListenerContext, own: RuntimeOptions): Prom
 
   /** Each connection's name as a client of the core, for the per-client queue cap (--max-client-queue). */
   const clientIds = new WeakMap<WebSocket, string>();
+  /** Aborted when the connection closes: its `run_model` queries still waiting or with the page are dropped. */
+  const goneSignals = new WeakMap<WebSocket, AbortController>();
   let clientSerial = 0;
 
   function onClient(ws: WebSocket): void {
     clientIds.set(ws, `connection-${++clientSerial}`);
+    const gone = new AbortController();
+    goneSignals.set(ws, gone);
     core.clientChange('runtime', 1);
     ws.on('message', (data: RawData) => void onMessage(ws, data));
     ws.on('error', (err) => log.warn(`runtime: ${err.message}`));
     ws.on('close', () => {
+      gone.abort();
       core.clientChange('runtime', -1);
       sessions.clientGone(ws);
     });
@@ -172,7 +177,7 @@ async function startRuntime(context: ListenerContext, own: RuntimeOptions): Prom
         if (file.kind !== 'json') throw new BridgeError('bad_request', `run_model: a page model takes an object of inputs: give a .json file or an image, not a ${file.kind} file`);
         inputs = file.value;
       }
-      const outputs = await core.query(model.name, inputs, { source: 'runtime', client: clientIds.get(ws) });
+      const outputs = await core.query(model.name, inputs, { source: 'runtime', client: clientIds.get(ws), signal: goneSignals.get(ws)?.signal });
       return { name: model.name, output: toJson(outputs) };
     },
 
