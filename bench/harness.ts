@@ -38,9 +38,10 @@ export async function waitReady(url: string, models: string[]): Promise<Listener
  * The bridge with `--headless`, hosting its own page, as a user without a desktop runs it; the page
  * serves the identity model (generated here) and `models` (face detection unless told). For every figure
  * measured through the relay: a DevTools-driven page would pay for DevTools' copy of each relay frame.
- * `files` are served beside the page (a blank page of the bridge's origin, for the embed API).
+ * `files` are served beside the page (a blank page of the bridge's origin, for the embed API); `args`: more
+ * flags (`--pages 2`).
  */
-export async function startHostedBridge(models = ['face-detection'], files: Record<string, string> = {}): Promise<Harness> {
+export async function startHostedBridge(models = ['face-detection'], files: Record<string, string> = {}, args: string[] = []): Promise<Harness> {
   const dist = fileURLToPath(new URL('../dist/', import.meta.url));
   const dir = mkdtempSync(join(tmpdir(), 'pagebridge-bench-'));
   for (const entry of readdirSync(dist)) if (entry !== 'models') symlinkSync(join(dist, entry), join(dir, entry));
@@ -54,7 +55,7 @@ export async function startHostedBridge(models = ['face-detection'], files: Reco
   }));
   writeFileSync(join(dir, 'models', 'index.json'), JSON.stringify({ models: [...models, 'identity'] }));
   const { child, match } = await startChild(['--import', 'tsx', 'bridge/cli.ts', '--headless', '--browser', CHROMIUM, '--static-dir', dir,
-    '--quiet', '--max-queue', '1024', ...PORTS], /page\s+(http:\/\/[\d.]+:\d+)\/#token=\w+/);
+    '--quiet', '--max-queue', '1024', ...PORTS, ...args], /page\s+(http:\/\/[\d.]+:\d+)\/#token=\w+/);
   const url = match[1]!;
   const listeners = await waitReady(url, [...models, 'identity']);
   return {

@@ -1,7 +1,7 @@
 // `npm run bench`: what pagebridge adds and how fast the page runs models, each figure beside its
 // reference. Prints tables and writes bench/results/<time>.json. Not a test: nothing here fails.
 //   --quick   shorter runs (a smoke check of the benchmark itself)
-//   --only    a comma-separated list of sections: relay, protocols, inference, images, live, memory, landmarks, first, programs
+//   --only    a comma-separated list of sections: relay, protocols, inference, images, live, memory, landmarks, first, programs, pages
 // Each section is a module of bench/sections/; this file starts what they share and runs them in order.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -11,6 +11,7 @@ import { startBridgeAndPage, startHostedBridge, waitReady } from './harness.ts';
 import { imagesEndToEnd, makeJpeg } from './sections/images.ts';
 import { inference, type InferenceFigures } from './sections/inference.ts';
 import { firstQueries } from './sections/first-queries.ts';
+import { pages } from './sections/pages.ts';
 import { landmarks } from './sections/landmarks.ts';
 import { live } from './sections/live.ts';
 import { memory } from './sections/memory.ts';
@@ -19,7 +20,7 @@ import { protocols } from './sections/protocols.ts';
 import { relayOverhead } from './sections/relay.ts';
 
 const quick = process.argv.includes('--quick');
-// --only relay,protocols,inference,images,live,memory,landmarks,first: some sections (the default is all).
+// --only relay,protocols,inference,images,live,memory,landmarks,first,programs,pages: some sections (the default is all).
 const onlyArg = process.argv[process.argv.indexOf('--only') + 1];
 const only = process.argv.includes('--only') && onlyArg ? new Set(onlyArg.split(',')) : undefined;
 const wanted = (section: string) => !only || only.has(section);
@@ -63,6 +64,8 @@ if (wanted('relay') || wanted('protocols') || wanted('images') || wanted('live')
 // Its own bridge: the TFLite models, which the others do not load.
 if (wanted('landmarks')) await landmarks(bench);
 if (wanted('first')) await firstQueries(bench);
+// One bridge with one headless page, then one with two.
+if (wanted('pages')) await pages(bench);
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 const file = new URL(`./results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
 writeFileSync(file, JSON.stringify(results, null, 2));

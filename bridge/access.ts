@@ -41,6 +41,22 @@ function hostnameOf(hostHeader: string): string {
   return colon >= 0 ? hostHeader.slice(0, colon) : hostHeader;
 }
 
+/**
+ * True when a browser page's `origin` is the very address its request was sent to (`host`, the Host
+ * header): the bridge's own page, opened at the bridge's address on the network from another machine
+ * (`--host 0.0.0.0`). Same-origin, so no allow list is needed; the Host check (IP literals, localhost
+ * and --host only) keeps a rebinding name from passing as one.
+ */
+export function sameOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (origin === undefined || host === undefined) return false;
+  try {
+    const url = new URL(origin);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.host === new URL(`http://${host}`).host;
+  } catch {
+    return false;
+  }
+}
+
 /** Exact origins (or "*") plus every localhost page. */
 function originList(allowed: string[]): (origin: string | undefined) => boolean {
   const allowAll = allowed.includes('*');

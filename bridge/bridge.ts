@@ -1,15 +1,16 @@
 // Puts the bridge together: the options, the core, the listeners in order, the headless page.
 import { existsSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { BridgeCore } from './core/core.ts';
-import { createAccess } from './access.ts';
+import { createAccess, isLoopbackName } from './access.ts';
 import { relayListener, type RelayOffer } from './relay/server.ts';
 import { CODE_TTL_MS } from './relay/pairing.ts';
 import { newToken, tokenFromFile } from './token.ts';
 import { readCatalogue } from './catalogue.ts';
 import { hostPage, type HostedPage } from './browser.ts';
 import { consoleLog, type Log } from './log.ts';
-import { listenError } from './listener.ts';
+import { listenError, urlOf } from './listener.ts';
 import { resolveOptions, type BridgeOptions } from './options.ts';
 import type { HttpOffer, ListenerContext, ListenerModule, ResolvedOptions } from './listener-module.ts';
 import { httpListener } from './protocols/http/index.ts';
@@ -37,10 +38,18 @@ export interface Bridge {
   httpUrl: string;
   /** The page's address, with the long-lived pairing token: printed for the user, never put on a command line. */
   pageUrl: string;
+  /**
+   * The page's address on the network, with the token, for each of this machine's addresses that --host
+   * opens (none on a loopback --host): opened on another machine, that page joins as one more page.
+   */
+  networkPageUrls: string[];
   /** The page's address with a fresh one-time pairing code: for a URL that a process list may show (--open). */
   pairingUrl(): string;
   listeners: Record<string, string>;
+  /** The first headless page (--headless). */
   hosted?: HostedPage;
+  /** Every headless page (--pages), each a Chromium of its own. */
+  hostedPages: HostedPage[];
   close(): Promise<void>;
 }
 
@@ -92,30 +101,55 @@ export async function startBridge(given: Partial<BridgeOptions> = {}, log: Log =
   const pageUrl = `${httpUrl}/#token=${options.token}`;
   const pairing = context.pairing!;
   const pairingUrl = () => `${httpUrl}/#code=${pairing.issueCode()}`;
+  const httpPort = Number(new URL(httpUrl).port);
+  const networkPageUrls = networkAddresses(options.host).map((a) => `${urlOf('http', a, httpPort)}/#token=${options.token}`);
 
-  let hosted: HostedPage | undefined;
+  const hostedPages: HostedPage[] = [];
   if (options.headless) {
-    let codeIssued = 0;
     try {
-      // Each start of Chromium gets a code of its own (a restarted one cannot use the last one's).
-      hosted = await hostPage(() => { codeIssued = Date.now(); return pairingUrl(); }, options.browser, log);
+      for (let i = 1; i <= options.pages; i++) hostedPages.push(await hostHeadless(`headless-${i}`));
     } catch (err) {
       await close();
       throw err;
     }
+  } else if (options.pages > 1) {
+    log.warn(`--pages ${options.pages}: only with --headless; without it, open the page link in as many browsers (or machines) as you want pages`);
+  }
+
+  /** One headless page: a Chromium of its own, paired by codes that carry its label, started again when its page is gone. */
+  async function hostHeadless(label: string): Promise<HostedPage> {
+    let codeIssued = 0;
+    // Each start of Chromium gets a code of its own (a restarted one cannot use the last one's).
+    const hosted = await hostPage(() => { codeIssued = Date.now(); return `${httpUrl}/#code=${pairing.issueCode(label)}`; }, options.browser, log, label);
     running.push(hosted);
-    // A crashed or hung tab drops its relay and nothing brings it back: start Chromium afresh.
-    const page = hosted;
-    core.on('pageRemoved', () => {
-      if (core.pageCount > 0) return;
-      setTimeout(() => { if (core.pageCount === 0) page.restart('the headless page went away and did not come back within 10 s'); }, 10_000).unref();
+    const present = () => core.pageSummaries().some((p) => p.label === label);
+    // A crashed or hung tab drops its relay and nothing brings it back: start its Chromium afresh.
+    core.on('pageRemoved', (e) => {
+      if (e.label !== label || present()) return;
+      setTimeout(() => { if (!present()) hosted.restart('its page went away and did not come back within 10 s'); }, 10_000).unref();
     });
     // A page that never connected while its code was good (a very slow start) can no longer pair with it.
     const expiry = setInterval(() => {
-      if (core.pageCount === 0 && Date.now() - codeIssued > CODE_TTL_MS) page.restart('the headless page did not pair before its code expired');
+      if (!present() && Date.now() - codeIssued > CODE_TTL_MS) hosted.restart('its page did not pair before its code expired');
     }, 10_000);
     expiry.unref();
     running.push({ close: async () => clearInterval(expiry) });
+    return hosted;
   }
-  return { core, token: options.token, httpUrl, pageUrl, pairingUrl, listeners, hosted, close };
+  return { core, token: options.token, httpUrl, pageUrl, pairingUrl, listeners, hosted: hostedPages[0], hostedPages, networkPageUrls, close };
+}
+
+/** The addresses other machines reach the bridge at: --host itself, or each interface's for a wildcard. */
+export function networkAddresses(host: string): string[] {
+  if (isLoopbackName(host)) return [];
+  if (host !== '0.0.0.0' && host !== '::') return [host];
+  const out: string[] = [];
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) {
+      if (a.internal) continue;
+      // Listening on 0.0.0.0 takes IPv4 alone; a link-local IPv6 address needs a zone no link carries.
+      if (a.family === 'IPv4' || (host === '::' && !a.address.startsWith('fe80:'))) out.push(a.address);
+    }
+  }
+  return out;
 }

@@ -51,6 +51,8 @@ function writeStartFile(path: string, url: string): void {
 }
 
 export interface HostedPage {
+  /** Which of the bridge's headless pages this is (`headless-2`): the label its pairing codes carry. */
+  readonly label: string;
   /** Chromium's process id (changes when it is restarted). */
   readonly pid: number | undefined;
   /** Starts Chromium afresh (the page crashed or stopped answering). */
@@ -61,8 +63,12 @@ export interface HostedPage {
 /** `[…:INFO:CONSOLE:12] "message", source: http://… (12)` → `message` */
 const CONSOLE_LINE = /:CONSOLE(?::\d+|\(\d+\))\] "(.*)", source: /;
 
-/** `pageUrl` is called at each start of Chromium: a fresh address (a fresh one-time code) each time. */
-export async function hostPage(pageUrl: () => string, executablePath: string, log: Log): Promise<HostedPage> {
+/**
+ * `pageUrl` is called at each start of Chromium: a fresh address (a fresh one-time code) each time.
+ * `label` names it in the log. Each hosted page is a Chromium of its own, with its own profile: one that
+ * crashes or runs out of memory takes no other page with it (docs/scale.md).
+ */
+export async function hostPage(pageUrl: () => string, executablePath: string, log: Log, label = 'headless-1'): Promise<HostedPage> {
   // mkdtemp makes it 0700: the start file inside is this user's alone.
   const profile = mkdtempSync(join(tmpdir(), 'pagebridge-chromium-'));
   const startFile = join(profile, 'start.html');
@@ -87,8 +93,8 @@ export async function hostPage(pageUrl: () => string, executablePath: string, lo
         const m = CONSOLE_LINE.exec(line);
         if (m) {
           const message = m[1]!;
-          if (/^Uncaught|error|fail/i.test(message)) log.warn(`page: ${message}`);
-          else log.info(`page: ${message}`);
+          if (/^Uncaught|error|fail/i.test(message)) log.warn(`${label}: ${message}`);
+          else log.info(`${label}: ${message}`);
         } else if (line.trim()) {
           tail.push(line);
           if (tail.length > 20) tail.shift();
@@ -103,21 +109,22 @@ export async function hostPage(pageUrl: () => string, executablePath: string, lo
       quickExits = lived < 10_000 ? quickExits + 1 : 0;
       const last = tail.filter((l) => !/dbus|bluez|Floss|vaapi|sandbox_linux/.test(l)).slice(-3).join(' | ');
       if (quickExits >= 5) {
-        log.warn(`page: Chromium keeps exiting (code ${code ?? signal}); giving up on --headless. Last output: ${last || 'none'}`);
+        log.warn(`${label}: Chromium keeps exiting (code ${code ?? signal}); giving up on --headless. Last output: ${last || 'none'}`);
         return;
       }
       const wait = Math.min(1000 * 2 ** quickExits, 30_000);
-      log.warn(`page: Chromium exited (code ${code ?? signal}); starting it again in ${wait / 1000} s. ${last ? `Last output: ${last}` : ''}`);
+      log.warn(`${label}: Chromium exited (code ${code ?? signal}); starting it again in ${wait / 1000} s. ${last ? `Last output: ${last}` : ''}`);
       retry = setTimeout(() => launch().catch((err: Error) => log.warn(err.message)), wait);
     });
   });
 
   await launch();
   return {
+    label,
     get pid() { return child?.pid; },
     restart(why: string) {
       if (closing || !child) return;
-      log.warn(`page: ${why}; restarting the headless Chromium`);
+      log.warn(`${label}: ${why}; restarting its headless Chromium`);
       child.kill('SIGKILL'); // its exit handler starts a new one
     },
     async close() {
@@ -133,7 +140,7 @@ export async function hostPage(pageUrl: () => string, executablePath: string, lo
       }
       // Its helper processes may still be writing the profile for a moment after the browser exits.
       try { rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }); } catch (err) {
-        log.warn(`page: could not remove Chromium's profile ${profile}: ${(err as Error).message}`);
+        log.warn(`${label}: could not remove Chromium's profile ${profile}: ${(err as Error).message}`);
       }
     },
   };

@@ -16,7 +16,7 @@ for (const spec of OPTION_SPECS) {
   const option = new Option(spec.flag, spec.help);
   const fallback = defaults[spec.key];
   if (fallback !== undefined) option.default(fallback);
-  if (spec.kind === 'port' || spec.kind === 'port-or-off' || spec.kind === 'positive') {
+  if (spec.kind === 'port' || spec.kind === 'port-or-off' || spec.kind === 'positive' || spec.kind === 'count') {
     option.argParser((value: string) => {
       try { return checkOption(spec, value); } catch (err) { throw new InvalidArgumentError((err as Error).message); }
     });
@@ -68,9 +68,15 @@ try {
   console.log(`pagebridge is running (default model: ${bridge.core.defaultModel ?? 'none yet'})`);
   // The terminal is the user's own: the link with the long-lived token, to open in any browser.
   line('page', bridge.pageUrl);
+  // --host wider than loopback: the link for a page on another machine (it holds the token: pass it on
+  // as you would a password). Opened there, that page joins this bridge as one more page.
+  for (const url of bridge.networkPageUrls) line('page (LAN)', url);
+  if (bridge.networkPageUrls.length) {
+    console.log('  open a LAN link on another machine to add its page; over plain http that page runs WASM without threads or WebGPU (docs/scale.md)');
+  } else if (!isLoopbackName(opts.host)) console.log(`  no network address found for --host ${opts.host}: open http://<this machine's address>:<http port>/#token=… on the other machine`);
   line('http', `${bridge.httpUrl}/query  ${bridge.httpUrl}/models  ${bridge.httpUrl}/health`);
   for (const [name, url] of Object.entries(bridge.listeners)) if (name !== 'http') line(name, url);
-  if (headless) console.log('  the page runs in a headless Chromium');
+  if (headless) console.log(bridge.hostedPages.length > 1 ? `  ${bridge.hostedPages.length} pages run in headless Chromiums` : '  the page runs in a headless Chromium');
   // xdg-open's command line, and the browser's if it starts one, show in `ps`: a one-time code there.
   else if (opts.open) await open(bridge.pairingUrl());
   else console.log('  open the page link above in a browser (WebGPU: Chrome or Edge) to load the models');

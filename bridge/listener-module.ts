@@ -1,6 +1,6 @@
 // The one shape of every listener (HTTP, the relay, Socket.IO, OSC, LabGraph, TCP, the runtime
 // WebSocket): bridge/bridge.ts starts them in order from one list and closes them in reverse.
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { BridgeCore } from './core/core.ts';
 import type { Access } from './access.ts';
 import type { Log } from './log.ts';
@@ -29,6 +29,11 @@ export interface Listener {
 /** What the HTTP listener offers to the listeners that ride on its port (the relay, Socket.IO). */
 export interface HttpOffer {
   httpServer: Server;
+  /**
+   * Claims the upgrades (WebSocket handshakes) that `test` accepts (by path), for a listener that handles
+   * them on its own 'upgrade' listener; every other upgrade the HTTP listener answers 404 and closes.
+   */
+  claimUpgrades(test: (req: IncomingMessage) => boolean): void;
 }
 
 /** The own options of a listener with a port of its own. */
@@ -40,6 +45,24 @@ export interface PortOptions {
   /** Largest body, frame, datagram or message, in bytes (--max-body). */
   maxBytes: number;
 }
+
+/** How many connections a listener holds and how long one may idle (bridge/protocols/connections.ts). */
+export interface ConnectionLimits {
+  /** Connections it holds at once (--max-connections); past it new ones are refused. */
+  maxConnections: number;
+  /** Milliseconds a connection may send nothing before it is closed (--idle-timeout). */
+  idleMs: number;
+}
+
+/** The own options of a listener that takes connections (every one but OSC, which is UDP). */
+export interface ConnectionOptions extends PortOptions, ConnectionLimits {}
+
+export const connectionLimits = (o: ResolvedOptions): ConnectionLimits => ({ maxConnections: o.maxConnections, idleMs: o.idleTimeout * 1000 });
+
+/** A connection listener's options: its port, --host, --max-body and the limits on its connections. */
+export const connectionOptions = (o: ResolvedOptions, port: number): ConnectionOptions => ({
+  host: o.host, port, maxBytes: o.maxBody, ...connectionLimits(o),
+});
 
 /**
  * A listener module. `Own` is what it picks from the bridge's options, `Rides` what it needs from a

@@ -28,6 +28,8 @@ export interface BridgeOptions {
   /** The model the single-model addresses serve (default: the first model). */
   model?: string;
   headless: boolean;
+  /** Headless pages to host with --headless, each in a Chromium of its own (docs/scale.md). */
+  pages: number;
   browser: string;
   open: boolean;
   /** Browser origins that may query models and read their outputs (HTTP, Socket.IO, LabGraph, OSCQuery). */
@@ -52,6 +54,13 @@ export interface BridgeOptions {
   maxPixels: number;
   /** Most seconds of audio (as a WAV header declares, or PCM samples at their rate) one input may hold. */
   maxAudioSeconds: number;
+  /** Connections each listener holds at once (Socket.IO: Engine.IO clients per port); past it new ones are refused. */
+  maxConnections: number;
+  /**
+   * Seconds a connection may send nothing before it is closed. Never cuts a live client: a request
+   * being answered is not idle, and WebSocket and Socket.IO clients answer the bridge's pings.
+   */
+  idleTimeout: number;
   /** Where the runtime WebSocket's `run_model` reads `is_data: false` paths from; nothing outside it. */
   dataDir: string;
   /** Seconds a runtime program may run before it is stopped and marked failed. */
@@ -88,6 +97,7 @@ export const defaults: BridgeOptions = {
   runtimePort: 8765,
   mdns: true,
   headless: false,
+  pages: 1,
   browser: '/usr/bin/chromium',
   open: false,
   allowOrigin: [],
@@ -99,6 +109,12 @@ export const defaults: BridgeOptions = {
   maxBody: 16 * 1024 * 1024,
   maxPixels: DEFAULT_MAX_PIXELS,
   maxAudioSeconds: DEFAULT_MAX_AUDIO_SECONDS,
+  // Far above what creative tools open (a browser holds 6 HTTP connections to a host; the load test
+  // 50 clients in all), far below a process's descriptor limit across every listener.
+  maxConnections: 256,
+  // As Node's own limit on receiving a request: a TCP client between two queries keeps its connection
+  // for minutes; WebSocket and Socket.IO clients are pinged well within it.
+  idleTimeout: 300,
   // Relative to the directory the bridge is started from, resolved when it starts.
   dataDir: 'data',
   programTimeout: 300,
@@ -108,7 +124,7 @@ export const defaults: BridgeOptions = {
 };
 
 /** How an option's value is checked (and, on the command line, parsed). */
-export type OptionKind = 'port' | 'port-or-off' | 'positive' | 'text' | 'list' | 'switch';
+export type OptionKind = 'port' | 'port-or-off' | 'positive' | 'count' | 'text' | 'list' | 'switch';
 
 export interface OptionSpec {
   key: keyof BridgeOptions;
@@ -137,6 +153,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { key: 'runtimePort', flag: '--runtime-port <port>', kind: 'port', help: 'runtime WebSocket (action messages)' },
   { key: 'model', flag: '--model <id>', kind: 'text', help: 'the model the single-model endpoints serve (default: the first model)' },
   { key: 'browser', flag: '--browser <path>', kind: 'text', help: 'Chromium for --headless' },
+  { key: 'pages', flag: '--pages <n>', kind: 'count', help: 'with --headless: host this many pages, each in a Chromium of its own; queries go to the least busy' },
   { key: 'open', flag: '--open', kind: 'switch', help: "open the page in the desktop's browser" },
   { key: 'allowOrigin', flag: '--allow-origin <origin...>', kind: 'list', help: 'browser origins allowed besides localhost to query models and read outputs (e.g. https://editor.p5js.org)' },
   { key: 'allowProgramOrigin', flag: '--allow-program-origin <origin...>', kind: 'list', help: 'browser origins allowed besides localhost to run programs and read data files (runtime WebSocket); they may query models too' },
@@ -146,6 +163,8 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { key: 'maxBody', flag: '--max-body <bytes>', kind: 'positive', help: 'largest request body, frame or message' },
   { key: 'maxPixels', flag: '--max-pixels <n>', kind: 'positive', help: 'most pixels an image input may declare (width × height), refused before decoding' },
   { key: 'maxAudioSeconds', flag: '--max-audio-seconds <seconds>', kind: 'positive', help: 'most seconds of audio one input may hold, refused before decoding' },
+  { key: 'maxConnections', flag: '--max-connections <n>', kind: 'count', help: 'connections each listener holds at once (Socket.IO: clients per port); more are refused' },
+  { key: 'idleTimeout', flag: '--idle-timeout <seconds>', kind: 'positive', help: 'a connection that sends nothing for this long is closed (one being answered is not idle)' },
   { key: 'dataDir', flag: '--data-dir <dir>', kind: 'text', help: 'runtime WebSocket: the folder run_model may read data files from (is_data: false)' },
   { key: 'programTimeout', flag: '--program-timeout <seconds>', kind: 'positive', help: 'runtime WebSocket: wall-clock limit of one program' },
   { key: 'maxPrograms', flag: '--max-programs <n>', kind: 'positive', help: 'runtime WebSocket: programs that may run at once on one page' },
@@ -174,6 +193,9 @@ export function checkOption(spec: OptionSpec, value: unknown): unknown {
       return number;
     case 'positive':
       if (typeof number !== 'number' || !(number > 0) || !Number.isFinite(number)) throw new Error(`${flag} must be a positive number`);
+      return number;
+    case 'count':
+      if (typeof number !== 'number' || !Number.isInteger(number) || number < 1) throw new Error(`${flag} must be a whole number, 1 or more`);
       return number;
     case 'text':
       if (typeof value !== 'string' || value === '') throw new Error(`${flag} must be a non-empty string`);

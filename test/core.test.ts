@@ -102,8 +102,10 @@ describe('core: which page runs a query', () => {
     assert.equal(e.code, 'bad_request');
     assert.match(e.message, /input "x"/);
     assert.equal(page.sent.length, 0);
-    assert.equal(core.lastError('m'), e.message);
-    assert.equal(events.failure.length, 1);
+    // Refused before the model: no last error, no failure event; only the asker hears of it.
+    assert.equal(core.lastError('m'), null);
+    assert.equal(events.failure.length, 0);
+    assert.equal(core.isPublished(e), false);
   });
 });
 
@@ -160,6 +162,44 @@ describe('core: queue caps', () => {
   });
 });
 
+describe('core: refused or failed', () => {
+  it('a query refused before the model never sets the last error nor is published; one that reached it and failed is', async () => {
+    const core = new BridgeCore({ catalogue: [manifest('m')], maxQueue: 1, timeoutMs: 30 });
+    const events = withEvents(core);
+    const query = (model: string, inputs: unknown) => failure(core.query(model, inputs, { source: 'test' }));
+    const refused: BridgeError[] = [];
+    refused.push(await query('m', { x: 1 })); // no page yet
+    const page = new FakePage('a', ['m']);
+    core.addPage(page);
+    refused.push(await query('nope', { x: 1 }));
+    refused.push(await query('m', undefined)); // a bodiless request
+    refused.push(await query('m', { x: 'one' }));
+    const held = query('m', { x: 1 });
+    refused.push(await query('m', { x: 2 })); // the model's queue is full
+    // The page's own refusal: an input it could not take.
+    page.answer(core, new BridgeError('bad_request', 'input "x" is odd'));
+    refused.push(await held);
+    assert.deepEqual(refused.map((e) => e.code), ['unavailable', 'not_found', 'bad_request', 'bad_request', 'busy', 'bad_request']);
+    assert.equal(core.lastError('m'), null);
+    assert.equal(events.failure.length, 0);
+    assert.ok(refused.every((e) => !core.isPublished(e)));
+
+    const failed: BridgeError[] = [];
+    const broke = query('m', { x: 3 });
+    page.answer(core, new BridgeError('model_failed', 'broke'));
+    failed.push(await broke);
+    failed.push(await query('m', { x: 4 })); // the page never answers: timeout
+    page.sent.length = 0;
+    const lost = query('m', { x: 5 });
+    core.removePage(page, 'closed');
+    failed.push(await lost);
+    assert.deepEqual(failed.map((e) => e.code), ['model_failed', 'timeout', 'unavailable']);
+    assert.deepEqual(events.failure.map((e) => e.error), failed);
+    assert.equal(core.lastError('m'), failed[2]!.message);
+    assert.ok(failed.every((e) => core.isPublished(e)));
+  });
+});
+
 describe('core: timeouts', () => {
   it('a query the page does not answer in time fails with the model and --timeout named; a late answer is ignored', async () => {
     const core = new BridgeCore({ timeoutMs: 40 });
@@ -185,24 +225,22 @@ describe('core: timeouts', () => {
 });
 
 describe('core: page loss', () => {
-  it('everything a page held fails at once, naming the model and why; other pages’ queries go on', async () => {
+  it('with no other page that has the model, everything a page held fails at once, naming the model and why; other pages’ queries go on', async () => {
     const core = new BridgeCore({ timeoutMs: 60_000 });
     const a = new FakePage('a', ['m']);
-    const b = new FakePage('b', ['m']);
+    const b = new FakePage('b', ['n']);
     core.addPage(a);
     core.addPage(b);
     const events = withEvents(core);
-    // The least busy page takes each: a, b, then a again (a tie goes to the first).
-    const first = ask(core, 1);
-    const onB = ask(core, 2);
-    const onA = [first, ask(core, 3)];
+    const onA = [ask(core, 1), ask(core, 3)];
+    const onB = ask(core, 2, 'n');
     const call = failure(core.callPage('program.status', { sessionId: 7 }, { source: 'test', page: 'a' }));
     assert.deepEqual([a.sent.length, b.sent.length, a.calls.length], [2, 1, 1]);
     const started = Date.now();
     core.removePage(a, 'page closed or reloaded');
     assert.deepEqual(await Promise.all(onA), ['unavailable', 'unavailable']);
     assert.ok(Date.now() - started < 5_000);
-    assert.match(core.lastError('m')!, /the page running "m" went away before answering \(page closed or reloaded\)/);
+    assert.match(events.failure[0]!.error.message, /the page running "m" went away before answering \(page closed or reloaded\)/);
     assert.match((await call).message, /the page went away before answering "program.status"/);
     assert.deepEqual(events.removed, [{ page: 'a', why: 'page closed or reloaded' }]);
     // An answer from the page that left counts for nothing; the other page's query is untouched.
@@ -212,6 +250,94 @@ describe('core: page loss', () => {
     assert.equal(core.pageCount, 1);
     core.removePage(a, 'again'); // a page removed twice is removed once
     assert.equal(events.removed.length, 1);
+  });
+
+  it('a query whose page goes away mid-run runs once more on another page that has the model; calls do not', async () => {
+    const core = new BridgeCore({ timeoutMs: 60_000 });
+    const a = new FakePage('a', ['m']);
+    const b = new FakePage('b', ['m']);
+    core.addPage(a);
+    core.addPage(b);
+    const events = withEvents(core);
+    const retried: unknown[] = [];
+    core.on('retried', (e) => retried.push(e));
+    // The least busy page takes each: a, b, then a again (a tie goes to the first).
+    const first = ask(core, 1);
+    const onB = ask(core, 2);
+    const third = ask(core, 3);
+    const call = failure(core.callPage('program.status', { sessionId: 7 }, { source: 'test', page: 'a' }));
+    assert.deepEqual([a.sent.map((q) => q.x), b.sent.map((q) => q.x)], [[1, 3], [2]]);
+    core.removePage(a, 'page closed or reloaded');
+    await tick();
+    // Both of a's queries went to b, after the one b already held; nobody failed.
+    assert.deepEqual(b.sent.map((q) => q.x), [2, 1, 3]);
+    assert.deepEqual(retried, [{ model: 'm', source: 'test', from: 'a', to: 'b' }, { model: 'm', source: 'test', from: 'a', to: 'b' }]);
+    assert.equal(core.retries, 2);
+    b.answer(core); b.answer(core); b.answer(core);
+    assert.deepEqual(await Promise.all([first, onB, third]), [1, 2, 3]);
+    assert.deepEqual(events.failure, []);
+    assert.equal(core.lastError('m'), null);
+    assert.equal(core.inFlight, 0);
+    // A call belongs to its page (a program session lives there): it fails.
+    assert.match((await call).message, /the page went away before answering "program.status"/);
+    assert.deepEqual(core.pageSummaries().map((p) => [p.id, p.inFlight, p.queued]), [['b', 0, 0]]);
+  });
+
+  it('a query that loses its page twice fails with the error; once with no other page, at once', async () => {
+    const core = new BridgeCore({ timeoutMs: 60_000 });
+    const a = new FakePage('a', ['m']);
+    const b = new FakePage('b', ['m']);
+    const c = new FakePage('c', ['m']);
+    core.addPage(a);
+    core.addPage(b);
+    core.addPage(c);
+    const events = withEvents(core);
+    const q = ask(core, 1);
+    assert.equal(a.sent.length, 1);
+    core.removePage(a, 'crashed');
+    await tick();
+    const second = [b, c].find((p) => p.sent.length === 1)!;
+    core.removePage(second, 'crashed too');
+    assert.equal(await q, 'unavailable');
+    // Never a third page: c (or b) holds nothing.
+    assert.deepEqual([b, c].map((p) => p.sent.length).sort(), [0, 1]);
+    assert.equal(events.failure.length, 1);
+    assert.match(events.failure[0]!.error.message, /went away before answering \(crashed too\)/);
+    const last = [b, c].find((p) => p !== second)!;
+    const alone = ask(core, 2);
+    core.removePage(last, 'gone');
+    assert.equal(await alone, 'unavailable');
+    assert.equal(core.retries, 1);
+  });
+
+  it('a page whose connection is closing (its close not yet heard): the query goes to another page', async () => {
+    const core = new BridgeCore();
+    const a = new FakePage('a', ['m']);
+    const b = new FakePage('b', ['m']);
+    core.addPage(a);
+    core.addPage(b);
+    a.broken = true;
+    const q = ask(core, 1);
+    await tick();
+    assert.deepEqual([a.sent.length, b.sent.length], [0, 1]);
+    b.answer(core);
+    assert.equal(await q, 1);
+    assert.equal(core.retries, 1);
+  });
+
+  it('the retry gets what is left of --timeout, and its timeout names the whole --timeout', async () => {
+    const core = new BridgeCore({ timeoutMs: 200 });
+    const a = new FakePage('a', ['m']);
+    const b = new FakePage('b', ['m']);
+    core.addPage(a);
+    core.addPage(b);
+    const q = failure(core.query('m', { x: 1 }, { source: 'test' }));
+    await new Promise((r) => setTimeout(r, 50));
+    core.removePage(a, 'closed');
+    const e = await q;
+    assert.equal(e.code, 'timeout');
+    assert.match(e.message, /"m" did not answer within 0.2 s \(--timeout\)/);
+    assert.equal(b.sent.length, 1);
   });
 
   it('an answer settles only the request of the page it was sent to', async () => {

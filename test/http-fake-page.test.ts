@@ -130,10 +130,10 @@ describe('HTTP against a fake page', () => {
       assert.match(res.body.error, message);
     }
     assert.equal(f.page.queries.length, before, 'nothing the bridge refused reached the page');
-    // /error holds the last failure of that model until a query of it succeeds.
-    assert.match((await get(`${f.url}/models/picture/error`)).body.error, /must be a string/);
-    assert.equal((await post(`${f.url}/models/picture/query`, JPEG, 'image/jpeg')).status, 200);
+    // A refused query is its asker's alone: /error says nothing of it (docs/protocols.md).
     assert.deepEqual((await get(`${f.url}/models/picture/error`)).body, { error: null });
+    assert.deepEqual((await get(`${f.url}/error`)).body, { error: null });
+    assert.equal((await post(`${f.url}/models/picture/query`, JPEG, 'image/jpeg')).status, 200);
   });
 
   it('404: an unknown model (naming the models there are) at each of its addresses; an unknown address', async () => {
@@ -206,10 +206,14 @@ describe('HTTP against a fake page', () => {
       // Only the core drops frames, and a page's own code the bridge does not know is a model failure.
       dropped: 500, 'no-such-code': 500,
     };
+    // The page's refusals (an input it cannot take, no such thing, its own queue full) are the asker's
+    // alone; the rest are the model's failures, which /error shows.
+    const refusals = ['bad_request', 'not_found', 'busy'];
     for (const [code, status] of Object.entries(statuses)) {
+      assert.equal((await post(`${f.url}/query`, { x: 1 })).status, 200);
       const res = await post(`${f.url}/query`, { x: 1, act: 'fail', code, message: `the page says ${code}` });
       assert.deepEqual([res.status, res.body], [status, { error: `the page says ${code}` }], code);
-      assert.deepEqual((await get(`${f.url}/error`)).body, { error: `the page says ${code}` });
+      assert.deepEqual((await get(`${f.url}/error`)).body, { error: refusals.includes(code) ? null : `the page says ${code}` }, code);
     }
     // A thrown error: an InputError is the query's fault, anything else the model's.
     assert.deepEqual(await post(`${f.url}/query`, { x: 1, act: 'throw', name: 'InputError', message: 'input "x" is odd' }),

@@ -175,7 +175,6 @@ describe('LabGraph against a fake page', () => {
     const without = await session();
     await without.start('q', 'echo/query');
     const expected = [
-      [{ x: 'one' }, 'input "x" must be number: expected a number'],
       [{ x: 1, act: 'fail', code: 'model_failed', message: 'the page broke' }, 'the page broke'],
       [{ x: 1, act: 'never' }, '"echo" did not answer within 1 s (--timeout)'],
     ] as const;
@@ -187,10 +186,16 @@ describe('LabGraph against a fake page', () => {
       await until(() => withErrors.batchesOf('e', 'echo/error').length === i + 1, WAIT_MS, `error sample ${i + 1}`);
       assert.deepEqual(withErrors.batchesOf('e', 'echo/error')[i]!.samples[0].data, { error });
     }
+    // A refused sample (bad input) is its own session's alone: an ErrorEvent, or a sample on its own
+    // error stream; no other session hears of it.
+    without.push('q', 'echo/query', { x: 'one' });
+    await until(() => without.errors().length === 3, WAIT_MS, 'the ErrorEvent for a refused sample');
+    assert.equal(without.errors()[2]!.desc, 'a sample on "echo/query" failed: input "x" must be number: expected a number');
     withErrors.push('q', 'echo/query', { x: 'two' });
-    await until(() => withErrors.batchesOf('e', 'echo/error').length === 4, WAIT_MS, 'its own failure on its error stream');
+    await until(() => withErrors.batchesOf('e', 'echo/error').length === 3, WAIT_MS, 'its own refusal on its error stream');
+    assert.deepEqual(withErrors.batchesOf('e', 'echo/error')[2]!.samples[0].data, { error: 'input "x" must be number: expected a number' });
     assert.deepEqual(withErrors.errors(), [], 'a session with an error stream gets no ErrorEvent for failed samples');
-    assert.deepEqual(withErrors.batchesOf('e', 'echo/error').map((b) => b.batch_num), [0, 1, 2, 3]);
+    assert.deepEqual(withErrors.batchesOf('e', 'echo/error').map((b) => b.batch_num), [0, 1, 2]);
     // A model that is not ready.
     await without.start('l', 'loading/query');
     without.push('l', 'loading/query', { x: 1 });

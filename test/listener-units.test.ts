@@ -4,6 +4,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { urlOf } from '../bridge/listener.ts';
 import { addressedAs } from '../bridge/protocols/addressed.ts';
+import { httpTimeouts } from '../bridge/protocols/connections.ts';
+import { BridgeError, isModelFailure } from '../bridge/core/errors.ts';
 import { checkOption, OPTION_SPECS, resolveOptions } from '../bridge/options.ts';
 
 describe('listener addresses', () => {
@@ -19,6 +21,22 @@ describe('listener addresses', () => {
     assert.deepEqual(addressedAs('face', 'face'), ['face', undefined]);
     assert.deepEqual(addressedAs('ocr', 'face'), ['ocr']);
     assert.deepEqual(addressedAs('ocr', undefined), ['ocr']);
+  });
+});
+
+describe('connections and errors', () => {
+  it('HTTP timers from --idle-timeout: Node\'s own defaults at 300 s, all within a short one', () => {
+    assert.deepEqual(httpTimeouts(300_000), { headersTimeout: 60_000, requestTimeout: 300_000, keepAliveTimeout: 72_000, connectionsCheckingInterval: 15_000 });
+    assert.deepEqual(httpTimeouts(1000), { headersTimeout: 1000, requestTimeout: 1000, keepAliveTimeout: 1000, connectionsCheckingInterval: 250 });
+  });
+
+  it('only a query that reached its model and failed there is the model\'s failure', () => {
+    const failure = (code: ConstructorParameters<typeof BridgeError>[0], reached: boolean) => isModelFailure(new BridgeError(code, 'x'), reached);
+    for (const code of ['model_failed', 'timeout', 'unavailable', 'too_large'] as const) {
+      assert.equal(failure(code, true), true, code);
+      assert.equal(failure(code, false), false, code);
+    }
+    for (const code of ['bad_request', 'not_found', 'busy', 'dropped'] as const) assert.equal(failure(code, true), false, code);
   });
 });
 
@@ -42,6 +60,10 @@ describe('options: one check for the command line and startBridge()', () => {
     assert.throws(() => resolveOptions({ oscReplyPort: 70000 }), /--osc-reply-port must be a port number 0-65535 \(0 turns it off\)/);
     assert.throws(() => resolveOptions({ oscClientTtl: 0 }), /--osc-client-ttl must be a positive number/);
     assert.throws(() => resolveOptions({ oscNumeric: 'yes' as never }), /--osc-numeric is on or off/);
+    assert.throws(() => resolveOptions({ maxConnections: 0.5 }), /--max-connections must be a whole number, 1 or more/);
+    assert.throws(() => resolveOptions({ maxConnections: 0 }), /--max-connections must be a whole number, 1 or more/);
+    assert.throws(() => resolveOptions({ idleTimeout: 0 }), /--idle-timeout must be a positive number/);
+    assert.deepEqual((({ maxConnections, idleTimeout }) => ({ maxConnections, idleTimeout }))(resolveOptions({})), { maxConnections: 256, idleTimeout: 300 });
     assert.deepEqual(
       (({ oscReplyPort, oscClientTtl, oscNumeric }) => ({ oscReplyPort, oscClientTtl, oscNumeric }))(resolveOptions({ oscReplyPort: 0 })),
       { oscReplyPort: 0, oscClientTtl: 3600, oscNumeric: false });

@@ -101,7 +101,8 @@ describe('latest wins in the core (fake page)', () => {
     page.answer(core);
     assert.deepEqual(await Promise.all(results), ['model_failed', 'dropped', 'bad_request', 3]);
     assert.equal(core.lastError('m'), null);
-    assert.deepEqual(events.failure.map((e) => e.error.code), ['bad_request', 'model_failed']);
+    // The bad frame was refused before the model: the asker's alone, no failure event.
+    assert.deepEqual(events.failure.map((e) => e.error.code), ['model_failed']);
   });
 
   it('a frame that waited goes to another page when the page with its lane goes away', async () => {
@@ -113,7 +114,24 @@ describe('latest wins in the core (fake page)', () => {
     await tick();
     assert.deepEqual(other.sent.map((q) => q.x), [2]);
     other.answer(core);
-    assert.deepEqual(await Promise.all(results), ['unavailable', 2]);
+    // The frame with the page that left is not run again: a newer one waited (latest wins).
+    assert.deepEqual(await Promise.all(results), ['dropped', 2]);
+    assert.equal(core.lastError('m'), null);
+    assert.equal(core.retries, 0);
+  });
+
+  it('a lone frame whose page goes away runs once more on another page', async () => {
+    const { core, page, live } = setup();
+    const other = new FakePage('page-2', ['m']);
+    core.addPage(other);
+    const result = live('a', 1);
+    assert.deepEqual(page.sent.map((q) => q.x), [1]);
+    core.removePage(page, 'closed');
+    await tick();
+    assert.deepEqual(other.sent.map((q) => q.x), [1]);
+    other.answer(core);
+    assert.equal(await result, 1);
+    assert.equal(core.retries, 1);
   });
 
   it('shutdown fails the frame with the page and the one waiting', async () => {

@@ -103,7 +103,7 @@ describe('models over HTTP', () => {
   it('audio that is no WAV is refused before the page, naming the input', async () => {
     const res = await postJson(`${h.url}/models/voice-activity/query`, { audio: `data:audio/wav;base64,${Buffer.from('not a wav file').toString('base64')}` });
     assert.equal(res.status, 400);
-    assert.match(res.body.error, /input "audio" is not a WAV file/);
+    assert.equal(res.body.error, 'input "audio": not a WAV file (no RIFF/WAVE header) (14 bytes)');
     const bad = await postJson(`${h.url}/models/voice-activity/query`, { audio: [0, 'x'] });
     assert.equal(bad.status, 400);
     assert.match(bad.body.error, /input "audio"/);

@@ -78,6 +78,22 @@ describe('pairing codes and session secrets (bridge/relay/pairing.ts)', () => {
     const expiring = new Pairing('the-long-lived-token', log, -1);
     assert.deepEqual(expiring.check(new URLSearchParams({ code: expiring.issueCode() })), { ok: false, why: 'Pairing code expired' });
   });
+
+  it('a code issued for a headless page carries its label into the secret; the label cannot be changed without the token', () => {
+    const pairing = new Pairing('the-long-lived-token', recordingLog());
+    const paired = pairing.check(new URLSearchParams({ code: pairing.issueCode('headless-2') }));
+    assert.ok(paired.ok && paired.secret);
+    assert.equal(paired.label, 'headless-2');
+    const again = pairing.check(new URLSearchParams({ secret: paired.secret }));
+    assert.deepEqual(again, { ok: true, via: 'secret', label: 'headless-2' });
+    // Another label in the nonce breaks the MAC.
+    const [nonce, mac] = paired.secret.split('.');
+    assert.equal(pairing.check(new URLSearchParams({ secret: `${nonce!.replace('headless-2', 'headless-1')}.${mac}` })).ok, false);
+    // Unlabelled codes and the token have none.
+    assert.equal((pairing.check(new URLSearchParams({ code: pairing.issueCode() })) as { label?: string }).label, undefined);
+    assert.deepEqual(pairing.check(new URLSearchParams({ token: 'the-long-lived-token' })), { ok: true, via: 'token' });
+    assert.throws(() => pairing.issueCode('no.dots'), /label/);
+  });
 });
 
 describe('pairing over the relay, fake pages', () => {

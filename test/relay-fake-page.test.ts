@@ -143,23 +143,43 @@ describe('the relay: bridge and relay client, no browser', () => {
     }
   });
 
-  it('two pages share the work (the least busy first); one leaving fails only what it held', async () => {
+  it('two pages share the work (the least busy first); what one held when it left runs once more on the other', async () => {
     const second = await f.openPage();
     assert.equal(f.bridge.core.pageCount, 2);
     assert.equal((await getJson(`${f.url}/health`)).models.find((m: any) => m.id === 'echo').pages, 2);
-    // The hello of a page that comes after the models names the default model.
+    // The hello of a page that comes after the models names the default model, and the page's own id.
     assert.equal(second.hellos.at(-1)!.defaultModel, 'echo');
+    assert.match(second.hellos.at(-1)!.page!, /^page-\d+$/);
     const first = f.bridge.core.query('echo', { x: 1, act: 'hold' }, { source: 'test' });
     await until(() => f.page.held.length + second.held.length === 1, 5000, 'the first query held');
     const other = f.bridge.core.query('echo', { x: 2, act: 'hold' }, { source: 'test' });
     await until(() => f.page.held.length === 1 && second.held.length === 1, 5000, 'one query on each page');
-    const [leaving, staying] = f.page.held.length && f.page.held[0]!.inputs.x === 1 ? [first, other] : [other, first];
+    // /health lists both pages, each holding one query (running it: none queued behind it).
+    const listed = (await getJson(`${f.url}/health`)).pageList;
+    assert.deepEqual(listed.map((p: any) => [p.inFlight, p.queued, p.address]), [[1, 0, '127.0.0.1'], [1, 0, '127.0.0.1']]);
+    assert.deepEqual(listed[0].models.find((m: any) => m.id === 'echo'), { id: 'echo', state: 'ready', backend: 'wasm' });
+    const retriedBefore = f.bridge.core.retries;
     f.page.held.length = 0;
     f.page.drop();
-    await assert.rejects(leaving, (e: Error & { code?: string }) => e.code === 'unavailable' && /went away before answering/.test(e.message));
+    // The query the first page held goes to the second, which now holds both.
+    await until(() => second.held.length === 2, 5000, 'the left page’s query on the second page');
+    assert.equal(f.bridge.core.retries, retriedBefore + 1);
     second.release();
-    assert.ok([1, 2].includes((await staying).y as number));
+    assert.deepEqual([(await first).y, (await other).y], [1, 2]);
     await f.page.ready(f.bridge.core);
+    second.close();
+    await until(() => f.bridge.core.pageCount === 1, 5000, 'one page left');
+  });
+
+  it('a query whose page leaves mid-run, and then the second page too, fails with the error', async () => {
+    const second = await f.openPage();
+    const res = await fetch(`${f.url}/models/echo/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ x: 98765, act: 'leave' }) });
+    assert.equal(res.status, 503);
+    assert.match(((await res.json()) as { error: string }).error, /went away before answering/);
+    // Both pages ran it: it was run once more, not a third time.
+    assert.equal(f.page.queries.filter((q) => q.inputs.x === 98765).length + second.queries.filter((q) => q.inputs.x === 98765).length, 2);
+    await f.page.ready(f.bridge.core);
+    await second.ready(f.bridge.core);
     second.close();
     await until(() => f.bridge.core.pageCount === 1, 5000, 'one page left');
   });

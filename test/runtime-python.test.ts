@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startHarness, until, type Harness } from './helpers/page.ts';
 import { RuntimeClient } from './helpers/runtime-client.ts';
-import { makeDataDir, pythonProgram, type DataDir } from './helpers/runtime-programs.ts';
+import { close, leastSquares, makeDataDir, pythonProgram, type DataDir } from './helpers/runtime-programs.ts';
 
 const MAX_PROGRAMS = 3;
 
@@ -49,16 +49,6 @@ columns = {'x': [r['x'] for r in rows], 'y': [r['y'] for r in rows]}
 unsendable = {1, 2, 3}
 `;
 
-function leastSquares(rows: { x: number; y: number }[]) {
-  const n = rows.length;
-  const sx = rows.reduce((s, r) => s + r.x, 0);
-  const sy = rows.reduce((s, r) => s + r.y, 0);
-  const sxy = rows.reduce((s, r) => s + r.x * r.y, 0);
-  const sxx = rows.reduce((s, r) => s + r.x * r.x, 0);
-  const slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
-  return { slope, intercept: (sy - slope * sx) / n };
-}
-const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} is not ${b}`);
 
 describe('Python programs through the real page', () => {
   let h: Harness;
@@ -192,7 +182,8 @@ describe('Python programs through the real page', () => {
 
   it('a program printing 100,000 lines: the log keeps the last 1000 and counts the rest', async () => {
     const run = await c.request(pythonProgram([{ filename: 'main.py', content: 'for i in range(100_000):\n    print(i)\ndone = True\n' }]));
-    assert.equal((await c.finished(run.sessionId, 120_000)).status, 'finished');
+    const end = await c.finished(run.sessionId, 120_000);
+    assert.equal(end.status, 'finished', JSON.stringify(end).slice(0, 500));
     const status = await c.request({ action: 'status', sessionId: run.sessionId });
     assert.equal(status.log.length, 1000);
     assert.equal(status.logDropped, 99_000);

@@ -8,7 +8,7 @@ import { dataUri, postJson, startHarness, until, type Harness } from './helpers/
 import { RuntimeClient } from './helpers/runtime-client.ts';
 import { addBiasModel } from './helpers/onnx.ts';
 import { assertFaces } from './helpers/assertions.ts';
-import { makeDataDir, program, type DataDir } from './helpers/runtime-programs.ts';
+import { close, leastSquares, makeDataDir, program, type DataDir } from './helpers/runtime-programs.ts';
 
 const PROGRAM_TIMEOUT_S = 8;
 const MAX_PROGRAMS = 3;
@@ -44,16 +44,6 @@ setPlaceholder('progress', 1);
 const TABLE = Array.from({ length: 20 }, (_, i) => ({ x: i, y: 3 * i + 2 + ((i % 3) - 1) * 0.5 }));
 const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
 const populationStd = (v: number[]) => Math.sqrt(mean(v.map((x) => (x - mean(v)) ** 2)));
-function leastSquares(rows: { x: number; y: number }[]) {
-  const n = rows.length;
-  const sx = rows.reduce((s, r) => s + r.x, 0);
-  const sy = rows.reduce((s, r) => s + r.y, 0);
-  const sxy = rows.reduce((s, r) => s + r.x * r.y, 0);
-  const sxx = rows.reduce((s, r) => s + r.x * r.x, 0);
-  const slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
-  return { slope, intercept: (sy - slope * sx) / n };
-}
-const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} is not ${b}`);
 
 describe('runtime WebSocket through the real page', () => {
   let h: Harness;

@@ -28,7 +28,7 @@ const catalogue = new Catalogue(baseUrl, {
 });
 const selection = new ModelSelection(catalogue);
 const network = new NetworkPanel(selection);
-const link = new BridgeLink(catalogue, baseUrl, (bridge) => network.showBridge(bridge));
+const link = new BridgeLink(catalogue, baseUrl, (bridge) => network.showBridge(bridge), (pages, self) => network.showPages(pages, self));
 const output = new OutputPanel(selection, catalogue, link);
 const models = new ModelsPanel(catalogue, selection, () => showSelected());
 const tryIt = new TryItPanel(selection, output, (file) => void catalogue.addOnnx(file));

@@ -91,6 +91,16 @@ export class Admission {
     }
   }
 
+  /**
+   * True when a newer frame of `client`'s waits behind the one with the page: that one, its page gone,
+   * is dropped (counted) instead of run again elsewhere.
+   */
+  superseded(client: string, model: string, source: string): boolean {
+    if (!this.lanes.get(`${client}\n${model}`)?.waiting) return false;
+    this.dropped(model, source);
+    return true;
+  }
+
   /** Fails every live frame still waiting in a lane (shutdown). */
   close(why: string): void {
     for (const lane of this.lanes.values()) {

@@ -8,10 +8,11 @@ import { EventEmitter } from 'node:events';
 import {
   DEFAULT_MAX_AUDIO_SECONDS, DEFAULT_MAX_PIXELS,
   type CallPayload, type CallResult, type MediaLimits, type ModelManifest, type PageCall, type Values, type PageEventKind, type PageEvents, type QueryOptions,
+  type PageSummary,
 } from '../../web/contract/index.ts';
 import { Admission } from './admission.ts';
-import { Dispatch, type Answer, type Cancellations } from './dispatch.ts';
-import { BridgeError, toBridgeError } from './errors.ts';
+import { Dispatch, PageGoneError, type Answer, type Cancellations } from './dispatch.ts';
+import { BridgeError, isModelFailure, toBridgeError } from './errors.ts';
 import { ModelViews, type ModelView } from './model-views.ts';
 import { Pages, type PageLink } from './pages.ts';
 
@@ -55,15 +56,20 @@ export interface FailureEvent { model: string; error: BridgeError; source: strin
 export interface DroppedEvent { model: string; source: string; total: number }
 /** Something a page reports on its own (a program ended), for the protocol that cares. */
 export type PageEvent = { [K in PageEventKind]: { page: string; kind: K; payload: PageEvents[K] } }[PageEventKind];
-export interface PageRemovedEvent { page: string; why: string }
+export interface PageRemovedEvent { page: string; why: string; /** The headless page it was (PageLink.label). */ label?: string }
+/** A query whose page went away mid-run went to another page (`to`) once more. */
+export interface RetriedEvent { model: string; source: string; from: string; to: string }
 
 interface CoreEvents {
   output: [OutputEvent];
   failure: [FailureEvent];
+  /** A query refused before its model (errors.ts, isModelFailure): for the pages' activity view alone. */
+  refused: [FailureEvent];
   dropped: [DroppedEvent];
   models: [];
   pageEvent: [PageEvent];
   pageRemoved: [PageRemovedEvent];
+  retried: [RetriedEvent];
   /** Connected clients per protocol changed. */
   clients: [Record<string, number>];
 }
@@ -105,9 +111,12 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
   private readonly admission: Admission;
   private readonly dispatch: Dispatch;
   private readonly records = new Map<string, ModelRecord>();
+  /** Errors published as a model's failure (errors.ts, isModelFailure); any other was its asker's alone. */
+  private readonly published = new WeakSet<BridgeError>();
   /** Why the core no longer takes queries (shutdown), once it does not. */
   private closedBecause: string | undefined;
   private readonly clients: Record<string, number> = {};
+  private retried = 0;
 
   constructor(options: CoreOptions = {}) {
     super();
@@ -123,8 +132,8 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
       this.emit('dropped', { model, source, total: record.dropped });
     });
     this.dispatch = new Dispatch({
-      entered: (r) => { this.pages.busy(r.page, 1); if (r.model !== undefined) this.admission.count(r.model, 1); },
-      left: (r) => { this.pages.busy(r.page, -1); if (r.model !== undefined) this.admission.count(r.model, -1); },
+      entered: (r) => { this.pages.busy(r.page, 1, r.model !== undefined); if (r.model !== undefined) this.admission.count(r.model, 1); },
+      left: (r) => { this.pages.busy(r.page, -1, r.model !== undefined); if (r.model !== undefined) this.admission.count(r.model, -1); },
     });
     // Registered first, so that every other listener of 'models' reads fresh views.
     this.on('models', () => this.views.invalidate());
@@ -146,7 +155,7 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
   removePage(page: PageLink, why: string): void {
     if (!this.pages.remove(page)) return;
     this.dispatch.pageGone(page, why);
-    this.emit('pageRemoved', { page: page.id, why });
+    this.emit('pageRemoved', { page: page.id, why, ...(page.label !== undefined && { label: page.label }) });
     this.emit('models');
   }
 
@@ -158,6 +167,16 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
 
   get pageCount(): number {
     return this.pages.count;
+  }
+
+  /** Queries run once more on another page because theirs went away mid-run, since the bridge started. */
+  get retries(): number {
+    return this.retried;
+  }
+
+  /** Each page: its id, models and load. */
+  pageSummaries(): PageSummary[] {
+    return this.pages.summaries();
   }
 
   // ── clients ────────────────────────────────────────────────────────────────────────────────────
@@ -195,6 +214,15 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
 
   lastError(id?: string): string | null {
     return this.records.get(this.model(id).id)?.lastError ?? null;
+  }
+
+  /**
+   * Whether a query's error was published as its model's failure (the last error, the `failure` event
+   * every listener hears). One that was not (a query refused before the model: bad input, no such
+   * model, busy, dropped) reaches its asker alone, so the protocol tells the asker itself.
+   */
+  isPublished(err: unknown): boolean {
+    return err instanceof BridgeError && this.published.has(err);
   }
 
   /** Live frames dropped so far (latest wins), by model. */
@@ -271,21 +299,32 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
     const view = this.model(id);
     const model = view.id;
     const started = performance.now();
+    // Whether the query went to a page: what it fails with there is the model's failure (errors.ts).
+    let reached = false;
     try {
       // A bad frame fails at once: it never takes or replaces a place in a live lane.
       const checked = this.views.checker(view)(inputs);
       const client = ctx.client === undefined ? undefined : `${ctx.source}:${ctx.client}`;
       // A live client's frames follow one another: the page may track across them, per client.
       const options: QueryOptions = { ...(annotate && { annotate }), ...(ctx.latest && client !== undefined && { track: client }) };
-      const toPage = () => this.toPage(this.pages.forModel(model), model, checked, ctx, options, started);
+      // A live frame whose page went away is not run again while a newer one of its client's waits.
+      const live = !!ctx.latest && this.latestWins && client !== undefined;
+      const stale = () => live && this.admission.superseded(client, model, ctx.source);
+      const toPage = () => {
+        const page = this.pages.forModel(model);
+        reached = true;
+        return this.toPage(page, model, checked, ctx, options, started, stale);
+      };
       if (client === undefined) return await this.admitted(model, toPage);
       if (ctx.latest && this.latestWins) return await this.admission.latest(client, model, ctx.source, () => this.admitted(model, toPage));
       return await this.admitted(model, () => this.admission.asClient(client, toPage));
     } catch (err) {
       const error = toBridgeError(err);
-      // A dropped frame is no failure: /error stays as it was (Runway's Processing library treats a
-      // non-null error as a failed query), and nobody hears of it but its asker.
-      if (error.code !== 'dropped') this.fail(model, error, ctx.source, performance.now() - started);
+      // A refused query (a dropped frame too) is no failure: /error stays as it was (Runway's Processing
+      // library treats a non-null error as a failed query), and nobody hears of it but its asker.
+      const ms = performance.now() - started;
+      if (isModelFailure(error, reached)) this.fail(model, error, ctx.source, ms);
+      else if (error.code !== 'dropped') this.emit('refused', { model, error, source: ctx.source, ms });
       throw error;
     }
   }
@@ -297,9 +336,25 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
     return work();
   }
 
-  private async toPage(page: PageLink, model: string, inputs: Values, ctx: QueryContext, options: QueryOptions, started: number): Promise<Answer> {
-    const answer = await this.dispatch.send({ page, model, what: model, source: ctx.source }, this.timeoutMs,
-      (id) => page.sendQuery(id, model, inputs, options), ctx.signal);
+  private async toPage(page: PageLink, model: string, inputs: Values, ctx: QueryContext, options: QueryOptions, started: number,
+    stale: () => boolean): Promise<Answer> {
+    const send = (to: PageLink, ms: number) => this.dispatch.send({ page: to, model, what: model, source: ctx.source }, ms,
+      (id) => to.sendQuery(id, model, inputs, options), ctx.signal, this.timeoutMs);
+    let answer: Answer;
+    try {
+      answer = await send(page, this.timeoutMs);
+    } catch (err) {
+      // Its page went away mid-run: once more on another page that has the model, within what is left
+      // of --timeout, for every protocol alike. A second loss, or no other page, is the error.
+      const left = this.timeoutMs - (performance.now() - started);
+      if (!(err instanceof PageGoneError) || left <= 0 || this.closedBecause !== undefined) throw err;
+      let other: PageLink;
+      try { other = this.pages.forModel(model, page); } catch { throw err; }
+      if (stale()) throw new BridgeError('dropped', `dropped: its page went away and a newer frame from this client waits ("${model}" keeps only the latest frame)`);
+      this.retried++;
+      this.emit('retried', { model, source: ctx.source, from: page.id, to: other.id });
+      answer = await send(other, left);
+    }
     this.succeeded(model, answer.outputs, ctx.source, performance.now() - started);
     return answer;
   }
@@ -312,6 +367,7 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
   }
 
   private fail(model: string, error: BridgeError, source: string, ms?: number): void {
+    this.published.add(error);
     this.record(model).lastError = error.message;
     this.emit('failure', { model, error, source, ms });
   }

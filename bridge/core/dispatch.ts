@@ -55,20 +55,22 @@ export class Dispatch {
    * Sends `request` under a fresh id (`transmit` puts it on the wire) and waits for its answer. `signal`:
    * the client went away; the request fails as `dropped` and its page is told to drop it.
    */
-  send(request: PageRequest, timeoutMs: number, transmit: (id: number) => void, signal?: AbortSignal): Promise<Answer> {
+  send(request: PageRequest, timeoutMs: number, transmit: (id: number) => void, signal?: AbortSignal, statedMs = timeoutMs): Promise<Answer> {
     if (signal?.aborted) return Promise.reject(goneError(request));
+    // `statedMs`: the whole query's limit, which a query run again on another page names (it gets what is left).
     const { id, answer } = this.pending.add(request, {
       ms: timeoutMs,
       error: (r) => new BridgeError('timeout', r.model !== undefined
-        ? `"${r.model}" did not answer within ${timeoutMs / 1000} s (--timeout)`
-        : `the page did not answer "${r.what}" within ${timeoutMs / 1000} s`),
-      expired: (id, r) => this.cancel(id, r, `it did not answer within ${timeoutMs / 1000} s (--timeout)`),
+        ? `"${r.model}" did not answer within ${statedMs / 1000} s (--timeout)`
+        : `the page did not answer "${r.what}" within ${statedMs / 1000} s`),
+      expired: (id, r) => this.cancel(id, r, `it did not answer within ${statedMs / 1000} s (--timeout)`),
     });
     this.hooks.entered(request);
     try {
       transmit(id);
     } catch (err) {
-      this.pending.fail(id, new BridgeError('unavailable', `could not reach the page: ${(err as Error).message}`));
+      // Its connection is closing (the page is going, its close not yet heard): the page is as good as gone.
+      this.pending.fail(id, new PageGoneError(`could not reach the page: ${(err as Error).message}`));
     }
     if (signal) {
       const onAbort = () => { if (this.pending.fail(id, goneError(request))) this.cancel(id, request, 'its client went away'); };
@@ -105,7 +107,7 @@ export class Dispatch {
 
   /** The page went away: everything it held fails now, not at its timeout. */
   pageGone(page: PageLink, why: string): void {
-    this.pending.failWhere((r) => new BridgeError('unavailable', r.model !== undefined
+    this.pending.failWhere((r) => new PageGoneError(r.model !== undefined
       ? `the page running "${r.model}" went away before answering (${why}); retry once a page is connected`
       : `the page went away before answering "${r.what}" (${why})`), (r) => r.page === page);
     for (const [id, p] of this.cancelled) if (p === page) this.cancelled.delete(id);
@@ -127,6 +129,14 @@ export class Dispatch {
     this.counts.sent++;
     this.cancelled.set(id, request.page);
     if (this.cancelled.size > REMEMBER_CANCELLED) this.cancelled.delete(this.cancelled.keys().next().value!);
+  }
+}
+
+/** A request whose page went away (or could not be reached) before answering: the core runs a query once
+ *  more on another page. */
+export class PageGoneError extends BridgeError {
+  constructor(message: string) {
+    super('unavailable', message);
   }
 }
 

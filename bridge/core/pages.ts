@@ -1,6 +1,6 @@
 // The connected pages and how busy each is: which page runs a model's next query (the least busy one
 // that has it ready), or why none can.
-import type { Values, QueryOptions, PageCall, CallPayload } from '../../web/contract/index.ts';
+import type { Values, QueryOptions, PageCall, CallPayload, PageSummary } from '../../web/contract/index.ts';
 import { BridgeError } from './errors.ts';
 import type { ModelAnnouncement } from '../../web/contract/index.ts';
 
@@ -9,6 +9,10 @@ export interface PageLink {
   readonly id: string;
   /** The models this page announced, by id. */
   readonly models: ReadonlyMap<string, ModelAnnouncement>;
+  /** Which page this is to a person: the headless page the bridge started ("headless 2"), if it is one. */
+  readonly label?: string;
+  /** Where its connection comes from (an IP address): this machine's loopback, or another machine. */
+  readonly address?: string;
   /** Sends a query; the page answers through `core.settle(id, …)`. */
   sendQuery(id: number, model: string, inputs: Values, options: QueryOptions): void;
   /** Sends a page call (calls.ts in the contract); the page answers through `core.settle` too. */
@@ -17,16 +21,22 @@ export interface PageLink {
   sendCancel?(id: number, why: string): void;
 }
 
+/** What a page holds: requests (queries and calls), and of them the queries (which it runs one at a time). */
+interface Load { requests: number; queries: number }
+
 export class Pages {
   /** Each page and the requests it holds. */
   private readonly inFlight = new Map<PageLink, number>();
+  private readonly queries = new Map<PageLink, number>();
 
   add(page: PageLink): void {
     this.inFlight.set(page, 0);
+    this.queries.set(page, 0);
   }
 
   /** False when the page was not here. */
   remove(page: PageLink): boolean {
+    this.queries.delete(page);
     return this.inFlight.delete(page);
   }
 
@@ -43,16 +53,35 @@ export class Pages {
   }
 
   /** A request went to the page (+1) or left it (-1); a page that is gone counts nothing. */
-  busy(page: PageLink, delta: 1 | -1): void {
+  busy(page: PageLink, delta: 1 | -1, query = false): void {
     const n = this.inFlight.get(page);
     if (n !== undefined) this.inFlight.set(page, n + delta);
+    const q = this.queries.get(page);
+    if (query && q !== undefined) this.queries.set(page, q + delta);
   }
 
-  /** The least busy page that has the model ready, or an `unavailable` error saying why there is none. */
-  forModel(model: string): PageLink {
+  /** Each page: its models and how busy it is (/health, the page's Network panel). */
+  summaries(): PageSummary[] {
+    return [...this.inFlight.keys()].map((page) => {
+      const load: Load = { requests: this.inFlight.get(page) ?? 0, queries: this.queries.get(page) ?? 0 };
+      return {
+        id: page.id, ...(page.label !== undefined && { label: page.label }), ...(page.address !== undefined && { address: page.address }),
+        models: [...page.models.values()].map((m) => ({ id: m.id, state: m.state, backend: m.backend ?? null })),
+        // The page runs one inference at a time (web/runtime/run-queue.ts): the rest of its queries wait there.
+        inFlight: load.requests, queued: Math.max(0, load.queries - 1),
+      };
+    });
+  }
+
+  /**
+   * The least busy page that has the model ready (other than `except`), or an `unavailable` error saying
+   * why there is none.
+   */
+  forModel(model: string, except?: PageLink): PageLink {
     let best: PageLink | undefined;
     const states: string[] = [];
     for (const [page, n] of this.inFlight) {
+      if (page === except) continue;
       const a = page.models.get(model);
       if (!a) continue;
       if (a.state !== 'ready') { states.push(a.error ? `${a.state}: ${a.error}` : a.state); continue; }

@@ -4,7 +4,7 @@
 // is a live frame: when samples come faster than the model answers, the core keeps only a session's
 // newest (latest wins) and the dropped ones send nothing.
 import type { RawData, WebSocket } from 'ws';
-import type { Listener, ListenerContext, ListenerModule, PortOptions } from '../listener-module.ts';
+import { connectionOptions, type ConnectionOptions, type Listener, type ListenerContext, type ListenerModule } from '../listener-module.ts';
 import type { FailureEvent, OutputEvent } from '../core/core.ts';
 import { toBridgeError } from '../core/errors.ts';
 import { toJson } from '../core/values.ts';
@@ -25,16 +25,18 @@ interface Session {
   ws: WebSocket;
   streams: Map<string, Stream>;
   dropped: number;
+  /** Aborted when the session's socket closes: its samples still waiting or with the page are dropped. */
+  gone: AbortController;
 }
 
-export const labGraphListener: ListenerModule<PortOptions> = {
+export const labGraphListener: ListenerModule<ConnectionOptions> = {
   name: 'labgraph',
   portFlag: '--labgraph-port',
-  ownOptions: (o) => ({ host: o.host, port: o.labgraphPort, maxBytes: o.maxBody }),
+  ownOptions: (o) => connectionOptions(o, o.labgraphPort),
   start: startLabGraph,
 };
 
-async function startLabGraph(context: ListenerContext, own: PortOptions): Promise<Listener> {
+async function startLabGraph(context: ListenerContext, own: ConnectionOptions): Promise<Listener> {
   const { core, log } = context;
   const sessions = new Set<Session>();
   let sessionSerial = 0;
@@ -96,11 +98,15 @@ async function startLabGraph(context: ListenerContext, own: PortOptions): Promis
           // Outputs and failures reach this session's data/error streams through the core's events;
           // a session without an error stream hears of its own failures as an ErrorEvent. Each sample is
           // a live frame (latest wins in the core): one dropped for a newer sample sends nothing.
-          core.query(st.model, sampleInputs(raw), { source: 'labgraph', client: s.id, latest: true }).catch((err) => {
+          core.query(st.model, sampleInputs(raw), { source: 'labgraph', client: s.id, latest: true, signal: s.gone.signal }).catch((err) => {
             const error = toBridgeError(err);
             if (error.code === 'dropped') return;
-            const hasErrorStream = [...s.streams.values()].some((x) => x.model === st.model && x.kind === 'error');
-            if (!hasErrorStream) send(s, errorEvent(null, 'InvalidMessageFormat', `a sample on "${st.name}" failed: ${error.message}`));
+            const errorStream = [...s.streams.values()].find((x) => x.model === st.model && x.kind === 'error');
+            // A failure reached every error stream through the core; a refused sample (bad input, busy)
+            // is this session's alone.
+            if (errorStream && !core.isPublished(error)) {
+              send(s, streamBatch(errorStream.id, errorStream.name, [sample({ error: error.message }, Date.now())], errorStream.batchNum++));
+            } else if (!errorStream) send(s, errorEvent(null, 'InvalidMessageFormat', `a sample on "${st.name}" failed: ${error.message}`));
           });
         }
         return;
@@ -110,7 +116,7 @@ async function startLabGraph(context: ListenerContext, own: PortOptions): Promis
 
   const listener = await listenWebSocket(context, own, 'labgraph', 'open a WebSocket and send LabGraph API messages (start_stream_request, stream_batch, …)',
     own.maxBytes, (ws) => {
-      const s: Session = { id: `session-${++sessionSerial}`, ws, streams: new Map(), dropped: 0 };
+      const s: Session = { id: `session-${++sessionSerial}`, ws, streams: new Map(), dropped: 0, gone: new AbortController() };
       sessions.add(s);
       core.clientChange('labgraph', 1);
       ws.on('message', (data: RawData, isBinary: boolean) => {
@@ -125,7 +131,8 @@ async function startLabGraph(context: ListenerContext, own: PortOptions): Promis
       });
       ws.on('error', (err) => log.info(`labgraph: ${err.message}`));
       ws.on('close', () => {
-        // Closing the socket ends every stream of the session at once.
+        // Closing the socket ends every stream of the session at once, and gives up its samples with the page.
+        s.gone.abort();
         sessions.delete(s);
         s.streams.clear();
         core.clientChange('labgraph', -1);

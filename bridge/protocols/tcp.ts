@@ -3,8 +3,9 @@
 // from a model whose output is an image, that image: a mask as PNG); a JSON object (first byte `{`) gets
 // the JSON output; errors are `{"error": "…"}` frames.
 import { createServer, type Socket } from 'node:net';
-import type { Listener, ListenerContext, ListenerModule, PortOptions } from '../listener-module.ts';
+import { connectionOptions, type ConnectionOptions, type Listener, type ListenerContext, type ListenerModule } from '../listener-module.ts';
 import { listen, urlOf } from '../listener.ts';
+import { capConnections } from './connections.ts';
 import { FrameDecoder, FrameError, encodeFrame } from './framing.ts';
 import { toBridgeError } from '../core/errors.ts';
 import { imageOutput, sniffImage, toJson } from '../core/values.ts';
@@ -14,18 +15,18 @@ const MAX_IN_FLIGHT = 16;
 
 const errorFrame = (message: string) => encodeFrame(Buffer.from(JSON.stringify({ error: message })));
 
-export const tcpListener: ListenerModule<PortOptions> = {
+export const tcpListener: ListenerModule<ConnectionOptions> = {
   name: 'tcp',
   portFlag: '--tcp-port',
-  ownOptions: (o) => ({ host: o.host, port: o.tcpPort, maxBytes: o.maxBody }),
+  ownOptions: (o) => connectionOptions(o, o.tcpPort),
   start: startTcp,
 };
 
-async function startTcp(context: ListenerContext, own: PortOptions): Promise<Listener> {
+async function startTcp(context: ListenerContext, own: ConnectionOptions): Promise<Listener> {
   const { core, log } = context;
 
   /** One request frame → one answer frame; never throws. */
-  async function answer(frame: Buffer, client: string): Promise<Buffer> {
+  async function answer(frame: Buffer, client: string, signal: AbortSignal): Promise<Buffer> {
     try {
       if (frame[0] === 0x7b /* { */) {
         let inputs: unknown;
@@ -34,7 +35,7 @@ async function startTcp(context: ListenerContext, own: PortOptions): Promise<Lis
         } catch (err) {
           return errorFrame(`the frame starts with "{" but is not JSON: ${(err as Error).message}`);
         }
-        const outputs = await core.query(undefined, inputs, { source: 'tcp', client });
+        const outputs = await core.query(undefined, inputs, { source: 'tcp', client, signal });
         return encodeFrame(Buffer.from(JSON.stringify(toJson(outputs))));
       }
       if (sniffImage(frame)) {
@@ -45,11 +46,11 @@ async function startTcp(context: ListenerContext, own: PortOptions): Promise<Lis
         // A model whose output is an image (a person mask) answers with it; the others with the picture annotated.
         const imagePorts = info.outputs.filter((p) => p.type === 'image').map((p) => p.name);
         if (imagePorts.length) {
-          const image = imageOutput(await core.query(undefined, inputs, { source: 'tcp', client }), imagePorts);
+          const image = imageOutput(await core.query(undefined, inputs, { source: 'tcp', client, signal }), imagePorts);
           if (!image) return errorFrame(`"${id}" answered without its image output`);
           return encodeFrame(image);
         }
-        const { image } = await core.annotate(undefined, inputs, { source: 'tcp', client });
+        const { image } = await core.annotate(undefined, inputs, { source: 'tcp', client, signal });
         return encodeFrame(image);
       }
       return errorFrame(`a frame of ${frame.length} bytes that is neither a JPEG or PNG image nor a JSON object (starting with "{")`);
@@ -65,10 +66,21 @@ async function startTcp(context: ListenerContext, own: PortOptions): Promise<Lis
     const client = `${socket.remoteAddress}:${socket.remotePort}`;
     core.clientChange('tcp', 1);
     const decoder = new FrameDecoder(own.maxBytes);
+    const gone = new AbortController();
     let tail: Promise<void> = Promise.resolve();
     let inFlight = 0;
+    /** Requests whose answer the model has not given yet. */
+    let withModel = 0;
     let closing = false;
     socket.setNoDelay(true);
+    // Idle: nothing read or written for --idle-timeout. A client waiting for the model is not idle (the
+    // answer's write starts the clock again); one that sent half a frame and stopped is, and so is one
+    // that stopped reading its answers.
+    socket.setTimeout(own.idleMs, () => {
+      if (withModel > 0) return;
+      log.info(`tcp: ${client} sent nothing for ${own.idleMs / 1000} s (--idle-timeout); closing`);
+      socket.destroy();
+    });
     socket.on('data', (chunk) => {
       if (closing) return;
       let frames: Buffer[];
@@ -83,7 +95,8 @@ async function startTcp(context: ListenerContext, own: PortOptions): Promise<Lis
       for (const frame of frames) {
         inFlight++;
         if (inFlight >= MAX_IN_FLIGHT) socket.pause();
-        const reply = answer(frame, client);
+        withModel++;
+        const reply = answer(frame, client, gone.signal).finally(() => { withModel--; });
         // Answers go out in request order, whatever order the model finishes them in. A peer that
         // does not read its answers holds up the ones after (the write waits for 'drain'), so its
         // requests stop being read: the bridge never buffers more than a few answers for it.
@@ -102,6 +115,8 @@ async function startTcp(context: ListenerContext, own: PortOptions): Promise<Lis
     });
     socket.on('error', (err) => log.info(`tcp: ${socket.remoteAddress}:${socket.remotePort}: ${err.message}`));
     socket.on('close', () => {
+      // Its queries still waiting or with the page are given up: the page drops them.
+      gone.abort();
       connections.delete(socket);
       core.clientChange('tcp', -1);
       if (decoder.pending > 0) log.info(`tcp: ${socket.remoteAddress}:${socket.remotePort} left in the middle of a frame (${decoder.pending} bytes dropped)`);
@@ -109,6 +124,7 @@ async function startTcp(context: ListenerContext, own: PortOptions): Promise<Lis
   }
 
   const server = createServer(onConnection);
+  capConnections(server, own.maxConnections, 'tcp', log);
   const port = await listen(server, own.host, own.port);
   server.on('error', (err) => log.warn(`tcp: ${err.message}`));
   return {

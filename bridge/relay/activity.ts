@@ -1,4 +1,4 @@
-// The pages' activity view: who ran what, failures, client counts and dropped frames, batched so that a
+// The pages' activity view: who ran what, failures and refusals, client counts, dropped frames and the bridge's pages, batched so that a
 // busy bridge sends a few frames a second.
 import type { ActivityEntry, BridgeMessage } from '../../web/contract/index.ts';
 import type { BridgeCore, FailureEvent, OutputEvent } from '../core/core.ts';
@@ -9,7 +9,9 @@ export function feedActivity(core: BridgeCore, broadcast: (message: BridgeMessag
   let countsChanged = false;
   const flush = setInterval(() => {
     if (activity.length === 0 && !countsChanged) return;
-    const msg: BridgeMessage = { type: 'activity', entries: activity.slice(-50), clients: core.clientCounts(), dropped: core.droppedFrames() };
+    const msg: BridgeMessage = {
+      type: 'activity', entries: activity.slice(-50), clients: core.clientCounts(), dropped: core.droppedFrames(), pages: core.pageSummaries(),
+    };
     activity = [];
     countsChanged = false;
     broadcast(msg);
@@ -17,17 +19,21 @@ export function feedActivity(core: BridgeCore, broadcast: (message: BridgeMessag
   flush.unref();
   const onOutput = (e: OutputEvent) => { if (e.source !== 'page') activity.push({ at: Date.now(), source: e.source, model: e.model, ms: e.ms }); };
   const onFailure = (e: FailureEvent) => { activity.push({ at: Date.now(), source: e.source, model: e.model, ms: e.ms, error: e.error.message }); };
-  // Clients come and go, live frames are dropped (latest wins): counts, not log entries.
+  // Clients and pages come and go, live frames are dropped (latest wins): counts, not log entries.
   const onClients = () => { countsChanged = true; };
   core.on('output', onOutput);
   core.on('failure', onFailure);
+  core.on('refused', onFailure);
   core.on('clients', onClients);
   core.on('dropped', onClients);
+  core.on('models', onClients);
   return () => {
     clearInterval(flush);
     core.off('output', onOutput);
     core.off('failure', onFailure);
+    core.off('refused', onFailure);
     core.off('clients', onClients);
     core.off('dropped', onClients);
+    core.off('models', onClients);
   };
 }

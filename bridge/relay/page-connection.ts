@@ -12,9 +12,14 @@ let pageSerial = 0;
 export class PageConnection implements PageLink {
   readonly id = `page-${++pageSerial}`;
   models = new Map<string, ModelAnnouncement>();
+  readonly label?: string;
+  readonly address?: string;
   private readonly out: FrameBatcher;
 
-  constructor(private readonly ws: WebSocket) {
+  /** `who`: the label its pairing code carried (a headless page the bridge started), and its IP address. */
+  constructor(private readonly ws: WebSocket, who: { label?: string; address?: string } = {}) {
+    if (who.label !== undefined) this.label = who.label;
+    if (who.address !== undefined) this.address = who.address;
     this.out = new FrameBatcher((message) => { if (ws.readyState === ws.OPEN) ws.send(message); }, setImmediate);
   }
 

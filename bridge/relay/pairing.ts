@@ -15,21 +15,32 @@ const REMEMBER_MS = 10 * 60_000;
 export type Credential = 'token' | 'code' | 'secret';
 
 export type PairingCheck =
-  | { ok: true; via: Credential; /** A session secret to hand the page (it came with a code). */ secret?: string }
+  | {
+    ok: true; via: Credential; /** A session secret to hand the page (it came with a code). */ secret?: string;
+    /** The label its code was issued under (a headless page the bridge started), kept in its secret too. */
+    label?: string;
+  }
   | { ok: false; why: string };
 
-interface Code { expires: number; used: boolean }
+interface Code { expires: number; used: boolean; label?: string }
+
+/** What a label may hold: it travels inside the session secret, between its nonce and the `.`. */
+const LABEL = /^[a-z0-9-]{1,32}$/;
 
 export class Pairing {
   private readonly codes = new Map<string, Code>();
 
   constructor(private readonly token: string, private readonly log: Log, private readonly codeTtlMs = CODE_TTL_MS) {}
 
-  /** A fresh one-time code, good for one pairing within the code's lifetime. */
-  issueCode(): string {
+  /**
+   * A fresh one-time code, good for one pairing within the code's lifetime. `label` names whom it is for
+   * (`headless-2`): the page that pairs with it, and with the secret it gets, is known by it.
+   */
+  issueCode(label?: string): string {
+    if (label !== undefined && !LABEL.test(label)) throw new Error(`a pairing code's label is a few letters, digits and dashes, not "${label}"`);
     this.sweep();
     const code = randomBytes(16).toString('hex');
-    this.codes.set(code, { expires: Date.now() + this.codeTtlMs, used: false });
+    this.codes.set(code, { expires: Date.now() + this.codeTtlMs, used: false, ...(label !== undefined && { label }) });
     return code;
   }
 
@@ -38,7 +49,11 @@ export class Pairing {
     const token = params.get('token');
     if (token !== null) return same(token, this.token) ? { ok: true, via: 'token' } : { ok: false, why: 'Wrong or missing pairing token' };
     const secret = params.get('secret');
-    if (secret !== null) return this.secretValid(secret) ? { ok: true, via: 'secret' } : { ok: false, why: 'Wrong session secret' };
+    if (secret !== null) {
+      if (!this.secretValid(secret)) return { ok: false, why: 'Wrong session secret' };
+      const label = labelOf(secret.split('.')[0]!);
+      return { ok: true, via: 'secret', ...(label !== undefined && { label }) };
+    }
     const code = params.get('code');
     if (code !== null) return this.useCode(code);
     return { ok: false, why: 'Wrong or missing pairing token' };
@@ -55,12 +70,13 @@ export class Pairing {
     }
     if (Date.now() > entry.expires) return { ok: false, why: 'Pairing code expired' };
     entry.used = true;
-    return { ok: true, via: 'code', secret: this.newSecret() };
+    return { ok: true, via: 'code', secret: this.newSecret(entry.label), ...(entry.label !== undefined && { label: entry.label }) };
   }
 
-  /** `<nonce>.<HMAC of the nonce under the token>`, both base64url. */
-  private newSecret(): string {
-    const nonce = randomBytes(16).toString('base64url');
+  /** `<nonce>.<HMAC of the nonce under the token>`, both base64url; the nonce ends in `~<label>` when
+   *  the code had one (the MAC covers it: nobody without the token can claim a label). */
+  private newSecret(label?: string): string {
+    const nonce = `${randomBytes(16).toString('base64url')}${label !== undefined ? `~${label}` : ''}`;
     return `${nonce}.${this.mac(nonce)}`;
   }
 
@@ -77,6 +93,11 @@ export class Pairing {
     const now = Date.now();
     for (const [code, entry] of this.codes) if (now > entry.expires + REMEMBER_MS) this.codes.delete(code);
   }
+}
+
+function labelOf(nonce: string): string | undefined {
+  const label = nonce.split('~')[1];
+  return label !== undefined && LABEL.test(label) ? label : undefined;
 }
 
 /** Compares in constant time, so that a wrong guess says nothing about how close it came. */

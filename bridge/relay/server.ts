@@ -10,6 +10,8 @@ import { decodeFrames, encodeFrame, isErrorCode, type PageMessage } from '../../
 import { BridgeError, toBridgeError } from '../core/errors.ts';
 import type { HttpOffer, Listener, ListenerContext, ListenerModule } from '../listener-module.ts';
 import { urlOf } from '../listener.ts';
+import { sameOrigin } from '../access.ts';
+import { heartbeat } from '../protocols/connections.ts';
 import { feedActivity } from './activity.ts';
 import { checkPageMessage } from './checks.ts';
 import { PageConnection } from './page-connection.ts';
@@ -17,6 +19,10 @@ import { Pairing } from './pairing.ts';
 
 /** The relay's address on the HTTP port (web/relay/client.ts connects there). */
 const PATH = '/runtime';
+function isRelayPath(req: IncomingMessage): boolean {
+  // A request target that is no URL (`http://[`) is nobody's, not an exception in the upgrade listener.
+  return URL.parse(req.url ?? '/', 'http://x')?.pathname === PATH;
+}
 
 export interface RelayOptions {
   /** The interface the HTTP listener listens on (--host), for the relay's address. */
@@ -25,6 +31,8 @@ export interface RelayOptions {
   token: string;
   /** Largest relay message, in bytes (twice --max-body); each page is told it in its hello. */
   maxFrameBytes: number;
+  /** A page that answers no ping for this long is gone (--idle-timeout; bridge/protocols/connections.ts). */
+  idleMs: number;
 }
 
 /** What the relay offers the bridge: one-time pairing codes for the page's URL. */
@@ -34,42 +42,50 @@ export interface RelayOffer {
 
 export const relayListener: ListenerModule<RelayOptions, HttpOffer, RelayOffer> = {
   name: 'relay',
-  ownOptions: (o) => ({ host: o.host, token: o.token, maxFrameBytes: o.maxBody * 2 }),
+  ownOptions: (o) => ({ host: o.host, token: o.token, maxFrameBytes: o.maxBody * 2, idleMs: o.idleTimeout * 1000 }),
   start: startRelay,
 };
 
 async function startRelay(context: ListenerContext & HttpOffer, own: RelayOptions): Promise<Listener & RelayOffer> {
-  const { core, access, log, listeners, httpServer } = context;
+  const { core, access, log, listeners, httpServer, claimUpgrades } = context;
   const pairing = new Pairing(own.token, log);
   const wss = new WebSocketServer({ noServer: true, maxPayload: own.maxFrameBytes, perMessageDeflate: false });
+  const stopHeartbeat = heartbeat(wss, own.idleMs);
   const stopActivity = feedActivity(core, (message) => {
     const frame = encodeFrame(message);
     for (const ws of wss.clients) if (ws.readyState === ws.OPEN) ws.send(frame);
   });
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname !== PATH) return;
+    if (!isRelayPath(req)) return;
+    const url = new URL(req.url!, 'http://x');
     const refuse = (status: number, why: string) => {
       log.warn(`relay: refused a page from ${req.socket.remoteAddress} (origin ${req.headers.origin ?? 'none'}): ${why}`);
       socket.end(`HTTP/1.1 ${status} ${why}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     if (!access.hostAllowed(req.headers.host)) return refuse(403, 'Host not allowed');
-    if (!access.originAllowed(req.headers.origin)) return refuse(403, 'Origin not allowed');
+    // A page opened on another machine (`--host 0.0.0.0`) comes from the bridge's own address on the
+    // network, an origin no allow list names; it is taken as a page only with a credential (below),
+    // like every page. Any other foreign origin is refused, credential or not.
+    const fromAfar = !access.originAllowed(req.headers.origin) && sameOrigin(req.headers.origin, req.headers.host);
+    if (!access.originAllowed(req.headers.origin) && !fromAfar) return refuse(403, 'Origin not allowed');
     const paired = pairing.check(url.searchParams);
     if (!paired.ok) return refuse(401, paired.why);
-    wss.handleUpgrade(req, socket, head, (ws) => onPage(ws, paired.secret));
+    const address = plainAddress(req.socket.remoteAddress);
+    if (fromAfar) log.info(`relay: a page at ${req.headers.origin} (from ${address}) paired by its ${paired.via}`);
+    wss.handleUpgrade(req, socket, head, (ws) => onPage(ws, paired.secret, { label: paired.label, address }));
   };
+  claimUpgrades(isRelayPath);
   httpServer.on('upgrade', onUpgrade);
 
   /** `secret`: what a page paired by a one-time code keeps for its reconnects. */
-  function onPage(ws: WebSocket, secret: string | undefined) {
-    const page = new PageConnection(ws);
+  function onPage(ws: WebSocket, secret: string | undefined, who: { label?: string; address?: string }) {
+    const page = new PageConnection(ws, who);
     core.addPage(page);
-    log.info(`relay: ${page.id} connected (${core.pageCount} page${core.pageCount === 1 ? '' : 's'})`);
+    log.info(`relay: ${page.id}${page.label ? ` (${page.label})` : ''} connected from ${page.address ?? 'an unknown address'} (${core.pageCount} page${core.pageCount === 1 ? '' : 's'})`);
     if (secret) page.send({ type: 'paired', secret });
     // What the bridge tells each page about itself (its addresses, for the page's network panel).
-    page.send({ type: 'hello', listeners, defaultModel: core.defaultModel ?? null, maxFrameBytes: own.maxFrameBytes, limits: core.limits });
+    page.send({ type: 'hello', page: page.id, listeners, defaultModel: core.defaultModel ?? null, maxFrameBytes: own.maxFrameBytes, limits: core.limits });
     // The page's own queries (its programs') that the core still holds give up when the page goes.
     const gone = new AbortController();
     // Each of them listens to it while it waits: as many as the caps admit.
@@ -155,11 +171,17 @@ async function startRelay(context: ListenerContext & HttpOffer, own: RelayOption
     pairing,
     async close() {
       stopActivity();
+      stopHeartbeat();
       httpServer.off('upgrade', onUpgrade);
       for (const ws of wss.clients) ws.close(1001, 'bridge shutting down');
       wss.close();
     },
   };
+}
+
+/** `::ffff:127.0.0.2` → `127.0.0.2`. */
+function plainAddress(address: string | undefined): string | undefined {
+  return address?.replace(/^::ffff:(?=\d+\.)/, '');
 }
 
 function toBytes(data: unknown): Uint8Array {

@@ -14,7 +14,7 @@ import type { BridgeOptions } from '../../bridge/options.ts';
 import type { BridgeCore } from '../../bridge/core/core.ts';
 import { RelayClient, type RelayState, type SocketConstructor } from '../../web/relay/client.ts';
 import {
-  decodeFrames, encodeFrame, type ActivityEntry, type Hello, type ModelAnnouncement, type ModelManifest, type PageEventKind, type PageEvents,
+  decodeFrames, encodeFrame, type ActivityEntry, type PageSummary, type Hello, type ModelAnnouncement, type ModelManifest, type PageEventKind, type PageEvents,
 } from '../../web/contract/index.ts';
 import { FAKE_MODELS, FakePageAnswers } from './fake-page-answers.ts';
 import { until } from './wait.ts';
@@ -32,11 +32,15 @@ export class Wire {
   clear(): void { this.in.length = 0; this.out.length = 0; }
 }
 
+/** Where a page's relay connects from: another loopback address, and the Origin and Host a browser there sends. */
+export interface ConnectFrom { localAddress: string; origin?: string; host?: string }
+
 /** The `ws` WebSocket, keeping a copy of every message each way in `wire`. */
-function spyingSocket(wire: Wire): SocketConstructor {
+function spyingSocket(wire: Wire, from?: ConnectFrom): SocketConstructor {
+  const headers = { ...(from?.origin !== undefined && { origin: from.origin }), ...(from?.host !== undefined && { host: from.host }) };
   class Spy extends WebSocket {
     constructor(url: string) {
-      super(url);
+      super(url, from ? { localAddress: from.localAddress, headers } : undefined);
       wire.sockets.push(this);
       // A browser's WebSocket reports a failed connection by closing; `ws` also emits 'error', which
       // would crash the process without a listener (the client retries on the close that follows).
@@ -56,6 +60,8 @@ export interface FakePageOptions {
   models?: ModelAnnouncement[];
   /** The pairing token (default: the bridge's). */
   token?: string;
+  /** Connect as a page on another machine would (test/pages.test.ts). */
+  from?: ConnectFrom;
 }
 
 export class FakePage extends FakePageAnswers {
@@ -63,7 +69,7 @@ export class FakePage extends FakePageAnswers {
   readonly wire = new Wire();
   readonly states: RelayState[] = [];
   readonly hellos: Hello[] = [];
-  readonly activity: { entries: ActivityEntry[]; clients: Record<string, number>; dropped: Record<string, number> }[] = [];
+  readonly activity: { entries: ActivityEntry[]; clients: Record<string, number>; dropped: Record<string, number>; pages?: PageSummary[] }[] = [];
   models: ModelAnnouncement[];
 
   constructor(readonly relayUrl: string, options: FakePageOptions = {}) {
@@ -74,8 +80,8 @@ export class FakePage extends FakePageAnswers {
       query: (model, inputs, options) => this.query(model, inputs, options),
       call: (kind, payload) => this.call(kind, payload),
       status: (state, hello) => { this.states.push(state); if (hello) this.hellos.push(hello); },
-      activity: (entries, clients, dropped) => { this.activity.push({ entries, clients, dropped }); },
-    }, spyingSocket(this.wire));
+      activity: (entries, clients, dropped, pages) => { this.activity.push({ entries, clients, dropped, ...(pages && { pages }) }); },
+    }, spyingSocket(this.wire, options.from));
   }
 
   /** Connects a page to `bridge` and waits until the bridge's core counts it among the pages of each of its ready models. */

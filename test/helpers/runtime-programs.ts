@@ -3,6 +3,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import assert from 'node:assert/strict';
 
 export type Files = { filename: string; content: string }[];
 
@@ -37,3 +38,16 @@ export function makeDataDir(): DataDir {
 /** A `run` message for a Python program (Simple-ML's own form). */
 export const pythonProgram = (files: Files, mainfile = files[0]!.filename) =>
   ({ action: 'run', python: { number: files.length, files, mainfile } });
+
+/** The least-squares line through the rows, computed here to check what a program fitted. */
+export function leastSquares(rows: { x: number; y: number }[]) {
+  const n = rows.length;
+  const sx = rows.reduce((s, r) => s + r.x, 0);
+  const sy = rows.reduce((s, r) => s + r.y, 0);
+  const sxy = rows.reduce((s, r) => s + r.x * r.y, 0);
+  const sxx = rows.reduce((s, r) => s + r.x * r.x, 0);
+  const slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+  return { slope, intercept: (sy - slope * sx) / n };
+}
+
+export const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} is not ${b}`);

@@ -1,6 +1,6 @@
 // Messages on the relay, both ways (frame.ts says how they are framed; schema.ts how the bridge checks
 // what a page sends).
-import type { ModelAnnouncement, Values } from './models.ts';
+import type { Backend, ModelAnnouncement, ModelState, Values } from './models.ts';
 import type { ErrorCode } from './errors.ts';
 import type { CallPayload, PageCall, PageEventKind, PageEvents } from './calls.ts';
 
@@ -29,8 +29,25 @@ export type PageEventMessage = { [K in PageEventKind]: { type: 'event'; kind: K;
 /** One request the bridge saw, for the page's activity log. */
 export interface ActivityEntry { at: number; source: string; model: string; ms?: number; error?: string }
 
+/** One page the bridge has (`/health`'s `pageList`, the pages' Network panel). */
+export interface PageSummary {
+  /** The bridge's name for it (`page-3`): a page that reconnects gets a new one. */
+  id: string;
+  /** The headless page the bridge started (`headless 2`), when it is one. */
+  label?: string;
+  /** The IP address its relay connection comes from: loopback, or another machine's. */
+  address?: string;
+  models: { id: string; state: ModelState; backend: Backend | null }[];
+  /** Queries and calls it holds now (sent, not yet answered). */
+  inFlight: number;
+  /** Of those queries, the ones waiting behind the one it runs (a page runs one inference at a time). */
+  queued: number;
+}
+
 /** What the bridge tells a page when it connects. */
 export interface Hello {
+  /** This page's id among the bridge's pages (PageSummary); absent from an older bridge. */
+  page?: string;
   /** Every listener's address, by name (`http`, `socketio`, `osc`, …), for the page's Network panel. */
   listeners: Record<string, string>;
   /** The model the single-model addresses serve; null until one is known. */
@@ -76,8 +93,9 @@ export type BridgeMessage =
    * code is spent: a second use is refused (bridge/relay/pairing.ts).
    */
   | { type: 'paired'; secret: string }
-  /** `dropped`: live frames each model dropped so far for newer ones from the same client (latest wins). */
-  | { type: 'activity'; entries: ActivityEntry[]; clients: Record<string, number>; dropped: Record<string, number> }
+  /** `dropped`: live frames each model dropped so far for newer ones from the same client (latest wins);
+   *  `pages`: every page the bridge has now (absent from an older bridge). */
+  | { type: 'activity'; entries: ActivityEntry[]; clients: Record<string, number>; dropped: Record<string, number>; pages?: PageSummary[] }
   | ({ type: 'query'; id: number; model: string; inputs: Values } & QueryOptions)
   /** A page call (see calls.ts); answered with a `result` of the same id, like a query. */
   | CallMessage

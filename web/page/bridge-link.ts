@@ -2,7 +2,7 @@
 // `#code=…`, and `#bridge=host:port` when the bridge is not the page's own server): the relay, the
 // programs it runs, its status and activity. Pairing: docs/security.md.
 import { connectRelay, type PageRelay } from '../relay/page.ts';
-import type { Values } from '../contract/index.ts';
+import type { PageSummary, Values } from '../contract/index.ts';
 import { ProgramFrames } from '../programs/frames.ts';
 import { $ } from '../ui/dom.ts';
 import { appendActivity, renderClients } from '../ui/activity.ts';
@@ -12,13 +12,27 @@ import type { Catalogue } from './catalogue.ts';
 /** What the bridge said of itself in its hello: where it listens, and the model its single-model addresses serve. */
 export interface BridgeInfo { listeners?: Listeners; defaultModel?: string }
 
+/** The bridge's pages (this one among them, by its id from the hello), or none while not connected. */
+export type ShowPages = (pages: PageSummary[], self: string | undefined) => void;
+
 export class BridgeLink {
   /** Undefined when the page has no credential (token, code or kept secret), or its #bridge= was not confirmed: it then serves no bridge. */
   private readonly relay: PageRelay | undefined;
   private bridge: BridgeInfo = {};
 
   /** `showBridge` hears the bridge's info whenever the link's state changes. */
-  constructor(catalogue: Catalogue, baseUrl: string, showBridge: (bridge: BridgeInfo) => void) {
+  /** This page's id among the bridge's pages (its hello). */
+  private self: string | undefined;
+  /** The pages last shown, as JSON: the feed repeats them a few times a second. */
+  private pagesShown = '';
+
+  constructor(catalogue: Catalogue, baseUrl: string, showBridge: (bridge: BridgeInfo) => void, showPages?: ShowPages) {
+    const pagesNow = (pages: PageSummary[]) => {
+      const json = JSON.stringify([pages, this.self]);
+      if (json === this.pagesShown) return;
+      this.pagesShown = json;
+      showPages?.(pages, this.self);
+    };
     // Programs of the runtime WebSocket, each in its own worker inside frames of other sites (processes
     // of their own: web/programs/frames.ts); they may use the page's models, through the bridge, which
     // admits their queries as it admits every client's.
@@ -45,10 +59,12 @@ export class BridgeLink {
         pill.textContent = state === 'connected' ? 'bridge connected' : state === 'connecting' ? 'connecting to bridge…' : 'bridge disconnected, retrying…';
         pill.classList.toggle('ok', state === 'connected');
         if (hello) this.bridge = { listeners: hello.listeners as Listeners, defaultModel: hello.defaultModel ?? undefined };
-        if (state !== 'connected') renderClients($('clients'), {}, {});
+        if (hello) this.self = hello.page;
+        if (state !== 'connected') { renderClients($('clients'), {}, {}); pagesNow([]); }
         showBridge(this.bridge);
       },
-      activity: (list, clients, dropped) => {
+      activity: (list, clients, dropped, pages) => {
+        if (pages) pagesNow(pages);
         appendActivity($('activity'), list);
         renderClients($('clients'), clients, dropped);
         catalogue.bridgeRan(list);

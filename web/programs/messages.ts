@@ -21,6 +21,8 @@ export interface OrtFiles { module: string; wasm: ArrayBuffer }
 /** Worker → runner. */
 export type FromProgram =
   | { type: 'log'; line: string }
+  /** Lines in order, after `dropped` older ones that did not fit the log (log-batch.ts). */
+  | { type: 'logs'; lines: string[]; dropped: number }
   | { type: 'placeholder'; name: string; value: unknown }
   | { type: 'model'; name: string }
   | { type: 'finished'; placeholders: Record<string, unknown>; models: string[]; refused?: Record<string, string> }

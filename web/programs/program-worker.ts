@@ -7,6 +7,7 @@
 // It runs in the program host frame (host.ts), a process of its own: a program that exhausts memory
 // takes down that frame, never the page.
 import type { FromProgram, OrtFiles, ProgramRequest, ToProgram } from './messages.ts';
+import { batchLogs } from './log-batch.ts';
 import { locateError, planProgram, programStack, ProgramError, rewriteImports, RUNTIME } from './modules.ts';
 import { decodeDataUri, normalizeFilename, type ProgramErrorReport, type ProgramFile } from '../contract/index.ts';
 import { errorMessage, MAX_PLACEHOLDER_CHARS, placeholderTooLarge, toPlain, toPlainWithin, TooLargeError } from './values.ts';
@@ -17,7 +18,8 @@ import { tensorFromJson, type Tensor } from '../runtime/engines/tensor.ts';
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 // Taken before the program runs, so that a program replacing them cannot break the runner's messages.
 const post = scope.postMessage.bind(scope);
-const send = (message: FromProgram, transfer: Transferable[] = []) => post(message, transfer);
+// Log lines go in batches (log-batch.ts); every other message first sends the lines before it.
+const send = batchLogs<FromProgram>((message, transfer = []) => post(message, transfer));
 
 type Predict = (data: unknown) => unknown;
 const predictors = new Map<string, Predict>();

@@ -13,6 +13,7 @@ import { CallError, type FromProgram, type OrtFiles, type ProgramRequest, type T
 
 export { CallError } from './messages.ts';
 import { parseOnlyScript } from './modules.ts';
+import { MAX_LOG_LINES } from './log-batch.ts';
 import type { Stats } from './stats.ts';
 import { MAX_PLACEHOLDER_CHARS, placeholderTooLarge, TooLargeError, toPlainWithin } from './values.ts';
 
@@ -42,7 +43,6 @@ export interface ProgramHost {
 }
 
 
-const MAX_LOG_LINES = 1000;
 const MAX_LINE_CHARS = 10_000;
 /** Ended sessions kept (oldest dropped first): their placeholders and models stay readable. */
 const KEEP_ENDED = 32;
@@ -130,6 +130,11 @@ export class ProgramRunner {
     switch (msg?.type) {
       case 'log':
         this.addLog(session, String(msg.line));
+        return;
+      case 'logs':
+        session.logDropped += Number(msg.dropped) || 0;
+        this.addLog(session, ...(Array.isArray(msg.lines) ? msg.lines.slice(-MAX_LOG_LINES) : []).map(String));
+        if (Array.isArray(msg.lines) && msg.lines.length > MAX_LOG_LINES) session.logDropped += msg.lines.length - MAX_LOG_LINES;
         return;
       case 'placeholder':
         this.keep(session, String(msg.name), msg.value);
@@ -222,11 +227,12 @@ export class ProgramRunner {
     return total;
   }
 
-  private addLog(session: Session, line: string): void {
-    session.log.push(line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}… (${line.length} characters)` : line);
-    if (session.log.length > MAX_LOG_LINES) {
-      session.log.shift();
-      session.logDropped++;
+  private addLog(session: Session, ...lines: string[]): void {
+    for (const line of lines) session.log.push(line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}… (${line.length} characters)` : line);
+    const over = session.log.length - MAX_LOG_LINES;
+    if (over > 0) {
+      session.log.splice(0, over);
+      session.logDropped += over;
     }
   }
 

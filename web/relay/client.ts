@@ -3,7 +3,7 @@
 // tests, in Node with the `ws` package's WebSocket).
 import {
   decodeFrames, encodeFrame, FrameBatcher, isErrorCode, PendingTable,
-  type ActivityEntry, type BridgeMessage, type CallPayload, type CallResult, type ErrorCode, type Hello, type ModelAnnouncement,
+  type ActivityEntry, type BridgeMessage, type PageSummary, type CallPayload, type CallResult, type ErrorCode, type Hello, type ModelAnnouncement,
   type PageCall, type PageEventKind, type QueryAnswer, type QueryOptions, type PageEvents, type PageMessage, type Values,
 } from '../contract/index.ts';
 
@@ -20,8 +20,8 @@ export interface RelayHandlers {
   /** The bridge traded this page's one-time pairing code for a session secret: keep it for a reload. */
   paired?(secret: string): void;
   /** What the bridge saw (requests from every protocol, clients connected, stale live frames dropped per
-   *  model), a few times a second. */
-  activity?(entries: ActivityEntry[], clients: Record<string, number>, dropped: Record<string, number>): void;
+   *  model, and its pages with their load), a few times a second. */
+  activity?(entries: ActivityEntry[], clients: Record<string, number>, dropped: Record<string, number>, pages?: PageSummary[]): void;
 }
 
 /** The little of a WebSocket the client uses: the browser's, or a compatible one (the `ws` package). */
@@ -43,7 +43,7 @@ export interface RelayPageHandlers {
   call<K extends PageCall>(kind: K, payload: CallPayload<K>): Promise<CallResult<K>>;
   status(state: RelayState, hello?: Hello): void;
   paired(secret: string): void;
-  activity(entries: ActivityEntry[], clients: Record<string, number>, dropped: Record<string, number>): void;
+  activity(entries: ActivityEntry[], clients: Record<string, number>, dropped: Record<string, number>, pages?: PageSummary[]): void;
 }
 
 /** A call's answer as it crosses from the page to the worker: a thrown error would lose its `code`. */
@@ -153,7 +153,7 @@ export class RelayClient {
         return;
       }
       case 'activity':
-        this.handlers.activity?.(msg.entries, msg.clients, msg.dropped ?? {});
+        this.handlers.activity?.(msg.entries, msg.clients, msg.dropped ?? {}, msg.pages);
         return;
       case 'query': {
         const held = new AbortController();

@@ -35,7 +35,7 @@ export class RelayLink {
         void page.status(state, hello);
       },
       paired: (secret) => void page.paired(secret),
-      activity: (entries, clients, dropped) => void page.activity(entries, clients, dropped),
+      activity: (entries, clients, dropped, pages) => void page.activity(entries, clients, dropped, pages),
     });
     this.client.connect();
   }

@@ -31,7 +31,7 @@ export function connectRelay(url: string, models: () => ModelAnnouncement[], pag
   const remote: RelayPageRemote = {
     status: (state, hello) => page.status(state, hello),
     paired: (secret) => page.paired(secret),
-    activity: (entries, clients, dropped) => page.activity(entries, clients, dropped),
+    activity: (entries, clients, dropped, pages) => page.activity(entries, clients, dropped, pages),
     call: async (kind, payload) => {
       try {
         return { outputs: await page.call(kind, payload as never) as Values };

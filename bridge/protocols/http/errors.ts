@@ -11,6 +11,9 @@ const STATUS: Record<ErrorCode, number> = {
   dropped: 409,
 };
 
+/** The 415's words: what a query's body may be. */
+export const UNSUPPORTED_TYPE = 'unsupported Content-Type: send application/json, or an image/* body';
+
 export function sendError(reply: FastifyReply, err: unknown): FastifyReply {
   const e = toBridgeError(err);
   if (e.retryAfterSeconds !== undefined) reply.header('Retry-After', String(e.retryAfterSeconds));
@@ -22,7 +25,7 @@ export function answerErrors(app: FastifyInstance, maxBytes: number, log: Log): 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
     const status = err.statusCode ?? 500;
     if (status === 413) return sendError(reply, new BridgeError('too_large', `the request body is over the limit of ${maxBytes} bytes (--max-body)`));
-    if (status === 415) return reply.status(415).send({ error: `unsupported Content-Type: send application/json, or an image/* body (${err.message})` });
+    if (status === 415) return reply.status(415).send({ error: `${UNSUPPORTED_TYPE} (${err.message})` });
     if (status === 400 && err.code?.startsWith('FST_ERR_CTP')) return reply.status(400).send({ error: `the body is not valid JSON: ${err.message}` });
     if (status >= 500) log.warn(`http: ${err.message}`);
     return reply.status(status).send({ error: err.message });

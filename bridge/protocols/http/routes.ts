@@ -6,7 +6,7 @@ import { BridgeError } from '../../core/errors.ts';
 import { imageOutput, sniffImage, toJson } from '../../core/values.ts';
 import { wantsImage } from './image-answer.ts';
 import type { Values } from '../../../web/contract/index.ts';
-import { sendError } from './errors.ts';
+import { UNSUPPORTED_TYPE, sendError } from './errors.ts';
 
 interface ModelParams { id: string }
 
@@ -18,6 +18,9 @@ export function addQueryRoutes(app: FastifyInstance, core: BridgeCore, listeners
   app.addContentTypeParser(/^image\//, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   const query = async (id: string | undefined, req: FastifyRequest, reply: FastifyReply) => {
+    // A bodiless POST (what any web page may send with no preflight, `mode: 'no-cors'`) is no query:
+    // refused like any other type the route cannot take, before the core sees it.
+    if (req.headers['content-type'] === undefined) return reply.status(415).send({ error: UNSUPPORTED_TYPE });
     const body = req.body;
     // One HTTP connection is one client for the per-client queue cap.
     const client = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
@@ -84,6 +87,8 @@ export function addQueryRoutes(app: FastifyInstance, core: BridgeCore, listeners
     const { rss, heapUsed } = process.memoryUsage();
     return {
       status: models.some((m) => m.state === 'ready') ? 'ok' : 'waiting', pages: core.pageCount, models, listeners,
+      // Each page: its id, models, backend and load; `retried`: queries run again because their page left.
+      pageList: core.pageSummaries(), retried: core.retries,
       clients: core.clientCounts(),
       // Queries given up on (timed out, client gone) and what their pages did with the cancel.
       cancelled: core.cancellations(),

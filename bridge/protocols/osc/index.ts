@@ -191,8 +191,8 @@ async function startOsc(context: ListenerContext, own: OscOptions): Promise<List
         (err) => {
           const error = toBridgeError(err);
           if (error.code === 'dropped') return;
-          // No model means no failure event from the core.
-          if (error.code === 'not_found') failSender(error.message);
+          // A query refused before the model is no failure event of the core: the sender's own hear of it.
+          if (!core.isPublished(error)) failSender(error.message);
           else if (!hearsEvents(prefix, asker)) fail([asker], error.message);
         },
       );

@@ -3,13 +3,14 @@
 // It describes the OSC listener started before it, whose address it reads from the listener table.
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
-import type { ListenerModule, PortOptions } from '../../listener-module.ts';
+import { connectionOptions, type ConnectionOptions, type ListenerModule } from '../../listener-module.ts';
+import { answerUnclaimedUpgrades, capConnections } from '../connections.ts';
 import { urlOf } from '../../listener.ts';
 import { advertise, type Advertisement } from './mdns.ts';
 import { buildNamespace, hostInfo } from './namespace.ts';
 import { createOscQueryServer } from './server.ts';
 
-export interface OscQueryOptions extends PortOptions {
+export interface OscQueryOptions extends ConnectionOptions {
   /** Advertise over DNS-SD/mDNS (--no-mdns turns it off). */
   mdns: boolean;
 }
@@ -17,7 +18,7 @@ export interface OscQueryOptions extends PortOptions {
 export const oscQueryListener: ListenerModule<OscQueryOptions> = {
   name: 'oscquery',
   portFlag: '--oscquery-port',
-  ownOptions: (o) => ({ host: o.host, port: o.oscqueryPort, maxBytes: o.maxBody, mdns: o.mdns }),
+  ownOptions: (o) => ({ ...connectionOptions(o, o.oscqueryPort), mdns: o.mdns }),
   async start({ core, access, log, listeners }, own) {
     const oscUrl = listeners.osc;
     if (oscUrl === undefined) throw new Error('OSCQuery describes the OSC listener, which is not running');
@@ -25,7 +26,10 @@ export const oscQueryListener: ListenerModule<OscQueryOptions> = {
     const app = createOscQueryServer(access, {
       namespace: () => buildNamespace(core.models(), core.defaultModel),
       hostInfo: () => hostInfo(name, oscUrl, own.host),
-    });
+    }, own.idleMs);
+    capConnections(app.server, own.maxConnections, 'oscquery', log);
+    // Node would take an upgrade nobody listens for as a plain request: answer it as one nobody serves.
+    answerUnclaimedUpgrades(app.server, [], 'OSCQuery over plain HTTP (GET) only');
     try {
       await app.listen({ host: own.host, port: own.port });
     } catch (err) {

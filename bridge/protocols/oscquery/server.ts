@@ -4,6 +4,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { originRefusal, type Access } from '../../access.ts';
 import { trimSlashes } from '../osc/numeric/options.ts';
+import { httpTimeouts } from '../connections.ts';
 import {
   findNode, NODE_ATTRIBUTES, UNSUPPORTED_ATTRIBUTES, type HostInfo, type NodeAttribute, type OscQueryNode,
 } from './namespace.ts';
@@ -29,8 +30,11 @@ function oscPath(rawPath: string): string | undefined {
   return path.length > 1 ? trimSlashes(path) : '/';
 }
 
-export function createOscQueryServer(access: Access, source: OscQuerySource): FastifyInstance {
-  const app = Fastify({ bodyLimit: MAX_BODY_BYTES, logger: false, forceCloseConnections: true });
+export function createOscQueryServer(access: Access, source: OscQuerySource, idleMs: number): FastifyInstance {
+  const { keepAliveTimeout, requestTimeout, ...http } = httpTimeouts(idleMs);
+  const app = Fastify({
+    bodyLimit: MAX_BODY_BYTES, logger: false, forceCloseConnections: true, http, keepAliveTimeout, requestTimeout, connectionTimeout: 0,
+  });
   const fail = (reply: FastifyReply, status: number, error: string) => reply.status(status).send({ error });
 
   app.addHook('onRequest', async (req, reply) => {

@@ -12,10 +12,10 @@ import type { PageEvent } from '../../core/core.ts';
 import { BridgeError, toBridgeError } from '../../core/errors.ts';
 import { toJson } from '../../core/values.ts';
 import { readDataFile, readDataTree } from '../../data-dir.ts';
-import type { Listener, ListenerContext, ListenerModule, PortOptions } from '../../listener-module.ts';
+import { connectionOptions, type ConnectionOptions, type Listener, type ListenerContext, type ListenerModule } from '../../listener-module.ts';
 import { Sessions, type Session } from './sessions.ts';
 
-export interface RuntimeOptions extends PortOptions {
+export interface RuntimeOptions extends ConnectionOptions {
   /** Where `run_model` reads `is_data: false` paths from, absolute (--data-dir). */
   dataDir: string;
   /** What each page is told to hold its programs to (--max-programs, --program-timeout). */
@@ -26,7 +26,7 @@ export const runtimeListener: ListenerModule<RuntimeOptions> = {
   name: 'runtime',
   portFlag: '--runtime-port',
   ownOptions: (o) => ({
-    host: o.host, port: o.runtimePort, maxBytes: o.maxBody,
+    ...connectionOptions(o, o.runtimePort),
     dataDir: resolve(o.dataDir), limits: { maxPrograms: o.maxPrograms, timeoutMs: o.programTimeout * 1000 },
   }),
   start: startRuntime,
@@ -42,14 +42,19 @@ async function startRuntime(context: ListenerContext, own: RuntimeOptions): Prom
 
   /** Each connection's name as a client of the core, for the per-client queue cap (--max-client-queue). */
   const clientIds = new WeakMap<WebSocket, string>();
+  /** Aborted when the connection closes: its `run_model` queries still waiting or with the page are dropped. */
+  const goneSignals = new WeakMap<WebSocket, AbortController>();
   let clientSerial = 0;
 
   function onClient(ws: WebSocket): void {
     clientIds.set(ws, `connection-${++clientSerial}`);
+    const gone = new AbortController();
+    goneSignals.set(ws, gone);
     core.clientChange('runtime', 1);
     ws.on('message', (data: RawData) => void onMessage(ws, data));
     ws.on('error', (err) => log.warn(`runtime: ${err.message}`));
     ws.on('close', () => {
+      gone.abort();
       core.clientChange('runtime', -1);
       sessions.clientGone(ws);
     });
@@ -172,7 +177,7 @@ async function startRuntime(context: ListenerContext, own: RuntimeOptions): Prom
         if (file.kind !== 'json') throw new BridgeError('bad_request', `run_model: a page model takes an object of inputs: give a .json file or an image, not a ${file.kind} file`);
         inputs = file.value;
       }
-      const outputs = await core.query(model.name, inputs, { source: 'runtime', client: clientIds.get(ws) });
+      const outputs = await core.query(model.name, inputs, { source: 'runtime', client: clientIds.get(ws), signal: goneSignals.get(ws)?.signal });
       return { name: model.name, output: toJson(outputs) };
     },
 

@@ -7,13 +7,15 @@
 import { loadPyodide, type PyodideAPI } from 'pyodide';
 import RUNNER_PY from './runner.py?raw';
 import type { FromProgram, ToProgram } from '../messages.ts';
+import { batchLogs } from '../log-batch.ts';
 import type { FromPythonWorker, PyodideFiles, PythonOutcome, ToPythonWorker } from './messages.ts';
 import { PYODIDE_FILES } from './messages.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 // Taken before any program runs, so that a program cannot replace them.
 const post = scope.postMessage.bind(scope);
-const send = (message: FromProgram | FromPythonWorker) => post(message);
+// Log lines go in batches (../log-batch.ts); every other message first sends the lines before it.
+const send = batchLogs<FromPythonWorker>((message) => post(message));
 
 // No storage: programs would otherwise share this origin's IndexedDB, Cache Storage and origin-private
 // file system, and read what an earlier program left there.
