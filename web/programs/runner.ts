@@ -2,7 +2,7 @@
 // runs each program of the runtime WebSocket in its own fresh worker (program-worker.ts, started in
 // the program workers' frame, another process, by `spawn`), keeps its status, log and placeholders
 // here (so that they can be read while the program is busy, after its worker is gone, and after the
-// workers' process crashed; never in the page's own process), relays the program's model queries to
+// workers' process crashed; never in the page's own process: record.ts), relays the program's model queries to
 // the page, and answers the bridge's `program.*` calls.
 import {
   normalizeFilename, type ErrorCode, type ProgramDataFile, type ProgramErrorReport, type ProgramFile, type ProgramLanguage, type RunLimits,
@@ -13,9 +13,8 @@ import { CallError, type FromProgram, type OrtFiles, type ProgramRequest, type T
 
 export { CallError } from './messages.ts';
 import { parseOnlyScript } from './modules.ts';
-import { MAX_LOG_LINES } from './log-batch.ts';
+import { ProgramRecord } from './record.ts';
 import type { Stats } from './stats.ts';
-import { MAX_PLACEHOLDER_CHARS, placeholderTooLarge, TooLargeError, toPlainWithin } from './values.ts';
 
 /** A program's worker, wherever it runs. */
 export interface ProgramWorker {
@@ -43,10 +42,9 @@ export interface ProgramHost {
 }
 
 
-const MAX_LINE_CHARS = 10_000;
 /** Ended sessions kept (oldest dropped first): their placeholders and models stay readable. */
 const KEEP_ENDED = 32;
-/** How long statistics may take before get_stats gives up (they are bounded by the cap above). */
+/** How long statistics may take before get_stats gives up (their input is bounded by the placeholders' cap, record.ts). */
 const STATS_TIME_LIMIT_MS = 20_000;
 /** How long a stopped Python program's KeyboardInterrupt may take before its worker is ended. */
 const INTERRUPT_WITHIN_MS = 1000;
@@ -58,14 +56,9 @@ interface Session {
   status: SessionState;
   startedAt: Date;
   endedAt: Date | undefined;
-  log: string[];
-  logDropped: number;
+  /** Its log and placeholders (record.ts). */
+  record: ProgramRecord;
   error: ProgramErrorReport | undefined;
-  placeholders: Map<string, unknown>;
-  /** Each placeholder's JSON size (about), counted against MAX_PLACEHOLDER_CHARS. */
-  placeholderSizes: Map<string, number>;
-  /** Placeholders not kept for their size: why. */
-  refused: Map<string, string>;
   models: Set<string>;
   timer: ReturnType<typeof setTimeout> | undefined;
   predictions: Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>;
@@ -105,8 +98,8 @@ export class ProgramRunner {
       throw new CallError('busy', `this page runs ${running} programs already, the most allowed (--max-programs); stop one or wait for one to end`);
     }
     const session: Session = {
-      id: sessionId, files, worker: undefined, status: 'running', startedAt: new Date(), endedAt: undefined, log: [], logDropped: 0,
-      error: undefined, placeholders: new Map(), placeholderSizes: new Map(), refused: new Map(), models: new Set(), timer: undefined, predictions: new Map(),
+      id: sessionId, files, worker: undefined, status: 'running', startedAt: new Date(), endedAt: undefined, record: new ProgramRecord(),
+      error: undefined, models: new Set(), timer: undefined, predictions: new Map(),
     };
     this.sessions.set(sessionId, session);
     session.timer = setTimeout(() => {
@@ -129,23 +122,21 @@ export class ProgramRunner {
   private async onMessage(session: Session, msg: FromProgram): Promise<void> {
     switch (msg?.type) {
       case 'log':
-        this.addLog(session, String(msg.line));
+        session.record.addLog(String(msg.line));
         return;
       case 'logs':
-        session.logDropped += Number(msg.dropped) || 0;
-        this.addLog(session, ...(Array.isArray(msg.lines) ? msg.lines.slice(-MAX_LOG_LINES) : []).map(String));
-        if (Array.isArray(msg.lines) && msg.lines.length > MAX_LOG_LINES) session.logDropped += msg.lines.length - MAX_LOG_LINES;
+        session.record.addLogBatch(msg.lines, msg.dropped);
         return;
       case 'placeholder':
-        this.keep(session, String(msg.name), msg.value);
+        session.record.keep(String(msg.name), msg.value);
         return;
       case 'model':
         session.models.add(String(msg.name));
         return;
       case 'finished':
         if (session.status !== 'running') return;
-        for (const [name, value] of Object.entries(msg.placeholders ?? {})) this.keep(session, name, value);
-        for (const [name, why] of Object.entries(msg.refused ?? {})) this.refuse(session, name, String(why));
+        for (const [name, value] of Object.entries(msg.placeholders ?? {})) session.record.keep(name, value);
+        for (const [name, why] of Object.entries(msg.refused ?? {})) session.record.refuse(name, String(why));
         for (const name of msg.models ?? []) session.models.add(name);
         this.end(session, 'finished');
         session.stopping?.();
@@ -197,45 +188,6 @@ export class ProgramRunner {
     }
   }
 
-  /**
-   * Keeps a placeholder, within what the session's placeholders may hold together. The worker checks
-   * this too (a clear error in the program); this is for a program that posts messages itself.
-   */
-  private keep(session: Session, name: string, value: unknown): void {
-    const room = MAX_PLACEHOLDER_CHARS - this.used(session) + (session.placeholderSizes.get(name) ?? 0);
-    try {
-      const plain = toPlainWithin(value, room);
-      session.placeholders.set(name, plain.value);
-      session.placeholderSizes.set(name, plain.size);
-      session.refused.delete(name);
-    } catch (err) {
-      if (!(err instanceof TooLargeError)) throw err;
-      this.refuse(session, name, placeholderTooLarge(name, err));
-    }
-  }
-
-  private refuse(session: Session, name: string, why: string): void {
-    session.placeholders.delete(name);
-    session.placeholderSizes.delete(name);
-    session.refused.set(name, why);
-    this.addLog(session, why);
-  }
-
-  private used(session: Session): number {
-    let total = 0;
-    for (const size of session.placeholderSizes.values()) total += size;
-    return total;
-  }
-
-  private addLog(session: Session, ...lines: string[]): void {
-    for (const line of lines) session.log.push(line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}… (${line.length} characters)` : line);
-    const over = session.log.length - MAX_LOG_LINES;
-    if (over > 0) {
-      session.log.splice(0, over);
-      session.logDropped += over;
-    }
-  }
-
   /** The program ended: its status is final; its worker stays only while it holds models. */
   private end(session: Session, status: SessionState, error?: ProgramErrorReport): void {
     if (session.status !== 'running') return;
@@ -257,7 +209,7 @@ export class ProgramRunner {
         this.end(session, 'failed', { name: 'ProgramHostCrashed', message: why });
       } else if (session.worker) {
         this.release(session, why);
-        if (session.models.size > 0) this.addLog(session, `${why}: this session's models (${[...session.models].join(', ')}) were lost with it`);
+        if (session.models.size > 0) session.record.addLog(`${why}: this session's models (${[...session.models].join(', ')}) were lost with it`);
         session.models.clear();
       }
     }
@@ -295,15 +247,7 @@ export class ProgramRunner {
 
   private placeholder(sessionId: unknown, name: unknown): unknown {
     const session = this.session(sessionId);
-    const key = String(name);
-    const refused = session.refused.get(key);
-    if (refused !== undefined) throw new CallError('too_large', refused);
-    if (!session.placeholders.has(key)) {
-      const known = [...session.placeholders.keys()].join(', ') || 'none';
-      const still = session.status === 'running' ? '; the program is still running, and its exports are read when it finishes' : '';
-      throw new CallError('not_found', `session ${session.id} has no placeholder "${key}" (placeholders: ${known}${still})`);
-    }
-    return session.placeholders.get(key);
+    return session.record.placeholder(String(name), session.id, session.status === 'running');
   }
 
   /** Statistics in a worker of their own: never on a main thread, and ended when they take too long. */
@@ -361,8 +305,8 @@ export class ProgramRunner {
   private report(s: Session): SessionReport {
     return {
       sessionId: s.id, status: s.status, startedAt: s.startedAt.toISOString(), endedAt: s.endedAt?.toISOString() ?? null,
-      log: [...s.log], logDropped: s.logDropped, ...(s.error ? { error: s.error } : {}),
-      placeholders: [...s.placeholders.keys()], models: [...s.models],
+      log: [...s.record.log], logDropped: s.record.logDropped, ...(s.error ? { error: s.error } : {}),
+      placeholders: [...s.record.placeholders.keys()], models: [...s.models],
     };
   }
 
