@@ -316,7 +316,7 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
         return this.toPage(page, model, checked, ctx, options, started, stale);
       };
       if (client === undefined) return await this.admitted(model, toPage);
-      if (ctx.latest && this.latestWins) return await this.admission.latest(client, model, ctx.source, () => this.admitted(model, toPage));
+      if (live) return await this.admission.latest(client, model, ctx.source, () => this.admitted(model, toPage));
       return await this.admitted(model, () => this.admission.asClient(client, toPage));
     } catch (err) {
       const error = toBridgeError(err);

@@ -5,6 +5,7 @@ import type { BridgeCore } from '../../core/core.ts';
 import { BridgeError } from '../../core/errors.ts';
 import { imageOutput, sniffImage, toJson } from '../../core/values.ts';
 import { wantsImage } from './image-answer.ts';
+import { clientGone } from './client-gone.ts';
 import type { Values } from '../../../web/contract/index.ts';
 import { UNSUPPORTED_TYPE, sendError } from './errors.ts';
 
@@ -39,10 +40,7 @@ export function addQueryRoutes(app: FastifyInstance, core: BridgeCore, listeners
         imagePorts = model.info.outputs.filter((p) => p.type === 'image').map((p) => p.name);
         if (!imagePorts.length) return reply.status(406).send({ error: `"${model.id}" gives no image output: ask for JSON (no ?format, an Accept of application/json)` });
       }
-      // A client that closes its connection before the answer gives the query up: the page drops it.
-      const gone = new AbortController();
-      reply.raw.once('close', () => { if (!reply.raw.writableFinished) gone.abort(); });
-      const outputs = await core.query(id, inputs, { source: 'http', client, signal: gone.signal });
+      const outputs = await core.query(id, inputs, { source: 'http', client, signal: clientGone(reply) });
       const image = asImage ? imageOutput(outputs, imagePorts) : undefined;
       if (image) return reply.type(sniffImage(image) ?? 'application/octet-stream').send(Buffer.from(image.buffer, image.byteOffset, image.byteLength));
       return toJson(outputs);

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { BridgeCore, ModelView } from '../../core/core.ts';
 import { BridgeError } from '../../core/errors.ts';
 import type { Values } from '../../../web/contract/index.ts';
+import { clientGone } from '../http/client-gone.ts';
 import { sendError } from '../http/errors.ts';
 import { binaryOutputs, buildResponse, HEADER_LENGTH, parseRequest } from './body.ts';
 import { inputValue, outputTensors, portTensor } from './mapping.ts';
@@ -111,10 +112,7 @@ async function infer(core: BridgeCore, req: FastifyRequest<{ Params: ModelParams
 
     // One HTTP connection is one client for the per-client queue cap, as for POST /query.
     const client = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
-    // A client that closes its connection before the answer gives the query up: the page drops it.
-    const gone = new AbortController();
-    reply.raw.once('close', () => { if (!reply.raw.writableFinished) gone.abort(); });
-    const outputs = await core.query(model.id, values, { source: 'kserve', client, signal: gone.signal });
+    const outputs = await core.query(model.id, values, { source: 'kserve', client, signal: clientGone(reply) });
 
     const tensors = outputTensors(model.info, outputs).filter((t) => !asked || asked.includes(t.name));
     const response = buildResponse({ model_name: model.id, model_version: VERSION, ...(request.id !== undefined && { id: request.id }) },

@@ -40,16 +40,16 @@ async function startRuntime(context: ListenerContext, own: RuntimeOptions): Prom
   };
   const sessions = new Sessions(send);
 
-  /** Each connection's name as a client of the core, for the per-client queue cap (--max-client-queue). */
-  const clientIds = new WeakMap<WebSocket, string>();
-  /** Aborted when the connection closes: its `run_model` queries still waiting or with the page are dropped. */
-  const goneSignals = new WeakMap<WebSocket, AbortController>();
+  /**
+   * Each connection as a client of the core: its name, for the per-client queue cap (--max-client-queue),
+   * and a signal aborted when it closes, so that its `run_model` queries still waiting or with the page are dropped.
+   */
+  const clients = new WeakMap<WebSocket, { id: string; gone: AbortSignal }>();
   let clientSerial = 0;
 
   function onClient(ws: WebSocket): void {
-    clientIds.set(ws, `connection-${++clientSerial}`);
     const gone = new AbortController();
-    goneSignals.set(ws, gone);
+    clients.set(ws, { id: `connection-${++clientSerial}`, gone: gone.signal });
     core.clientChange('runtime', 1);
     ws.on('message', (data: RawData) => void onMessage(ws, data));
     ws.on('error', (err) => log.warn(`runtime: ${err.message}`));
@@ -177,7 +177,7 @@ async function startRuntime(context: ListenerContext, own: RuntimeOptions): Prom
         if (file.kind !== 'json') throw new BridgeError('bad_request', `run_model: a page model takes an object of inputs: give a .json file or an image, not a ${file.kind} file`);
         inputs = file.value;
       }
-      const outputs = await core.query(model.name, inputs, { source: 'runtime', client: clientIds.get(ws), signal: goneSignals.get(ws)?.signal });
+      const outputs = await core.query(model.name, inputs, { source: 'runtime', client: clients.get(ws)?.id, signal: clients.get(ws)?.gone });
       return { name: model.name, output: toJson(outputs) };
     },
 
