@@ -64,6 +64,17 @@ if (!isLoopbackName(opts.host)) {
 
 try {
   const bridge = await startBridge({ ...opts, headless, ...(envToken !== undefined && { token: envToken }) }, log);
+  // Before anything is printed: whoever reads the banner may stop the bridge at once.
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: shutting down`);
+    await bridge.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
   const line = (name: string, value: string) => console.log(`  ${name.padEnd(10)} ${value}`);
   console.log(`pagebridge is running (default model: ${bridge.core.defaultModel ?? 'none yet'})`);
   // The terminal is the user's own: the link with the long-lived token, to open in any browser.
@@ -80,17 +91,6 @@ try {
   // xdg-open's command line, and the browser's if it starts one, show in `ps`: a one-time code there.
   else if (opts.open) await open(bridge.pairingUrl());
   else console.log('  open the page link above in a browser (WebGPU: Chrome or Edge) to load the models');
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info(`${signal}: shutting down`);
-    await bridge.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
 } catch (err) {
   console.error(`pagebridge: ${(err as Error).message}`);
   process.exit(1);
