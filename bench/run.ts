@@ -1,7 +1,7 @@
 // `npm run bench`: what pagebridge adds and how fast the page runs models, each figure beside its
 // reference. Prints tables and writes bench/results/<time>.json. Not a test: nothing here fails.
 //   --quick   shorter runs (a smoke check of the benchmark itself)
-//   --only    a comma-separated list of sections: relay, protocols, inference, images, live, memory, landmarks, first, programs, pages
+//   --only    a comma-separated list of sections: relay, protocols, inference, profile, images, live, memory, landmarks, first, programs, pages
 // Each section is a module of bench/sections/; this file starts what they share and runs them in order.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -10,6 +10,7 @@ import type { BenchRun } from './bench-run.ts';
 import { startBridgeAndPage, startHostedBridge, waitReady } from './harness.ts';
 import { imagesEndToEnd, makeJpeg } from './sections/images.ts';
 import { inference, type InferenceFigures } from './sections/inference.ts';
+import { profile } from './sections/profile.ts';
 import { firstQueries } from './sections/first-queries.ts';
 import { pages } from './sections/pages.ts';
 import { landmarks } from './sections/landmarks.ts';
@@ -20,7 +21,7 @@ import { protocols } from './sections/protocols.ts';
 import { relayOverhead } from './sections/relay.ts';
 
 const quick = process.argv.includes('--quick');
-// --only relay,protocols,inference,images,live,memory,landmarks,first,programs,pages: some sections (the default is all).
+// --only relay,protocols,inference,profile,images,live,memory,landmarks,first,programs,pages: some sections (the default is all).
 const onlyArg = process.argv[process.argv.indexOf('--only') + 1];
 const only = process.argv.includes('--only') && onlyArg ? new Set(onlyArg.split(',')) : undefined;
 const wanted = (section: string) => !only || only.has(section);
@@ -34,7 +35,7 @@ const { say } = bench;
 say(`pagebridge benchmarks — ${JSON.stringify(results.machine)}`);
 let inf: InferenceFigures = [];
 let jpeg: Buffer | undefined;
-if (wanted('inference') || wanted('images') || wanted('memory')) {
+if (wanted('inference') || wanted('profile') || wanted('images') || wanted('memory')) {
   const driven = await startBridgeAndPage(['face-detection', 'line-segments', 'ocr']);
   try {
     await driven.page.setInputFiles('#onnx-input', { name: 'identity.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from(identityModel(4)) });
@@ -43,6 +44,7 @@ if (wanted('inference') || wanted('images') || wanted('memory')) {
     say(`page: ${backend.split('\n')[0]}`);
     // The images section compares its totals with face-detection's inference, so it needs this one too.
     if (wanted('inference') || wanted('images')) inf = await inference(driven, bench);
+    if (wanted('profile')) await profile(driven, bench);
     if (wanted('images')) jpeg = await makeJpeg(driven.page);
     if (wanted('memory')) await memory(driven, bench);
   } finally {

