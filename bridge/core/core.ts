@@ -6,7 +6,7 @@
 // dispatch.ts (ids, answers, timeouts, page loss).
 import { EventEmitter } from 'node:events';
 import {
-  DEFAULT_MAX_AUDIO_SECONDS, DEFAULT_MAX_PIXELS,
+  DEFAULT_MEDIA_LIMITS,
   type CallPayload, type CallResult, type MediaLimits, type ModelManifest, type PageCall, type Values, type PageEventKind, type PageEvents, type QueryOptions,
   type PageSummary,
 } from '../../web/contract/index.ts';
@@ -124,7 +124,7 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
     this.maxQueue = options.maxQueue ?? 64;
     this.maxClientQueue = options.maxClientQueue ?? 16;
     this.latestWins = options.latestWins ?? true;
-    this.limits = { maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS, maxAudioSeconds: options.maxAudioSeconds ?? DEFAULT_MAX_AUDIO_SECONDS };
+    this.limits = { maxPixels: options.maxPixels ?? DEFAULT_MEDIA_LIMITS.maxPixels, maxAudioSeconds: options.maxAudioSeconds ?? DEFAULT_MEDIA_LIMITS.maxAudioSeconds };
     this.views = new ModelViews(options.catalogue ?? [], () => this.pages.all(), this.limits, options.defaultModel);
     this.admission = new Admission({ maxQueue: this.maxQueue, maxClientQueue: this.maxClientQueue }, (model, source) => {
       const record = this.record(model);
