@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_AUDIO_SECONDS, DEFAULT_MAX_PIXELS } from '../web/contract/index.ts';
+import { DEFAULT_MEDIA_LIMITS } from '../web/contract/index.ts';
 
 /** Everything the bridge can be told, with its defaults (the README's command-line table). */
 export interface BridgeOptions {
@@ -107,8 +107,8 @@ export const defaults: BridgeOptions = {
   maxClientQueue: 16,
   latestWins: true,
   maxBody: 16 * 1024 * 1024,
-  maxPixels: DEFAULT_MAX_PIXELS,
-  maxAudioSeconds: DEFAULT_MAX_AUDIO_SECONDS,
+  maxPixels: DEFAULT_MEDIA_LIMITS.maxPixels,
+  maxAudioSeconds: DEFAULT_MEDIA_LIMITS.maxAudioSeconds,
   // Far above what creative tools open (a browser holds 6 HTTP connections to a host; the load test
   // 50 clients in all), far below a process's descriptor limit across every listener.
   maxConnections: 256,

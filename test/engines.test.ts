@@ -1,5 +1,6 @@
 // The engine seam without a browser: JSON ⇄ tensors (the one conversion the tensor adapter and program
-// workers share), which engine a model gets, and model info from a network's graph.
+// workers share), which engine a model gets, model info from a network's graph, and the warm-up's
+// zeros after an engine's check.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { tensorFromJson, tensorToJson, TENSOR_TYPES } from '../web/runtime/engines/tensor.ts';
@@ -7,6 +8,10 @@ import { engineFor, engineName } from '../web/runtime/engines/index.ts';
 import { infoFromGraph } from '../web/runtime/adapters/tensor.ts';
 import { TrackStates } from '../web/runtime/adapters/tracks.ts';
 import { litertBuild, litertThreads } from '../web/runtime/engines/tflite/loader.ts';
+import type { Network } from '../web/runtime/engines/engine.ts';
+import type { Adapter } from '../web/runtime/adapters/adapter.ts';
+import { warmUpModel } from '../web/runtime/warm-up.ts';
+import type { ModelManifest } from '../web/contract/index.ts';
 
 describe('tensors from JSON', () => {
   it('makes the typed array of every element type, the hint standing in for a missing dtype', () => {
@@ -101,5 +106,45 @@ describe('tracking state per live client', () => {
     t.set('osc:c', undefined);
     assert.equal(t.get('osc:c'), undefined, 'tracking lost');
     assert.equal(t.size, 1);
+  });
+});
+
+describe("the warm-up after an engine's check", () => {
+  /** Warms a model of two fixed-shape networks up; what ran, in order ("query" for the adapter's runs). */
+  async function warm(inputs: ModelManifest['inputs'], ranOnZeros: boolean): Promise<{ runs: number; ran: string[] }> {
+    const ran: string[] = [];
+    const network = (name: string): Network => ({
+      inputs: [{ name: 'x', type: 'float32', shape: [1, 4] }], outputs: [],
+      run: async () => { ran.push(name); return {}; }, release: async () => {},
+    });
+    const networks = { detector: network('detector'), landmarks: network('landmarks') };
+    const manifest = { id: 'm', title: 'm', file: 'm.onnx', adapter: 'fake', inputs, outputs: [] } as ModelManifest;
+    const adapter: Adapter = { run: async () => { ran.push('query'); return {}; } };
+    const { runs } = await warmUpModel(manifest, adapter, { network: networks.detector, networks, files: {}, manifest },
+      (work) => work(), ranOnZeros);
+    return { runs, ran };
+  }
+  const count = (ran: string[], name: string) => ran.filter((r) => r === name).length;
+  const withSamples = [{ name: 'threshold', type: 'number', default: 0.5 }] as ModelManifest['inputs'];
+  const zerosOnly = [{ name: 'x', type: 'tensor' }] as ModelManifest['inputs'];
+
+  it("runs each network on zeros one time fewer where the engine's check ran them at load", async () => {
+    const checked = await warm(withSamples, true);
+    assert.deepEqual(checked.ran.slice(0, 4), ['query', 'query', 'detector', 'landmarks'], 'the first run leaves the zeros out');
+    assert.equal(count(checked.ran, 'query'), checked.runs);
+    assert.equal(count(checked.ran, 'detector'), checked.runs - 1);
+    assert.equal(count(checked.ran, 'landmarks'), checked.runs - 1);
+
+    const unchecked = await warm(withSamples, false);
+    assert.deepEqual(unchecked.ran.slice(0, 3), ['query', 'detector', 'landmarks']);
+    assert.equal(count(unchecked.ran, 'detector'), unchecked.runs);
+  });
+
+  it('a model warmed on zeros alone skips the run that would be empty', async () => {
+    const { runs, ran } = await warm(zerosOnly, true);
+    assert.ok(runs > 0);
+    assert.equal(count(ran, 'query'), 0);
+    assert.equal(count(ran, 'detector'), runs);
+    assert.equal(count(ran, 'landmarks'), runs);
   });
 });

@@ -2,43 +2,26 @@
 // timeouts and queue limits (and drops stale live frames: latest wins), keeps each model's last output
 // and error, and publishes outputs and failures as events. Protocol modules translate to and from these
 // calls and events. This facade puts together the parts, one file each: model-views.ts (which models
-// there are), pages.ts (which page runs a query), admission.ts (queue caps, latest wins) and
-// dispatch.ts (ids, answers, timeouts, page loss).
+// there are), pages.ts (which page runs a query), admission.ts (queue caps, latest wins), dispatch.ts
+// (ids, answers, timeouts, page loss) and queries.ts (one query's way through them, a second page's run
+// included); it keeps what queries and pages leave (last output and error, drops) and publishes it.
 import { EventEmitter } from 'node:events';
 import {
-  DEFAULT_MAX_AUDIO_SECONDS, DEFAULT_MAX_PIXELS,
-  type CallPayload, type CallResult, type MediaLimits, type ModelManifest, type PageCall, type Values, type PageEventKind, type PageEvents, type QueryOptions,
+  DEFAULT_MEDIA_LIMITS,
+  type CallPayload, type CallResult, type MediaLimits, type ModelManifest, type PageCall, type Values, type PageEventKind, type PageEvents,
   type PageSummary,
 } from '../../web/contract/index.ts';
 import { Admission } from './admission.ts';
-import { Dispatch, PageGoneError, type Answer, type Cancellations } from './dispatch.ts';
-import { BridgeError, isModelFailure, toBridgeError } from './errors.ts';
+import { Dispatch, type Cancellations } from './dispatch.ts';
+import { BridgeError } from './errors.ts';
 import { ModelViews, type ModelView } from './model-views.ts';
 import { Pages, type PageLink } from './pages.ts';
+import { Queries, type QueryContext } from './queries.ts';
 
 export type { ModelView } from './model-views.ts';
 export type { PageLink } from './pages.ts';
 export type { Cancellations } from './dispatch.ts';
-
-export interface QueryContext {
-  /** Which protocol asked, for logs and activity ("http", "osc", …). */
-  source: string;
-  /** Who asked (a connection, a socket, a sender), so that one client cannot fill a model's queue. */
-  client?: string;
-  /**
-   * A live frame (Socket.IO `query`, a LabGraph `<model>/query` sample, OSC `/query`): latest wins. While
-   * one of this client's queries of the model is with the page, the newest frame waits in a one-slot
-   * holder; a newer one replaces it, and the replaced one rejects with a `dropped` BridgeError (not a
-   * failure: no `failure` event, no last error). Needs `client`. Ignored when the core's `latestWins`
-   * is off: then it is an ordinary query, under the per-client cap.
-   */
-  latest?: boolean;
-  /**
-   * Aborts when the client goes away (its connection closed): a query still waiting fails as `dropped`
-   * (no failure event, no last error) and its page is told to drop it.
-   */
-  signal?: AbortSignal;
-}
+export type { QueryContext } from './queries.ts';
 
 export interface CallOptions {
   /** Which protocol asked, for logs. */
@@ -110,13 +93,11 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
   private readonly views: ModelViews;
   private readonly admission: Admission;
   private readonly dispatch: Dispatch;
+  private readonly queries: Queries;
   private readonly records = new Map<string, ModelRecord>();
   /** Errors published as a model's failure (errors.ts, isModelFailure); any other was its asker's alone. */
   private readonly published = new WeakSet<BridgeError>();
-  /** Why the core no longer takes queries (shutdown), once it does not. */
-  private closedBecause: string | undefined;
   private readonly clients: Record<string, number> = {};
-  private retried = 0;
 
   constructor(options: CoreOptions = {}) {
     super();
@@ -124,7 +105,7 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
     this.maxQueue = options.maxQueue ?? 64;
     this.maxClientQueue = options.maxClientQueue ?? 16;
     this.latestWins = options.latestWins ?? true;
-    this.limits = { maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS, maxAudioSeconds: options.maxAudioSeconds ?? DEFAULT_MAX_AUDIO_SECONDS };
+    this.limits = { maxPixels: options.maxPixels ?? DEFAULT_MEDIA_LIMITS.maxPixels, maxAudioSeconds: options.maxAudioSeconds ?? DEFAULT_MEDIA_LIMITS.maxAudioSeconds };
     this.views = new ModelViews(options.catalogue ?? [], () => this.pages.all(), this.limits, options.defaultModel);
     this.admission = new Admission({ maxQueue: this.maxQueue, maxClientQueue: this.maxClientQueue }, (model, source) => {
       const record = this.record(model);
@@ -135,6 +116,13 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
       entered: (r) => { this.pages.busy(r.page, 1, r.model !== undefined); if (r.model !== undefined) this.admission.count(r.model, 1); },
       left: (r) => { this.pages.busy(r.page, -1, r.model !== undefined); if (r.model !== undefined) this.admission.count(r.model, -1); },
     });
+    this.queries = new Queries({ views: this.views, pages: this.pages, admission: this.admission, dispatch: this.dispatch },
+      { timeoutMs: this.timeoutMs, latestWins: this.latestWins }, {
+        succeeded: (model, outputs, source, ms) => this.succeeded(model, outputs, source, ms),
+        failed: (model, error, source, ms) => this.fail(model, error, source, ms),
+        refused: (model, error, source, ms) => this.emit('refused', { model, error, source, ms }),
+        retried: (model, source, from, to) => this.emit('retried', { model, source, from, to }),
+      });
     // Registered first, so that every other listener of 'models' reads fresh views.
     this.on('models', () => this.views.invalidate());
   }
@@ -171,7 +159,7 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
 
   /** Queries run once more on another page because theirs went away mid-run, since the bridge started. */
   get retries(): number {
-    return this.retried;
+    return this.queries.retries;
   }
 
   /** Each page: its id, models and load. */
@@ -249,7 +237,7 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
    * rejects with a BridgeError; either way the model's last output or error and the events follow.
    */
   async query(id: string | undefined, inputs: unknown, ctx: QueryContext): Promise<Values> {
-    return (await this.run(id, inputs, ctx, false)).outputs;
+    return (await this.queries.run(id, inputs, ctx, false)).outputs;
   }
 
   /**
@@ -258,7 +246,7 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
    * picture is the asker's alone.
    */
   async annotate(id: string | undefined, inputs: unknown, ctx: QueryContext): Promise<{ outputs: Values; image: Uint8Array }> {
-    const { outputs, annotated } = await this.run(id, inputs, ctx, true);
+    const { outputs, annotated } = await this.queries.run(id, inputs, ctx, true);
     if (!(annotated instanceof Uint8Array)) throw new BridgeError('model_failed', `the page drew no picture for "${this.model(id).id}"`);
     return { outputs, image: annotated };
   }
@@ -288,75 +276,8 @@ export class BridgeCore extends EventEmitter<CoreEvents> {
 
   /** Fails everything in flight and every live frame still waiting, and every query from now on (shutdown). */
   close(why: string): void {
-    this.closedBecause = why;
-    this.admission.close(why);
+    this.queries.close(why);
     this.dispatch.close(why);
-  }
-
-  private async run(id: string | undefined, inputs: unknown, ctx: QueryContext, annotate: boolean): Promise<Answer> {
-    // A query that arrives while the listeners close is answered at once, not left to a page that is going.
-    if (this.closedBecause !== undefined) throw new BridgeError('unavailable', this.closedBecause);
-    const view = this.model(id);
-    const model = view.id;
-    const started = performance.now();
-    // Whether the query went to a page: what it fails with there is the model's failure (errors.ts).
-    let reached = false;
-    try {
-      // A bad frame fails at once: it never takes or replaces a place in a live lane.
-      const checked = this.views.checker(view)(inputs);
-      const client = ctx.client === undefined ? undefined : `${ctx.source}:${ctx.client}`;
-      // A live client's frames follow one another: the page may track across them, per client.
-      const options: QueryOptions = { ...(annotate && { annotate }), ...(ctx.latest && client !== undefined && { track: client }) };
-      // A live frame whose page went away is not run again while a newer one of its client's waits.
-      const live = !!ctx.latest && this.latestWins && client !== undefined;
-      const stale = () => live && this.admission.superseded(client, model, ctx.source);
-      const toPage = () => {
-        const page = this.pages.forModel(model);
-        reached = true;
-        return this.toPage(page, model, checked, ctx, options, started, stale);
-      };
-      if (client === undefined) return await this.admitted(model, toPage);
-      if (live) return await this.admission.latest(client, model, ctx.source, () => this.admitted(model, toPage));
-      return await this.admitted(model, () => this.admission.asClient(client, toPage));
-    } catch (err) {
-      const error = toBridgeError(err);
-      // A refused query (a dropped frame too) is no failure: /error stays as it was (Runway's Processing
-      // library treats a non-null error as a failed query), and nobody hears of it but its asker.
-      const ms = performance.now() - started;
-      if (isModelFailure(error, reached)) this.fail(model, error, ctx.source, ms);
-      else if (error.code !== 'dropped') this.emit('refused', { model, error, source: ctx.source, ms });
-      throw error;
-    }
-  }
-
-  /** Runs `work` once the model has a ready page and room in its queue (`unavailable` or `busy` first). */
-  private admitted(model: string, work: () => Promise<Answer>): Promise<Answer> {
-    this.pages.forModel(model);
-    this.admission.checkModel(model);
-    return work();
-  }
-
-  private async toPage(page: PageLink, model: string, inputs: Values, ctx: QueryContext, options: QueryOptions, started: number,
-    stale: () => boolean): Promise<Answer> {
-    const send = (to: PageLink, ms: number) => this.dispatch.send({ page: to, model, what: model, source: ctx.source }, ms,
-      (id) => to.sendQuery(id, model, inputs, options), ctx.signal, this.timeoutMs);
-    let answer: Answer;
-    try {
-      answer = await send(page, this.timeoutMs);
-    } catch (err) {
-      // Its page went away mid-run: once more on another page that has the model, within what is left
-      // of --timeout, for every protocol alike. A second loss, or no other page, is the error.
-      const left = this.timeoutMs - (performance.now() - started);
-      if (!(err instanceof PageGoneError) || left <= 0 || this.closedBecause !== undefined) throw err;
-      let other: PageLink;
-      try { other = this.pages.forModel(model, page); } catch { throw err; }
-      if (stale()) throw new BridgeError('dropped', `dropped: its page went away and a newer frame from this client waits ("${model}" keeps only the latest frame)`);
-      this.retried++;
-      this.emit('retried', { model, source: ctx.source, from: page.id, to: other.id });
-      answer = await send(other, left);
-    }
-    this.succeeded(model, answer.outputs, ctx.source, performance.now() - started);
-    return answer;
   }
 
   private succeeded(model: string, outputs: Values, source: string, ms?: number): void {

@@ -4,7 +4,7 @@
 // contract allows): one small file must not cost the page seconds and gigabytes to decode.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import {
-  audioRefusal, decodeDataUri, imageRefusal, readWavHeader, DEFAULT_MAX_AUDIO_SECONDS, DEFAULT_MAX_PIXELS,
+  audioRefusal, decodeDataUri, imageRefusal, readWavHeader, DEFAULT_MEDIA_LIMITS,
   type MediaLimits, type ModelInfo, type Port, type Values,
 } from '../../web/contract/index.ts';
 import { BridgeError } from './errors.ts';
@@ -57,8 +57,7 @@ export interface InputChecker {
 }
 
 /** Compiles a checker for a model's inputs: it returns the inputs with images as bytes, or throws. */
-export function compileInputChecker(info: ModelInfo,
-  limits: MediaLimits = { maxPixels: DEFAULT_MAX_PIXELS, maxAudioSeconds: DEFAULT_MAX_AUDIO_SECONDS }): InputChecker {
+export function compileInputChecker(info: ModelInfo, limits: MediaLimits = DEFAULT_MEDIA_LIMITS): InputChecker {
   const validators = new Map<string, ValidateFunction>();
   for (const port of info.inputs) {
     if (port.type !== 'image') validators.set(port.name, ajv.compile(schemaFor(port)));

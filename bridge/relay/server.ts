@@ -19,9 +19,11 @@ import { Pairing } from './pairing.ts';
 
 /** The relay's address on the HTTP port (web/relay/client.ts connects there). */
 const PATH = '/runtime';
-function isRelayPath(req: IncomingMessage): boolean {
+/** The request's URL when it is for the relay (its pairing parameters are read from it), else undefined. */
+function relayUrl(req: IncomingMessage): URL | undefined {
   // A request target that is no URL (`http://[`) is nobody's, not an exception in the upgrade listener.
-  return URL.parse(req.url ?? '/', 'http://x')?.pathname === PATH;
+  const url = URL.parse(req.url ?? '/', 'http://x');
+  return url?.pathname === PATH ? url : undefined;
 }
 
 export interface RelayOptions {
@@ -57,8 +59,8 @@ async function startRelay(context: ListenerContext & HttpOffer, own: RelayOption
   });
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (!isRelayPath(req)) return;
-    const url = new URL(req.url!, 'http://x');
+    const url = relayUrl(req);
+    if (!url) return;
     const refuse = (status: number, why: string) => {
       log.warn(`relay: refused a page from ${req.socket.remoteAddress} (origin ${req.headers.origin ?? 'none'}): ${why}`);
       socket.end(`HTTP/1.1 ${status} ${why}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -75,7 +77,7 @@ async function startRelay(context: ListenerContext & HttpOffer, own: RelayOption
     if (fromAfar) log.info(`relay: a page at ${req.headers.origin} (from ${address}) paired by its ${paired.via}`);
     wss.handleUpgrade(req, socket, head, (ws) => onPage(ws, paired.secret, { label: paired.label, address }));
   };
-  claimUpgrades(isRelayPath);
+  claimUpgrades((req) => relayUrl(req) !== undefined);
   httpServer.on('upgrade', onUpgrade);
 
   /** `secret`: what a page paired by a one-time code keeps for its reconnects. */

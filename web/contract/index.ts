@@ -10,3 +10,4 @@ export * from './data-uri.ts';
 export * from './pending.ts';
 export * from './image-size.ts';
 export * from './wav.ts';
+export * from './media-limits.ts';

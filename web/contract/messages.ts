@@ -3,6 +3,7 @@
 import type { Backend, ModelAnnouncement, ModelState, Values } from './models.ts';
 import type { ErrorCode } from './errors.ts';
 import type { CallPayload, PageCall, PageEventKind, PageEvents } from './calls.ts';
+import type { MediaLimits } from './media-limits.ts';
 
 /** How a page answers a request it could not serve. */
 export interface ErrorAnswer { code: ErrorCode; message: string }
@@ -57,14 +58,6 @@ export interface Hello {
   /** What one query may cost to decode (--max-pixels, --max-audio-seconds): the page holds its own
    *  decoding to the same numbers. Absent from an older bridge: the page keeps its defaults. */
   limits?: MediaLimits;
-}
-
-/** What one query may cost the page to decode: the largest image and the longest audio it takes. */
-export interface MediaLimits {
-  /** Pixels an image input may declare (width × height), checked from its header before decoding. */
-  maxPixels: number;
-  /** Seconds of audio one input may hold, checked from its header (or its length) before resampling. */
-  maxAudioSeconds: number;
 }
 
 /** A page's answer to a query: its outputs, and with `annotate` the input image with them drawn on it (JPEG). */

@@ -1,7 +1,8 @@
 // The program host: the frames that runtime programs live in (web/program-host.html), in two roles.
 //
 // - The host (`program-host.html`): the page (frames.ts) embeds it from another site (127.0.0.1 ⇄
-//   localhost). It holds the program runner (runner.ts): sessions, logs, placeholders, statistics.
+//   localhost). It holds the program runner (runner.ts; each session: session.ts): sessions, logs,
+//   placeholders, statistics.
 // - The workers (`program-host.html?workers`): the host embeds it from yet another site
 //   (`workers.localhost`), so that site isolation gives it a renderer process of its own, and it runs
 //   the program workers (program-worker.ts). A program that exhausts memory crashes this process only:
@@ -112,7 +113,7 @@ function workersRole(): WorkerHostApi {
         port.postMessage({ workerFailed: ev.message || 'it could not be started' } satisfies WorkerFailure);
       };
       port.onmessage = (ev: MessageEvent<ToProgram>) => {
-        // onnxruntime's WebAssembly is handed on, not copied (runner.ts hands it over to here).
+        // onnxruntime's WebAssembly is handed on, not copied (session.ts hands it over to here).
         const wasm = ev.data?.type === 'reply' ? (ev.data.value as { wasm?: unknown } | undefined)?.wasm : undefined;
         worker.postMessage(ev.data, wasm instanceof ArrayBuffer ? [wasm] : []);
       };

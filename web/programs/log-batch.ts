@@ -3,7 +3,7 @@
 // its heartbeat, and the page then took it for crashed), and holds at most the lines the log keeps between them.
 import type { FromProgram } from './messages.ts';
 
-/** Lines a session's log keeps (runner.ts): older lines of one batch are only counted. */
+/** Lines a session's log keeps (session.ts): older lines of one batch are only counted. */
 export const MAX_LOG_LINES = 1000;
 /** Lines sent one by one in each window of WINDOW_MS; past them, the window's further lines wait and go as one batch. */
 const LINES_PER_WINDOW = 100;

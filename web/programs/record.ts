@@ -1,4 +1,4 @@
-// What a program leaves behind, kept by the runner (runner.ts) in the program host: its log (the last
+// What a program leaves behind, kept by its session (session.ts) in the program host: its log (the last
 // lines, the others counted) and its placeholders, which together may hold at most MAX_PLACEHOLDER_CHARS
 // of JSON (values.ts). Bounded, so that no program can grow the host past what its messages carry.
 import { CallError } from './messages.ts';

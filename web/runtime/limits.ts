@@ -1,10 +1,10 @@
 // What one query may cost this worker to decode: the largest image (web/runtime/image.ts) and the
 // longest audio (web/runtime/audio.ts), checked from their headers before decoding. The contract's
 // defaults, until a bridge's hello says its own (--max-pixels, --max-audio-seconds).
-import { DEFAULT_MAX_AUDIO_SECONDS, DEFAULT_MAX_PIXELS, type ErrorCode, type MediaLimits } from '../contract/index.ts';
+import { DEFAULT_MEDIA_LIMITS, type ErrorCode, type MediaLimits } from '../contract/index.ts';
 import { InputError } from './errors.ts';
 
-export const mediaLimits: MediaLimits = { maxPixels: DEFAULT_MAX_PIXELS, maxAudioSeconds: DEFAULT_MAX_AUDIO_SECONDS };
+export const mediaLimits: MediaLimits = { ...DEFAULT_MEDIA_LIMITS };
 
 export function setMediaLimits(limits: MediaLimits): void {
   if (limits.maxPixels > 0) mediaLimits.maxPixels = limits.maxPixels;

@@ -59,7 +59,7 @@ export class Runtime {
     let warmUp: WarmUpResult | undefined;
     if (warm) {
       onProgress?.({ stage: 'warm-up' });
-      warmUp = await warmUpModel(manifest, adapter, contextOf(m), (work) => this.queue.run(work));
+      warmUp = await warmUpModel(manifest, adapter, contextOf(m), (work) => this.queue.run(work), loaded.ranOnZeros);
     }
     await this.install(m);
     return { backend: loaded.backend, fallbackReason: loaded.fallbackReason, size: bytes.reduce((n, b) => n + b.byteLength, 0),

@@ -35,6 +35,9 @@ export interface LoadedNetworks {
   backend: Backend;
   /** Why the GPU is not used, when it is not. */
   fallbackReason?: string;
+  /** Each network whose input shapes are fixed had its first run on zeros at load, the engine's check
+   *  (web/runtime/engines/warm-up.ts): the model's warm-up (web/runtime/warm-up.ts) counts it as its own. */
+  ranOnZeros: boolean;
 }
 
 export interface Engine {

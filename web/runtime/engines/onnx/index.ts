@@ -43,13 +43,13 @@ export const onnxEngine: Engine = {
         // A first run on zeros compiles the shaders now rather than in the first query, and catches a
         // graph that WebGPU's kernels load but cannot run (seen: a Cast in M-LSD); that model runs on WASM.
         const failed = await exclusive(() => warmUp(made));
-        if (!failed) return { networks: made, backend: 'webgpu' };
+        if (!failed) return { networks: made, backend: 'webgpu', ranOnZeros: true };
         await releaseNetworks(made);
         fallbackReason = `WebGPU could not run it: ${failed}`;
       } catch (err) {
         fallbackReason = `WebGPU session failed: ${(err as Error).message}`;
       }
     }
-    return { networks: await create(networks, 'wasm', baseUrl), backend: 'wasm', fallbackReason };
+    return { networks: await create(networks, 'wasm', baseUrl), backend: 'wasm', fallbackReason, ranOnZeros: false };
   },
 };

@@ -43,7 +43,7 @@ export const tfliteEngine: Engine = {
         // WASM, still calling it WebGPU: it is then loaded as the WASM model it is.
         const partial = Object.entries(made).find(([, n]) => !n.fullyAccelerated)?.[0];
         const failed = partial ? undefined : await exclusive(() => warmUp(made));
-        if (!partial && !failed) return { networks: made, backend: 'webgpu' };
+        if (!partial && !failed) return { networks: made, backend: 'webgpu', ranOnZeros: true };
         await releaseNetworks(made);
         fallbackReason = partial ? `LiteRT could not put every op of ${partial} on WebGPU` : `WebGPU could not run it: ${failed}`;
       } catch (err) {
@@ -57,6 +57,6 @@ export const tfliteEngine: Engine = {
       await releaseNetworks(made);
       throw new Error(`LiteRT could not run it: ${failed}`);
     }
-    return { networks: made, backend: 'wasm', fallbackReason };
+    return { networks: made, backend: 'wasm', fallbackReason, ranOnZeros: true };
   },
 };
