@@ -98,6 +98,40 @@ async function runtimePath() {
     out.lineSegments = { error: String(err?.message ?? err) };
   }
   log(`runtime line-segments (auto): ${JSON.stringify(out.lineSegments)}`);
+  // The TFLite models on LiteRT.js's WebGPU delegate against its WASM build: each asked for WebGPU, then
+  // for WASM, a query's p50 over 10 after the first, and how far their first face's box and score
+  // (face models) moved between the two.
+  out.tflite = {};
+  for (const id of ['face-detection-short', 'face-mesh', 'person-segmentation']) {
+    const r = (out.tflite[id] = {});
+    for (const backend of ['webgpu', 'wasm']) {
+      const x = (r[backend] = {});
+      try {
+        const t = performance.now();
+        const model = await loadModel(id, { baseUrl: `${location.origin}/`, backend });
+        x.loadMs = performance.now() - t;
+        x.backend = model.backend;
+        x.fallbackReason = model.fallbackReason;
+        const answer = await model.query({ image });
+        const times = [];
+        for (let i = 0; i < 10; i++) {
+          const s = performance.now();
+          await model.query({ image });
+          times.push(performance.now() - s);
+        }
+        times.sort((a, b) => a - b);
+        x.queryP50Ms = (times[4] + times[5]) / 2;
+        x.face = answer.faces?.[0] && { box: answer.faces[0].box, score: answer.faces[0].score };
+        x.faces = answer.faces?.length;
+        model.dispose();
+      } catch (err) {
+        x.error = String(err?.message ?? err);
+      }
+    }
+    const [g, w] = [r.webgpu.face, r.wasm.face];
+    if (g && w) r.faceDiff = Math.max(...g.box.map((v, k) => Math.abs(v - w.box[k])), Math.abs((g.score ?? 0) - (w.score ?? 0)));
+    log(`runtime ${id}: ${JSON.stringify(r)}`);
+  }
   const [a, b] = [out.webgpu?.faces, out.wasm?.faces];
   if (a && b && a.length === b.length) {
     out.faceDiff = Math.max(0, ...a.flatMap((f, i) => [...f.box.map((v, k) => Math.abs(v - b[i].box[k])), Math.abs(f.score - b[i].score)]));

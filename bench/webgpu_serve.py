@@ -151,6 +151,14 @@ def print_summary(r):
                   f"first query {f(x.get('firstQueryMs'), 1)} ms, query p50 {f(x.get('queryP50Ms'), 1)} ms, "
                   f"first/steady {f(x.get('firstOverSteady'), 2)}, error {x.get('error')}")
         print(f"  largest box/score difference between them: {rt.get('faceDiff')}")
+        print('\nembed API, TFLite models on LiteRT.js, asked for WebGPU and for WASM:')
+        for mid, r in (rt.get('tflite') or {}).items():
+            for k in ('webgpu', 'wasm'):
+                x = r.get(k, {})
+                print(f"  {mid} asked {k}: backend {x.get('backend')}, fallback {x.get('fallbackReason')}, load {f(x.get('loadMs'), 0)} ms, "
+                      f"query p50 {f(x.get('queryP50Ms'), 1)} ms, faces {x.get('faces')}, error {x.get('error')}")
+            if r.get('faceDiff') is not None:
+                print(f"  {mid}: largest box/score difference between them: {r['faceDiff']:.3g}")
 
 
 if __name__ == '__main__':

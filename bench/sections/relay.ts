@@ -5,7 +5,7 @@ import { loadBenchPackage } from '../bench-packages.ts';
 import { startChild } from '../child-process.ts';
 import { TINY_BODY, type Harness } from '../harness.ts';
 import { keepAlivePost, post } from '../http-post.ts';
-import { ms, ratio, summarize, table } from '../lib.ts';
+import { ms, summarize, table } from '../lib.ts';
 import { cpuPerRequest } from '../cpu.ts';
 
 /** A plain Node server in its own process that reads the body and answers the bytes the bridge
@@ -29,6 +29,8 @@ async function rawServer(answer: string, info: string): Promise<{ url: string; p
   return { url: `http://127.0.0.1:${match[1]}`, pid: child.pid!, close: () => child.kill() };
 }
 
+type Load = Awaited<ReturnType<typeof autocannon>>;
+
 async function autocannon(url: string, connections: number, body: string | undefined, seconds: number) {
   const { default: run } = await loadBenchPackage('autocannon');
   const r = await run({ url, connections, duration: seconds, method: body === undefined ? 'GET' : 'POST', headers: { 'content-type': 'application/json' }, body });
@@ -50,19 +52,19 @@ export async function relayOverhead(h: Harness, { quick, seconds, results, say }
   // both alike; a round's ratio compares two runs a second apart, and the table gives their median and spread.
   const rounds = quick ? 2 : 5;
   const compare = async (label: string, bridgeUrl: string, rawUrl: string, c: number, body: string | undefined) => {
-    const runs = { bridge: [] as Awaited<ReturnType<typeof autocannon>>[], raw: [] as Awaited<ReturnType<typeof autocannon>>[] };
+    const runs = { bridge: [] as Load[], raw: [] as Load[] };
     const used: Record<'bridge' | 'raw', Record<string, number>> = { bridge: {}, raw: {} };
     const ratios: number[] = [];
     for (let i = 0; i < rounds; i++) {
       for (const [side, url] of [['bridge', bridgeUrl], ['raw', rawUrl]] as const) {
-        let r: Awaited<ReturnType<typeof autocannon>> | undefined;
+        let r: Load | undefined;
         const { usPerRequest } = await cpuPerRequest(roots, async () => (r = await autocannon(url, c, body, seconds / rounds * 2)).total);
         runs[side].push(r!);
         for (const [k, us] of Object.entries(usPerRequest ?? {})) used[side][k] = (used[side][k] ?? 0) + (us * r!.total);
       }
       ratios.push(runs.bridge[i]!.rps / runs.raw[i]!.rps);
     }
-    const merge = (xs: Awaited<ReturnType<typeof autocannon>>[]) => {
+    const merge = (xs: Load[]) => {
       const total = xs.reduce((a, x) => a + x.total, 0);
       const pick = (k: 'p50' | 'p99') => summarize(xs.map((x) => x[k])).p50;
       return { rps: xs.reduce((a, x) => a + x.rps, 0) / xs.length, total, p50: pick('p50'), p99: pick('p99'), errors: xs.reduce((a, x) => a + x.errors, 0) };
