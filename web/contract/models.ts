@@ -22,6 +22,9 @@ export interface ModelManifest extends ModelInfo {
   license?: string;
   source?: string;
   file: string;
+  /** The file `source` is fetched into when `file` is made from it at install (an ONNX network that
+   *  scripts/onnx-to-tflite/ converts to TFLite); the page loads `file` alone. */
+  convertedFrom?: string;
   /** The inference engine that runs its networks (web/runtime/engines); default: by the file's extension. */
   engine?: string;
   adapter: string;

@@ -1,0 +1,108 @@
+// The install-time ONNX to TFLite converter (scripts/onnx-to-tflite/): what it writes, what it refuses,
+// and that face-detection's converted network answers as its ONNX source does, both run in a real page
+// (LiteRT.js and onnxruntime-web) on real photos.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ByteBuffer } from 'flatbuffers';
+import { convertOnnxToTflite } from '../scripts/onnx-to-tflite/convert.ts';
+import { Op } from '../scripts/onnx-to-tflite/tflite.ts';
+import { identityModel } from './helpers/onnx.ts';
+import { dataUri } from './helpers/fixtures.ts';
+import { postJson, startHarness, type Harness } from './helpers/page.ts';
+
+const dist = fileURLToPath(new URL('../dist/', import.meta.url));
+const onnxFile = join(dist, 'models', 'face-detection', 'model.onnx');
+
+/** Enough of a TFLite FlatBuffer to check its graph: tables by their fields' slots (schema.fbs). */
+function readTflite(bytes: Uint8Array) {
+  const bb = new ByteBuffer(bytes);
+  const table = (pos: number) => ({
+    field: (slot: number) => { const o = bb.__offset(pos, 4 + 2 * slot); return o ? pos + o : 0; },
+  });
+  const vector = (pos: number, at: number) => { const o = table(pos).field(at); return o ? { start: bb.__vector(o), length: bb.__vector_len(o) } : { start: 0, length: 0 }; };
+  const tables = (pos: number, at: number) => { const v = vector(pos, at); return Array.from({ length: v.length }, (_, i) => bb.__indirect(v.start + 4 * i)); };
+  const int32s = (pos: number, at: number) => { const v = vector(pos, at); return Array.from({ length: v.length }, (_, i) => bb.readInt32(v.start + 4 * i)); };
+  const str = (pos: number, at: number) => { const o = table(pos).field(at); return o ? bb.__string(o) as string : ''; };
+  const root = bb.readInt32(0);
+  const [subgraph] = tables(root, 2);
+  const tensors = tables(subgraph!, 0).map((t) => ({ name: str(t, 3), shape: int32s(t, 0) }));
+  const int32 = (pos: number, slot: number) => { const o = table(pos).field(slot); return o ? bb.readInt32(o) : 0; };
+  const codes = tables(root, 1).map((c) => int32(c, 3));
+  const operators = tables(subgraph!, 3).map((o) => codes[int32(o, 0)]!);
+  return {
+    identifier: new TextDecoder().decode(bytes.subarray(4, 8)), version: int32(root, 0),
+    inputs: int32s(subgraph!, 1).map((i) => tensors[i]!), outputs: int32s(subgraph!, 2).map((i) => tensors[i]!), operators,
+  };
+}
+
+describe('ONNX to TFLite, without a browser', () => {
+  it('writes face-detection as a TFLite graph of XNNPACK operators, NHWC, its inputs and outputs named as in ONNX, every Relu fused', () => {
+    const model = readTflite(convertOnnxToTflite(readFileSync(onnxFile)));
+    assert.equal(model.identifier, 'TFL3');
+    assert.equal(model.version, 3);
+    assert.deepEqual(model.inputs, [{ name: 'input:0', shape: [1, 256, 256, 3] }]);
+    assert.deepEqual(model.outputs, [
+      { name: 'Identity:0', shape: [1, 512, 1] }, { name: 'Identity_1:0', shape: [1, 384, 1] },
+      { name: 'Identity_2:0', shape: [1, 512, 16] }, { name: 'Identity_3:0', shape: [1, 384, 16] },
+    ]);
+    const count = (op: number) => model.operators.filter((o) => o === op).length;
+    // The ONNX graph's 69 Conv: 1 + 32 + 4 dense, 32 depthwise; its 33 Relu fused into them and the Adds.
+    assert.equal(count(Op.CONV_2D) + count(Op.DEPTHWISE_CONV_2D), 69);
+    assert.equal(count(Op.DEPTHWISE_CONV_2D), 32);
+    assert.equal(count(Op.RELU), 0);
+    assert.equal(count(Op.PAD), 2, 'the channel padding of ConstantOfShape and Concat, as PAD');
+    assert.deepEqual([...new Set(model.operators)].sort((a, b) => a - b), [Op.ADD, Op.CONV_2D, Op.DEPTHWISE_CONV_2D, Op.MAX_POOL_2D, Op.RESHAPE, Op.PAD].sort((a, b) => a - b));
+  });
+
+  it('refuses an operator it does not know, naming it, rather than converting it approximately', () => {
+    assert.throws(() => convertOnnxToTflite(identityModel(4)), /Identity "y": this operator is not supported by the ONNX to TFLite converter/);
+    assert.throws(() => convertOnnxToTflite(new TextEncoder().encode('not a model')), /not an ONNX model|index out of range|invalid wire type/);
+  });
+});
+
+describe('ONNX to TFLite, in a real page', () => {
+  let h: Harness;
+  let dir: string;
+  before(async () => {
+    // The bridge's files with one more model: face-detection's ONNX source, which model.json keeps beside it.
+    dir = mkdtempSync(join(tmpdir(), 'pagebridge-convert-'));
+    for (const entry of readdirSync(dist)) if (entry !== 'models') symlinkSync(join(dist, entry), join(dir, entry));
+    mkdirSync(join(dir, 'models', 'face-detection-onnx'), { recursive: true });
+    symlinkSync(join(dist, 'models', 'face-detection'), join(dir, 'models', 'face-detection'));
+    symlinkSync(onnxFile, join(dir, 'models', 'face-detection-onnx', 'model.onnx'));
+    const manifest = JSON.parse(readFileSync(join(dist, 'models', 'face-detection', 'model.json'), 'utf8'));
+    writeFileSync(join(dir, 'models', 'face-detection-onnx', 'model.json'),
+      JSON.stringify({ ...manifest, id: 'face-detection-onnx', file: 'model.onnx', convertedFrom: undefined }));
+    writeFileSync(join(dir, 'models', 'index.json'), JSON.stringify({ models: ['face-detection', 'face-detection-onnx'] }));
+    h = await startHarness({ models: ['face-detection', 'face-detection-onnx'], staticDir: dir });
+  });
+  after(async () => {
+    await h?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('finds the same faces as the ONNX network it was converted from, to 1e-4, on LiteRT.js', async () => {
+    const models = (await (await fetch(`${h.url}/models`)).json()).models as { id: string; state: string }[];
+    assert.deepEqual(models.filter((m) => m.id.startsWith('face-detection')).map((m) => [m.id, m.state]).sort(),
+      [['face-detection', 'ready'], ['face-detection-onnx', 'ready']]);
+    let faces = 0;
+    for (const [name, type] of [['astronaut.jpg', 'image/jpeg'], ['hand-right.jpg', 'image/jpeg'], ['page.png', 'image/png']] as const) {
+      const body = { image: dataUri(name, type) };
+      const [tflite, onnx] = await Promise.all(['face-detection', 'face-detection-onnx'].map((id) => postJson(`${h.url}/models/${id}/query`, body)));
+      assert.equal(tflite!.status, 200, JSON.stringify(tflite!.body));
+      assert.equal(tflite!.body.faces.length, onnx!.body.faces.length, name);
+      tflite!.body.faces.forEach((f: { box: number[]; score: number; keypoints: number[][] }, i: number) => {
+        const g = onnx!.body.faces[i];
+        const diff = Math.max(...f.box.map((v, k) => Math.abs(v - g.box[k])), Math.abs(f.score - g.score),
+          ...f.keypoints.flatMap((p, k) => p.map((v, j) => Math.abs(v - g.keypoints[k][j]))));
+        assert.ok(diff < 1e-4, `${name}: face ${i} differs by ${diff}`);
+        faces++;
+      });
+    }
+    assert.equal(faces, 1, 'the astronaut\'s face, and none in the others');
+  });
+});
