@@ -16,7 +16,8 @@ const f32 = (dims: number[], value = 0.5): InputSpec => ({ dtype: 'float32', dim
 
 /** Every ONNX network among the default models, at the size its adapter feeds it. */
 export const ONNX_NETWORKS: OnnxNetwork[] = [
-  // The ONNX network face-detection's TFLite one is converted from at install (kept beside it).
+  // face-detection's and line-segments' ONNX networks, which their TFLite ones are converted from at
+  // install (kept beside them).
   { id: 'face-detection', file: 'models/face-detection/model.onnx', inputs: [f32([1, 256, 256, 3])] },
   { id: 'line-segments', file: 'models/line-segments/model.onnx', inputs: [f32([1, 320, 320, 4])] },
   { id: 'ocr (detection)', file: 'models/ocr/det.onnx', inputs: [f32([1, 3, 192, 384])] },

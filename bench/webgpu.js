@@ -85,24 +85,12 @@ async function runtimePath() {
     }
     log(`runtime ${backend}${warmUp ? '' : ' (no warm-up)'}: ${JSON.stringify({ ...r, faces: r.faces?.map((f) => ({ box: f.box, score: f.score })) })}`);
   }
-  // A model whose graph WebGPU loads but cannot run (M-LSD's Cast): the runtime should find out while
-  // loading, say why, and run it on WASM.
-  try {
-    const t = performance.now();
-    const model = await loadModel('line-segments', { baseUrl: `${location.origin}/`, backend: 'auto' });
-    const answer = await model.query({ image });
-    out.lineSegments = { loadMs: performance.now() - t, backend: model.backend, fallbackReason: model.fallbackReason,
-      lines: Object.values(answer).find(Array.isArray)?.length };
-    model.dispose();
-  } catch (err) {
-    out.lineSegments = { error: String(err?.message ?? err) };
-  }
-  log(`runtime line-segments (auto): ${JSON.stringify(out.lineSegments)}`);
-  // The TFLite models on LiteRT.js's WebGPU delegate against its WASM build: each asked for WebGPU, then
-  // for WASM, a query's p50 over 10 after the first, and how far their first face's box and score
-  // (face models) moved between the two.
+  // The TFLite models on LiteRT.js's WebGPU delegate against its WASM build (face-detection and
+  // line-segments converted from ONNX at install): each asked for WebGPU, then for WASM, a query's p50
+  // over 10 after the first, and how far their first face's box and score (face models) moved between
+  // the two. A model WebGPU cannot run should say why and run on WASM.
   out.tflite = {};
-  for (const id of ['face-detection-short', 'face-mesh', 'person-segmentation']) {
+  for (const id of ['face-detection', 'line-segments', 'face-detection-short', 'face-mesh', 'person-segmentation']) {
     const r = (out.tflite[id] = {});
     for (const backend of ['webgpu', 'wasm']) {
       const x = (r[backend] = {});
@@ -123,6 +111,7 @@ async function runtimePath() {
         x.queryP50Ms = (times[4] + times[5]) / 2;
         x.face = answer.faces?.[0] && { box: answer.faces[0].box, score: answer.faces[0].score };
         x.faces = answer.faces?.length;
+        x.lines = answer.lines?.length;
         model.dispose();
       } catch (err) {
         x.error = String(err?.message ?? err);

@@ -156,7 +156,7 @@ def print_summary(r):
             for k in ('webgpu', 'wasm'):
                 x = r.get(k, {})
                 print(f"  {mid} asked {k}: backend {x.get('backend')}, fallback {x.get('fallbackReason')}, load {f(x.get('loadMs'), 0)} ms, "
-                      f"query p50 {f(x.get('queryP50Ms'), 1)} ms, faces {x.get('faces')}, error {x.get('error')}")
+                      f"query p50 {f(x.get('queryP50Ms'), 1)} ms, faces {x.get('faces')}, lines {x.get('lines')}, error {x.get('error')}")
             if r.get('faceDiff') is not None:
                 print(f"  {mid}: largest box/score difference between them: {r['faceDiff']:.3g}")
 

@@ -67,42 +67,64 @@ describe('ONNX to TFLite, without a browser', () => {
 describe('ONNX to TFLite, in a real page', () => {
   let h: Harness;
   let dir: string;
+  const CONVERTED = ['face-detection', 'line-segments'];
   before(async () => {
-    // The bridge's files with one more model: face-detection's ONNX source, which model.json keeps beside it.
+    // The bridge's files with one more model per converted one: its ONNX source, which the installer keeps beside it.
     dir = mkdtempSync(join(tmpdir(), 'pagebridge-convert-'));
     for (const entry of readdirSync(dist)) if (entry !== 'models') symlinkSync(join(dist, entry), join(dir, entry));
-    mkdirSync(join(dir, 'models', 'face-detection-onnx'), { recursive: true });
-    symlinkSync(join(dist, 'models', 'face-detection'), join(dir, 'models', 'face-detection'));
-    symlinkSync(onnxFile, join(dir, 'models', 'face-detection-onnx', 'model.onnx'));
-    const manifest = JSON.parse(readFileSync(join(dist, 'models', 'face-detection', 'model.json'), 'utf8'));
-    writeFileSync(join(dir, 'models', 'face-detection-onnx', 'model.json'),
-      JSON.stringify({ ...manifest, id: 'face-detection-onnx', file: 'model.onnx', convertedFrom: undefined }));
-    writeFileSync(join(dir, 'models', 'index.json'), JSON.stringify({ models: ['face-detection', 'face-detection-onnx'] }));
-    h = await startHarness({ models: ['face-detection', 'face-detection-onnx'], staticDir: dir });
+    for (const id of CONVERTED) {
+      mkdirSync(join(dir, 'models', `${id}-onnx`), { recursive: true });
+      symlinkSync(join(dist, 'models', id), join(dir, 'models', id));
+      const manifest = JSON.parse(readFileSync(join(dist, 'models', id, 'model.json'), 'utf8'));
+      assert.ok(manifest.file.endsWith('.tflite') && manifest.convertedFrom.endsWith('.onnx'), `${id} is converted`);
+      symlinkSync(join(dist, 'models', id, manifest.convertedFrom), join(dir, 'models', `${id}-onnx`, 'model.onnx'));
+      writeFileSync(join(dir, 'models', `${id}-onnx`, 'model.json'),
+        JSON.stringify({ ...manifest, id: `${id}-onnx`, file: 'model.onnx', convertedFrom: undefined }));
+    }
+    const models = CONVERTED.flatMap((id) => [id, `${id}-onnx`]);
+    writeFileSync(join(dir, 'models', 'index.json'), JSON.stringify({ models }));
+    h = await startHarness({ models, staticDir: dir });
   });
   after(async () => {
     await h?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('finds the same faces as the ONNX network it was converted from, to 1e-4, on LiteRT.js', async () => {
-    const models = (await (await fetch(`${h.url}/models`)).json()).models as { id: string; state: string }[];
-    assert.deepEqual(models.filter((m) => m.id.startsWith('face-detection')).map((m) => [m.id, m.state]).sort(),
-      [['face-detection', 'ready'], ['face-detection-onnx', 'ready']]);
+  const PHOTOS = [['astronaut.jpg', 'image/jpeg'], ['hand-right.jpg', 'image/jpeg'], ['page.png', 'image/png']] as const;
+  /** Both networks' answers to each photo, the converted one first. */
+  const answers = async (id: string) => Promise.all(PHOTOS.map(async ([name, type]) => {
+    const body = { image: dataUri(name, type) };
+    const [tflite, onnx] = await Promise.all([id, `${id}-onnx`].map((m) => postJson(`${h.url}/models/${m}/query`, body)));
+    assert.equal(tflite!.status, 200, JSON.stringify(tflite!.body));
+    assert.equal(onnx!.status, 200, JSON.stringify(onnx!.body));
+    return { name, tflite: tflite!.body, onnx: onnx!.body };
+  }));
+  const largest = (a: number[], b: number[]) => Math.max(...a.map((v, k) => Math.abs(v - b[k]!)));
+
+  it('finds the same faces as the ONNX network face-detection is converted from, to 1e-4, on LiteRT.js', async () => {
     let faces = 0;
-    for (const [name, type] of [['astronaut.jpg', 'image/jpeg'], ['hand-right.jpg', 'image/jpeg'], ['page.png', 'image/png']] as const) {
-      const body = { image: dataUri(name, type) };
-      const [tflite, onnx] = await Promise.all(['face-detection', 'face-detection-onnx'].map((id) => postJson(`${h.url}/models/${id}/query`, body)));
-      assert.equal(tflite!.status, 200, JSON.stringify(tflite!.body));
-      assert.equal(tflite!.body.faces.length, onnx!.body.faces.length, name);
-      tflite!.body.faces.forEach((f: { box: number[]; score: number; keypoints: number[][] }, i: number) => {
-        const g = onnx!.body.faces[i];
-        const diff = Math.max(...f.box.map((v, k) => Math.abs(v - g.box[k])), Math.abs(f.score - g.score),
-          ...f.keypoints.flatMap((p, k) => p.map((v, j) => Math.abs(v - g.keypoints[k][j]))));
+    for (const { name, tflite, onnx } of await answers('face-detection')) {
+      assert.equal(tflite.faces.length, onnx.faces.length, name);
+      tflite.faces.forEach((f: { box: number[]; score: number; keypoints: number[][] }, i: number) => {
+        const g = onnx.faces[i];
+        const diff = Math.max(largest(f.box, g.box), Math.abs(f.score - g.score), ...f.keypoints.map((p, k) => largest(p, g.keypoints[k])));
         assert.ok(diff < 1e-4, `${name}: face ${i} differs by ${diff}`);
         faces++;
       });
     }
     assert.equal(faces, 1, 'the astronaut\'s face, and none in the others');
+  });
+
+  it('finds the same line segments as the ONNX network line-segments is converted from, to 1e-3', async () => {
+    let lines = 0;
+    for (const { name, tflite, onnx } of await answers('line-segments')) {
+      assert.equal(tflite.lines.length, onnx.lines.length, name);
+      tflite.lines.forEach((l: { line: number[]; score: number }, i: number) => {
+        const diff = Math.max(largest(l.line, onnx.lines[i].line), Math.abs(l.score - onnx.lines[i].score));
+        assert.ok(diff < 1e-3, `${name}: line ${i} differs by ${diff}`);
+        lines++;
+      });
+    }
+    assert.ok(lines > 20, `${lines} lines in all`);
   });
 });

@@ -29,7 +29,7 @@ describe('the page', () => {
     const item = h.page.locator('li[data-model="face-detection"]');
     await item.waitFor();
     assert.equal(await item.getAttribute('data-state'), 'ready');
-    assert.match(await item.innerText(), /Face detection[\s\S]*WASM · 0\.6 MB · loaded in \d+ ms/);
+    assert.match(await item.innerText(), /Face detection[\s\S]*WASM · 0\.7 MB · loaded in \d+ ms/);
     assert.match(await item.innerText(), /WASM because/);
     assert.equal(await h.page.locator('#bridge-state').innerText(), 'bridge connected');
   });

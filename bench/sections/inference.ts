@@ -59,7 +59,9 @@ export async function inference(h: DrivenHarness, { quick, results, say }: Bench
   // The TFLite networks converted from, or the same as, an ONNX row above: each beside onnxruntime-node's
   // figure for that ONNX network (face-detection's converted at install; BlazeFace short range as keijiro
   // exported it to ONNX and MediaPipe to TFLite).
-  const sameNetwork: Record<string, string> = { 'face-detection-short (model)': 'BlazeFace short range (ONNX)', 'face-detection (model)': 'face-detection' };
+  const sameNetwork: Record<string, string> = {
+    'face-detection (model)': 'face-detection', 'line-segments (model)': 'line-segments', 'face-detection-short (model)': 'BlazeFace short range (ONNX)',
+  };
   for (const t of tflite) {
     const id = `${t.model} (${t.network})`;
     const node = (figures as { model: string; node: { p50: number } }[]).find((f) => f.model === sameNetwork[id])?.node;

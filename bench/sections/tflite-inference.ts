@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import type { TfliteRequest, TfliteTimes } from '../tflite-worker.ts';
 import { summarize, type Latency } from '../lib.ts';
 
-const MODELS = ['face-detection', 'face-detection-short', 'body-pose', 'hand-pose', 'face-mesh', 'person-segmentation'];
+const MODELS = ['face-detection', 'line-segments', 'face-detection-short', 'body-pose', 'hand-pose', 'face-mesh', 'person-segmentation'];
 
 export interface TfliteFigure { model: string; network: string; page: Latency; backend: string; fallbackReason?: string; build: string; threads: number }
 

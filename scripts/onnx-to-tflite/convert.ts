@@ -1,9 +1,12 @@
 // Converts an ONNX convolutional network into a TFLite one that LiteRT.js runs on XNNPACK, the same
 // arithmetic in TFLite's layout. ONNX convolutions are NCHW, TFLite's NHWC: a 4-D activation the ONNX
 // graph holds as NCHW is kept in NHWC, and the Transposes an exporter put at the graph's NHWC edges
-// become nothing. The operators covered are those of the networks pagebridge converts (face-detection's
-// BlazeFace): Conv (dense and depthwise), Add, Relu, MaxPool, Concat, ConstantOfShape, Transpose at the
-// edges, Reshape. Anything else is refused with the operator named, never converted approximately.
+// become nothing. What the graph computes from constants and shapes alone (a Resize's sizes, a Pad's
+// pads) is computed here. The operators covered are those of the networks pagebridge converts
+// (face-detection's BlazeFace, line-segments' M-LSD): Conv (dense and depthwise), Add, Sub, Mul, Relu,
+// Clip to 0..6, Sigmoid, MaxPool, Pad, Resize (linear), Concat, Slice, Equal, Cast, ConstantOfShape,
+// Transpose at the edges, Reshape. Anything else is refused with the operator named, never converted
+// approximately.
 import { readOnnx, type Attribute, type Data, type OnnxNode } from './onnx.ts';
 import { Activation, Op, Padding, TensorType, writeTflite, type Options, type TflModel, type TflOperator } from './tflite.ts';
 
@@ -76,6 +79,27 @@ export function convertOnnxToTflite(onnx: Uint8Array, description = 'converted f
     model.operators.push(o);
     return o;
   };
+  /** Values known while converting (shapes, and what is computed from them and from constants). */
+  const consts = new Map<string, { dims: number[]; data: number[] }>();
+  const known = (name: string) => {
+    const c = consts.get(name);
+    if (c) return c;
+    const w = g.initializers.get(name);
+    return w && w.data.length <= 64 ? { dims: w.dims, data: [...w.data].map(Number) } : undefined;
+  };
+  const knownValue = (n: OnnxNode, i: number) => {
+    const c = n.inputs[i] ? known(n.inputs[i]) : undefined;
+    if (!c) throw unsupported(n, `input ${i} that is not a constant`);
+    return c.data;
+  };
+  /** A float constant operand of an element-wise operator (a scalar broadcasts). */
+  const operand = (name: string, other: Value): Value => {
+    const v = values.get(name);
+    if (v) return v;
+    const w = floats(name);
+    if (w.data.length !== 1) throw new Error(`"${name}": only scalar constants are supported as element-wise operands`);
+    return { tensor: constant(name, [1], w.data), shape: [1], layout: other.layout };
+  };
   /** Values that are constant zeros (ConstantOfShape's default). */
   const zeros = new Set<string>();
   /** The operator that made `name`, if its activation can take a Relu after it (its only consumer). */
@@ -140,15 +164,113 @@ export function convertOnnxToTflite(onnx: Uint8Array, description = 'converted f
         if (consumers.get(out) === 1) fusable.set(out, o);
         break;
       }
-      case 'Relu': {
+      case 'Relu':
+      case 'Clip': {
         const x = value(n.inputs[0]!);
+        let activation: number = Activation.RELU;
+        if (n.op === 'Clip') {
+          // Clip's bounds are inputs from opset 11 on, attributes before.
+          const min = n.inputs[1] ? knownValue(n, 1)[0] : attr('min')?.f, max = n.inputs[2] ? knownValue(n, 2)[0] : attr('max')?.f;
+          if (min !== 0 || max !== 6) throw unsupported(n, `bounds ${min}..${max} (only 0..6, ReLU6)`);
+          activation = Activation.RELU6;
+        }
         const before = fusable.get(n.inputs[0]!);
         if (before && 'activation' in before.options && before.options.activation === Activation.NONE) {
-          // The previous operator applies it: the Relu's output is that operator's.
-          before.options.activation = Activation.RELU;
+          // The previous operator applies it: the activation's output is that operator's.
+          before.options.activation = activation;
           values.set(out, x);
           fusable.delete(n.inputs[0]!);
-        } else emit(Op.RELU, [x.tensor], out, x.shape, x.layout, { kind: 'none' });
+        } else emit(activation === Activation.RELU ? Op.RELU : Op.RELU6, [x.tensor], out, x.shape, x.layout, { kind: 'none' });
+        break;
+      }
+      case 'Sub':
+      case 'Mul': {
+        const a = value(n.inputs[0]!), b = operand(n.inputs[1]!, a);
+        if (b.shape.length !== 1 && (a.layout !== b.layout || a.shape.join() !== b.shape.join())) throw unsupported(n, 'inputs of different shapes or layouts');
+        const o = emit(n.op === 'Sub' ? Op.SUB : Op.MUL, [a.tensor, b.tensor], out, a.shape, a.layout,
+          { kind: n.op === 'Sub' ? 'sub' : 'mul', activation: Activation.NONE });
+        if (consumers.get(out) === 1) fusable.set(out, o);
+        break;
+      }
+      case 'Sigmoid': {
+        const x = value(n.inputs[0]!);
+        emit(Op.LOGISTIC, [x.tensor], out, x.shape, x.layout, { kind: 'none' });
+        break;
+      }
+      case 'Equal': {
+        const [a, b] = [value(n.inputs[0]!), value(n.inputs[1]!)];
+        if (a.layout !== b.layout || a.shape.join() !== b.shape.join()) throw unsupported(n, 'inputs of different shapes or layouts');
+        const t = tensor(out, a.layout === 'nchw' ? nhwc(a.shape) : a.shape, TensorType.BOOL);
+        values.set(out, { tensor: t, shape: a.shape, layout: a.layout });
+        model.operators.push({ op: Op.EQUAL, inputs: [a.tensor, b.tensor], outputs: [t], options: { kind: 'equal' } });
+        break;
+      }
+      case 'Cast': {
+        // From Equal's booleans to float32 (ONNX's type 1), the one cast these networks make.
+        const x = value(n.inputs[0]!);
+        if (attr('to')?.i !== 1 || model.tensors[x.tensor]!.type !== TensorType.BOOL) throw unsupported(n, 'a cast other than bool to float32');
+        emit(Op.CAST, [x.tensor], out, x.shape, x.layout, { kind: 'cast', from: TensorType.BOOL, to: TensorType.FLOAT32 });
+        break;
+      }
+      case 'Pad': {
+        const x = value(n.inputs[0]!);
+        const mode = attr('mode')?.s ?? 'constant';
+        const fill = n.inputs[2] ? knownValue(n, 2)[0] : 0;
+        if (x.layout !== 'nchw' || mode !== 'constant' || fill !== 0) throw unsupported(n, `mode ${mode}, value ${fill} or a non-NCHW input`);
+        const pads = n.inputs[1] ? knownValue(n, 1) : ints(attr('pads'), []);
+        if (pads.length !== 8) throw unsupported(n, `pads [${pads}]`);
+        const paddings = Int32Array.from(NCHW_TO_NHWC.flatMap((axis) => [pads[axis]!, pads[axis + 4]!]));
+        const shape = x.shape.map((d, i) => d + pads[i]! + pads[i + 4]!);
+        emit(Op.PAD, [x.tensor, constant(`${out}/paddings`, [4, 2], paddings)], out, shape, 'nchw', { kind: 'pad' });
+        break;
+      }
+      case 'Resize': {
+        const x = value(n.inputs[0]!);
+        const mode = attr('mode')?.s ?? 'nearest', coords = attr('coordinate_transformation_mode')?.s ?? 'half_pixel';
+        if (x.layout !== 'nchw' || mode !== 'linear' || !['half_pixel', 'align_corners', 'asymmetric'].includes(coords)) throw unsupported(n, `mode ${mode}, ${coords}`);
+        const sizes = n.inputs[3] ? knownValue(n, 3) : knownValue(n, 2).map((scale, i) => Math.floor(x.shape[i]! * scale));
+        if (sizes[0] !== x.shape[0] || sizes[1] !== x.shape[1]) throw unsupported(n, 'a resize of the batch or channels');
+        const size = constant(`${out}/size`, [2], Int32Array.from(sizes.slice(2)));
+        emit(Op.RESIZE_BILINEAR, [x.tensor, size], out, sizes, 'nchw',
+          { kind: 'resize', alignCorners: coords === 'align_corners', halfPixelCenters: coords === 'half_pixel' });
+        break;
+      }
+      case 'Shape': {
+        const x = value(n.inputs[0]!);
+        consts.set(out, { dims: [x.shape.length], data: x.shape });
+        break;
+      }
+      case 'Split': {
+        // Of a constant, along its only axis (exporters compute pads so).
+        const c = knownValue(n, 0);
+        const parts = ints(attr('split'), n.outputs.map(() => c.length / n.outputs.length));
+        let at = 0;
+        n.outputs.forEach((o, i) => { consts.set(o, { dims: [parts[i]!], data: c.slice(at, at + parts[i]!) }); at += parts[i]!; });
+        break;
+      }
+      case 'Slice': {
+        const starts = knownValue(n, 1), ends = knownValue(n, 2);
+        const c = known(n.inputs[0]!);
+        if (c) {
+          // Of a constant (a shape): computed here.
+          if (c.dims.length !== 1 || (n.inputs[3] && knownValue(n, 3).some((a) => a !== 0))) throw unsupported(n, 'a constant of more than one axis');
+          const data = c.data.slice(starts[0]!, Math.min(ends[0]!, c.data.length));
+          consts.set(out, { dims: [data.length], data });
+          break;
+        }
+        const x = value(n.inputs[0]!);
+        const axes = n.inputs[3] ? knownValue(n, 3) : starts.map((_, i) => i);
+        if (n.inputs[4] && knownValue(n, 4).some((s) => s !== 1)) throw unsupported(n, 'steps other than 1');
+        const begin = x.shape.map(() => 0), shape = [...x.shape];
+        axes.forEach((axis, i) => {
+          const a = axis < 0 ? axis + x.shape.length : axis, dim = x.shape[a]!;
+          const clamp = (v: number) => Math.max(0, Math.min(dim, v < 0 ? v + dim : v));
+          begin[a] = clamp(starts[i]!);
+          shape[a] = Math.max(0, clamp(ends[i]!) - begin[a]!);
+        });
+        const order = x.layout === 'nchw' ? NCHW_TO_NHWC : x.shape.map((_, i) => i);
+        emit(Op.SLICE, [x.tensor, constant(`${out}/begin`, [begin.length], Int32Array.from(order.map((i) => begin[i]!))),
+          constant(`${out}/size`, [shape.length], Int32Array.from(order.map((i) => shape[i]!)))], out, shape, x.layout, { kind: 'slice' });
         break;
       }
       case 'MaxPool': {
@@ -176,8 +298,15 @@ export function convertOnnxToTflite(onnx: Uint8Array, description = 'converted f
         break;
       }
       case 'Concat': {
-        const xs = n.inputs.map(value);
         const axis = attr('axis')?.i ?? 0;
+        const parts = n.inputs.map(known);
+        if (parts.every((c) => c && c.dims.length <= 1)) {
+          // Of constants (a Pad's pads, a Resize's sizes): computed here.
+          const data = parts.flatMap((c) => c!.data);
+          consts.set(out, { dims: [data.length], data });
+          break;
+        }
+        const xs = n.inputs.map(value);
         if (xs.some((x) => x.layout !== 'nchw') || xs[0]!.shape.length !== 4) throw unsupported(n, 'inputs not all 4-D NCHW');
         const a = axis < 0 ? axis + 4 : axis;
         const shape = [...xs[0]!.shape];
@@ -195,7 +324,8 @@ export function convertOnnxToTflite(onnx: Uint8Array, description = 'converted f
       }
       case 'Reshape': {
         const x = value(n.inputs[0]!);
-        if (x.layout !== 'plain') throw unsupported(n, 'an NCHW input (its element order differs in NHWC)');
+        // An NCHW value of one channel has the same element order in NHWC.
+        if (x.layout !== 'plain' && x.shape[1] !== 1) throw unsupported(n, 'an NCHW input of several channels (its element order differs in NHWC)');
         const target = [...weight(n.inputs[1]!).data].map(Number).map((d, i) => (d === 0 ? x.shape[i]! : d));
         const known = size(target.filter((d) => d !== -1));
         const shape = target.map((d) => (d === -1 ? size(x.shape) / known : d));

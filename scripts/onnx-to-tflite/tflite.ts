@@ -3,10 +3,13 @@
 // options tables. Field numbers are those of TFLite's schema.fbs.
 import { Builder } from 'flatbuffers';
 
-export const TensorType = { FLOAT32: 0, INT32: 2 } as const;
-export const Op = { ADD: 0, CONCATENATION: 2, CONV_2D: 3, DEPTHWISE_CONV_2D: 4, MAX_POOL_2D: 17, RELU: 19, RESHAPE: 22, PAD: 34 } as const;
+export const TensorType = { FLOAT32: 0, INT32: 2, BOOL: 6 } as const;
+export const Op = {
+  ADD: 0, CONCATENATION: 2, CONV_2D: 3, DEPTHWISE_CONV_2D: 4, LOGISTIC: 14, MAX_POOL_2D: 17, MUL: 18, RELU: 19, RELU6: 21,
+  RESHAPE: 22, RESIZE_BILINEAR: 23, PAD: 34, SUB: 41, CAST: 53, SLICE: 65, EQUAL: 71,
+} as const;
 export const Padding = { SAME: 0, VALID: 1 } as const;
-export const Activation = { NONE: 0, RELU: 1 } as const;
+export const Activation = { NONE: 0, RELU: 1, RELU6: 3 } as const;
 
 /** A tensor: its data when constant. */
 export interface TflTensor { name: string; shape: number[]; type: number; data?: Uint8Array }
@@ -17,7 +20,10 @@ export type Options =
   | { kind: 'depthwise'; padding: number; strideW: number; strideH: number; depthMultiplier: number; activation: number; dilationW: number; dilationH: number }
   | { kind: 'pool'; padding: number; strideW: number; strideH: number; filterW: number; filterH: number; activation: number }
   | { kind: 'concat'; axis: number; activation: number }
-  | { kind: 'add'; activation: number }
+  | { kind: 'add' | 'mul' | 'sub'; activation: number }
+  | { kind: 'resize'; alignCorners: boolean; halfPixelCenters: boolean }
+  | { kind: 'cast'; from: number; to: number }
+  | { kind: 'slice' | 'equal' }
   | { kind: 'reshape'; newShape: number[] }
   | { kind: 'pad' }
   | { kind: 'none' };
@@ -26,7 +32,9 @@ export interface TflOperator { op: number; inputs: number[]; outputs: number[]; 
 export interface TflModel { tensors: TflTensor[]; operators: TflOperator[]; inputs: number[]; outputs: number[]; description: string }
 
 /** The BuiltinOptions union's member for each kind (its position in schema.fbs's union, from 1). */
-const UNION: Record<Options['kind'], number> = { conv: 1, depthwise: 2, pool: 5, concat: 10, add: 11, reshape: 17, pad: 22, none: 0 };
+const UNION: Record<Options['kind'], number> = {
+  conv: 1, depthwise: 2, pool: 5, concat: 10, add: 11, resize: 15, reshape: 17, mul: 21, pad: 22, sub: 28, cast: 37, slice: 48, equal: 53, none: 0,
+};
 
 function int32Vector(b: Builder, values: number[]): number {
   b.startVector(4, values.length, 4);
@@ -65,14 +73,27 @@ function options(b: Builder, o: Options): number {
       b.addFieldInt32(0, o.axis, 0); b.addFieldInt8(1, o.activation, 0);
       return b.endObject();
     case 'add':
+    case 'mul':
+    case 'sub':
       b.startObject(1);
       b.addFieldInt8(0, o.activation, 0);
+      return b.endObject();
+    case 'resize':
+      // new_height and new_width (deprecated) are slots 0 and 1.
+      b.startObject(4);
+      b.addFieldInt8(2, Number(o.alignCorners), 0); b.addFieldInt8(3, Number(o.halfPixelCenters), 0);
+      return b.endObject();
+    case 'cast':
+      b.startObject(2);
+      b.addFieldInt8(0, o.from, 0); b.addFieldInt8(1, o.to, 0);
       return b.endObject();
     case 'reshape':
       b.startObject(1);
       b.addFieldOffset(0, newShape, 0);
       return b.endObject();
     case 'pad':
+    case 'slice':
+    case 'equal':
       b.startObject(0);
       return b.endObject();
     case 'none':
