@@ -56,7 +56,7 @@ if (wanted('relay') || wanted('protocols') || wanted('images') || wanted('live')
   try {
     if (wanted('relay')) await relayOverhead(hosted, bench);
     if (wanted('protocols')) await protocols(hosted, bench);
-    if (jpeg) await imagesEndToEnd(hosted, bench, jpeg, inf.find((f) => f.model === 'face-detection')!.page.p50);
+    if (jpeg) await imagesEndToEnd(hosted, bench, jpeg, inf.find((f) => f.model === 'face-detection (model)')!.page.p50);
     if (wanted('live')) await live(hosted, bench);
     if (wanted('programs')) await programs(hosted, bench);
   } finally {

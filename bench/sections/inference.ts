@@ -8,7 +8,8 @@ import { ms, ratio, summarize, table, timeRuns } from '../lib.ts';
 import { makeFeeds, networkBytes, ONNX_NETWORKS, startPageWorker } from '../onnx-networks.ts';
 import { tfliteInference } from './tflite-inference.ts';
 
-/** What the images section compares its totals with: each model's median inference in the page. */
+/** What the images section compares its totals with: each network's median inference in the page, the
+ *  TFLite ones as `<model> (<network>)` (a model's network file when it has one: `face-detection (model)`). */
 export type InferenceFigures = { model: string; page: { p50: number } }[];
 
 /** Median session.run in the page and in onnxruntime-node. The page side runs as the product does:
@@ -72,5 +73,5 @@ export async function inference(h: DrivenHarness, { quick, results, say }: Bench
   results.tfliteInference = tflite;
   say(table(`3. Inference: median session.run (TFLite: CompiledModel.run), page (WASM, SIMD, in a worker) against onnxruntime-node (CPU, ${threads} threads)`,
     ['model', 'engine', 'backend', 'page', 'onnxruntime-node', 'page/node', `page/node, each of ${rounds} rounds`, 'page threads'], rows));
-  return figures as InferenceFigures;
+  return [...(figures as InferenceFigures), ...tflite.map((t) => ({ model: `${t.model} (${t.network})`, page: t.page }))];
 }
