@@ -1,13 +1,11 @@
 // What the sections measure against: the bridge in its own process and a page in Chromium, either
 // hosted by the bridge itself (as a user runs it) or driven by the benchmark (to measure inside it).
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from '../test/helpers/page.ts';
 import { identityModel } from '../test/helpers/onnx.ts';
+import { servedDist } from '../test/helpers/static-dir.ts';
 import type { Listeners } from '../test/helpers/clients.ts';
 import { startChild } from './child-process.ts';
 
@@ -42,18 +40,15 @@ export async function waitReady(url: string, models: string[]): Promise<Listener
  * flags (`--pages 2`).
  */
 export async function startHostedBridge(models = ['face-detection'], files: Record<string, string> = {}, args: string[] = []): Promise<Harness> {
-  const dist = fileURLToPath(new URL('../dist/', import.meta.url));
-  const dir = mkdtempSync(join(tmpdir(), 'pagebridge-bench-'));
-  for (const entry of readdirSync(dist)) if (entry !== 'models') symlinkSync(join(dist, entry), join(dir, entry));
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  mkdirSync(join(dir, 'models', 'identity'), { recursive: true });
-  for (const id of models) symlinkSync(join(dist, 'models', id), join(dir, 'models', id));
-  writeFileSync(join(dir, 'models', 'identity', 'model.onnx'), identityModel(4));
-  writeFileSync(join(dir, 'models', 'identity', 'model.json'), JSON.stringify({
-    id: 'identity', title: 'Identity (benchmark)', file: 'model.onnx', adapter: 'tensor',
-    inputs: [{ name: 'x', type: 'tensor', dtype: 'float32', dims: [1, 4] }], outputs: [{ name: 'y', type: 'tensor', dtype: 'float32', dims: [1, 4] }],
-  }));
-  writeFileSync(join(dir, 'models', 'index.json'), JSON.stringify({ models: [...models, 'identity'] }));
+  const dir = servedDist(models, {
+    identity: {
+      'model.onnx': identityModel(4),
+      'model.json': JSON.stringify({
+        id: 'identity', title: 'Identity (benchmark)', file: 'model.onnx', adapter: 'tensor',
+        inputs: [{ name: 'x', type: 'tensor', dtype: 'float32', dims: [1, 4] }], outputs: [{ name: 'y', type: 'tensor', dtype: 'float32', dims: [1, 4] }],
+      }),
+    },
+  }, files);
   const { child, match } = await startChild(['--import', 'tsx', 'bridge/cli.ts', '--headless', '--browser', CHROMIUM, '--static-dir', dir,
     '--quiet', '--max-queue', '1024', ...PORTS, ...args], /page\s+(http:\/\/[\d.]+:\d+)\/#token=\w+/);
   const url = match[1]!;

@@ -3,19 +3,17 @@
 // (LiteRT.js and onnxruntime-web) on real photos.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ByteBuffer } from 'flatbuffers';
 import { convertOnnxToTflite } from '../scripts/onnx-to-tflite/convert.ts';
 import { Op } from '../scripts/onnx-to-tflite/tflite.ts';
 import { identityModel } from './helpers/onnx.ts';
 import { dataUri } from './helpers/fixtures.ts';
 import { postJson, startHarness, type Harness } from './helpers/page.ts';
+import { DIST, servedDist } from './helpers/static-dir.ts';
 
-const dist = fileURLToPath(new URL('../dist/', import.meta.url));
-const onnxFile = join(dist, 'models', 'face-detection', 'model.onnx');
+const onnxFile = join(DIST, 'models', 'face-detection', 'model.onnx');
 
 /** Enough of a TFLite FlatBuffer to check its graph: tables by their fields' slots (schema.fbs). */
 function readTflite(bytes: Uint8Array) {
@@ -70,20 +68,15 @@ describe('ONNX to TFLite, in a real page', () => {
   const CONVERTED = ['face-detection', 'line-segments'];
   before(async () => {
     // The bridge's files with one more model per converted one: its ONNX source, which the installer keeps beside it.
-    dir = mkdtempSync(join(tmpdir(), 'pagebridge-convert-'));
-    for (const entry of readdirSync(dist)) if (entry !== 'models') symlinkSync(join(dist, entry), join(dir, entry));
-    for (const id of CONVERTED) {
-      mkdirSync(join(dir, 'models', `${id}-onnx`), { recursive: true });
-      symlinkSync(join(dist, 'models', id), join(dir, 'models', id));
-      const manifest = JSON.parse(readFileSync(join(dist, 'models', id, 'model.json'), 'utf8'));
+    dir = servedDist(CONVERTED, Object.fromEntries(CONVERTED.map((id) => {
+      const manifest = JSON.parse(readFileSync(join(DIST, 'models', id, 'model.json'), 'utf8'));
       assert.ok(manifest.file.endsWith('.tflite') && manifest.convertedFrom.endsWith('.onnx'), `${id} is converted`);
-      symlinkSync(join(dist, 'models', id, manifest.convertedFrom), join(dir, 'models', `${id}-onnx`, 'model.onnx'));
-      writeFileSync(join(dir, 'models', `${id}-onnx`, 'model.json'),
-        JSON.stringify({ ...manifest, id: `${id}-onnx`, file: 'model.onnx', convertedFrom: undefined }));
-    }
-    const models = CONVERTED.flatMap((id) => [id, `${id}-onnx`]);
-    writeFileSync(join(dir, 'models', 'index.json'), JSON.stringify({ models }));
-    h = await startHarness({ models, staticDir: dir });
+      return [`${id}-onnx`, {
+        'model.onnx': readFileSync(join(DIST, 'models', id, manifest.convertedFrom)),
+        'model.json': JSON.stringify({ ...manifest, id: `${id}-onnx`, file: 'model.onnx', convertedFrom: undefined }),
+      }];
+    })));
+    h = await startHarness({ models: CONVERTED.flatMap((id) => [id, `${id}-onnx`]), staticDir: dir });
   });
   after(async () => {
     await h?.close();
