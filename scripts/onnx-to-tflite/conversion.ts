@@ -3,7 +3,7 @@
 // outright (shapes, and what is computed from them and from constants), and the operators a following
 // activation may fuse into.
 import type { Data, OnnxGraph, OnnxNode, Attribute } from './onnx.ts';
-import { TensorType, type Options, type TflModel, type TflOperator } from './tflite.ts';
+import { Activation, TensorType, type Options, type TflModel, type TflOperator } from './tflite.ts';
 
 /** A value of the ONNX graph as the TFLite graph holds it: `nchw` means an ONNX NCHW value stored NHWC. */
 export interface Value { tensor: number; shape: number[]; layout: 'nchw' | 'plain' }
@@ -13,6 +13,18 @@ export const nhwc = (s: number[]) => NCHW_TO_NHWC.map((i) => s[i]!);
 export const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 export const ints = (a: Attribute | undefined, fallback: number[]) => a?.ints ?? fallback;
 const bytes = (d: Float32Array | Int32Array) => new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+
+/** The operators an activation after them fuses into. */
+const FUSES = new Set<Options['kind']>(['conv', 'depthwise', 'add', 'sub', 'mul']);
+
+/** One spatial output size of a convolution or pooling window (ONNX's formula, floor). */
+export const windowOutput = (input: number, kernel: number, stride: number, dilation: number, padBefore: number, padAfter: number) =>
+  Math.floor((input + padBefore + padAfter - dilation * (kernel - 1) - 1) / stride) + 1;
+
+/** Refuses `n` unless its two inputs are alike in shape and layout. */
+export function sameShape(n: OnnxNode, a: Value, b: Value): void {
+  if (a.layout !== b.layout || a.shape.join() !== b.shape.join()) throw unsupported(n, 'inputs of different shapes or layouts');
+}
 
 export function unsupported(n: OnnxNode, what: string): Error {
   return new Error(`${n.op} ${JSON.stringify(n.outputs[0])}: ${what} is not supported by the ONNX to TFLite converter`);
@@ -27,8 +39,8 @@ export class Conversion {
   readonly consts = new Map<string, { dims: number[]; data: number[] }>();
   /** Values that are constant zeros (ConstantOfShape's default). */
   readonly zeros = new Set<string>();
-  /** The operator that made a value, if its activation can take a Relu after it (it is the value's only consumer). */
-  readonly fusable = new Map<string, TflOperator>();
+  /** The operator that made each value `emit` made. */
+  readonly producers = new Map<string, TflOperator>();
 
   constructor(readonly graph: OnnxGraph, description: string) {
     this.model = { tensors: [], operators: [], inputs: [], outputs: [], description };
@@ -92,6 +104,15 @@ export class Conversion {
     this.values.set(output, { tensor: t, shape, layout });
     const o = { op, inputs, outputs: [t], options };
     this.model.operators.push(o);
+    this.producers.set(output, o);
     return o;
+  }
+
+  /** The operator that made `name`, if an activation after it can be fused into it: it has none yet, it
+   *  is of a kind that fuses (convolutions and element-wise arithmetic), and the activation is its only reader. */
+  fusableProducer(name: string): TflOperator | undefined {
+    const o = this.producers.get(name);
+    return o && FUSES.has(o.options.kind) && 'activation' in o.options && o.options.activation === Activation.NONE
+      && this.consumers.get(name) === 1 ? o : undefined;
   }
 }

@@ -3,8 +3,8 @@
 // operators, or computes its output outright when shapes and constants decide it. A new operator is one
 // more entry in OPERATORS.
 import type { Attribute, OnnxNode } from './onnx.ts';
-import { Activation, Op, Padding, TensorType, type TflOperator } from './tflite.ts';
-import { ints, NCHW_TO_NHWC, nhwc, size, unsupported, type Conversion } from './conversion.ts';
+import { Activation, Op, Padding, TensorType } from './tflite.ts';
+import { ints, NCHW_TO_NHWC, nhwc, sameShape, size, unsupported, windowOutput, type Conversion } from './conversion.ts';
 
 /** A node as its function sees it: its (first) output's name and its attributes by name. */
 export interface NodeView extends OnnxNode { out: string; attr(name: string): Attribute | undefined }
@@ -46,22 +46,20 @@ const activation: Translate = (n, cx) => {
     if (min !== 0 || max !== 6) throw unsupported(n, `bounds ${min}..${max} (only 0..6, ReLU6)`);
     kind = Activation.RELU6;
   }
-  const before = cx.fusable.get(n.inputs[0]!);
-  if (before && 'activation' in before.options && before.options.activation === Activation.NONE) {
+  const before = cx.fusableProducer(n.inputs[0]!);
+  if (before && 'activation' in before.options) {
     // The previous operator applies it: the activation's output is that operator's.
     before.options.activation = kind;
     cx.values.set(n.out, x);
-    cx.fusable.delete(n.inputs[0]!);
   } else cx.emit(kind === Activation.RELU ? Op.RELU : Op.RELU6, [x.tensor], n.out, x.shape, x.layout, { kind: 'none' });
 };
 
 /** Sub and Mul, of two values alike or of a value and a scalar constant. */
 const arithmetic: Translate = (n, cx) => {
   const a = cx.value(n.inputs[0]!), b = cx.operand(n.inputs[1]!, a);
-  if (b.shape.length !== 1 && (a.layout !== b.layout || a.shape.join() !== b.shape.join())) throw unsupported(n, 'inputs of different shapes or layouts');
-  const o = cx.emit(n.op === 'Sub' ? Op.SUB : Op.MUL, [a.tensor, b.tensor], n.out, a.shape, a.layout,
+  if (b.shape.length !== 1) sameShape(n, a, b);
+  cx.emit(n.op === 'Sub' ? Op.SUB : Op.MUL, [a.tensor, b.tensor], n.out, a.shape, a.layout,
     { kind: n.op === 'Sub' ? 'sub' : 'mul', activation: Activation.NONE });
-  if (cx.consumers.get(n.out) === 1) cx.fusable.set(n.out, o);
 };
 
 /** The operators covered, by ONNX name. */
@@ -86,29 +84,25 @@ export const OPERATORS: Record<string, Translate> = {
     const [, c, h, wd] = x.shape as [number, number, number, number];
     const pad = padding(h, wd, [kh, kw], strides, dil, pads);
     if (pad === undefined) throw unsupported(n, `pads [${pads}] that are neither SAME nor VALID`);
-    const oh = Math.floor((h + pads[0]! + pads[2]! - dil[0]! * (kh - 1) - 1) / strides[0]!) + 1;
-    const ow = Math.floor((wd + pads[1]! + pads[3]! - dil[1]! * (kw - 1) - 1) / strides[1]!) + 1;
+    const oh = windowOutput(h, kh, strides[0]!, dil[0]!, pads[0]!, pads[2]!), ow = windowOutput(wd, kw, strides[1]!, dil[1]!, pads[1]!, pads[3]!);
     const bias = n.inputs[2] ? cx.floats(n.inputs[2]).data : new Float32Array(oc);
     const biasT = cx.constant(`${n.out}/bias`, [oc], bias);
-    let o: TflOperator;
     if (group === 1) {
       // [O, I, kh, kw] → [O, kh, kw, I]
       const filter = cx.constant(`${n.out}/filter`, [oc, kh, kw, icPerGroup], permute(w.data, w.dims, [0, 2, 3, 1]));
-      o = cx.emit(Op.CONV_2D, [x.tensor, filter, biasT], n.out, [1, oc, oh, ow], 'nchw',
+      cx.emit(Op.CONV_2D, [x.tensor, filter, biasT], n.out, [1, oc, oh, ow], 'nchw',
         { kind: 'conv', padding: pad, strideW: strides[1]!, strideH: strides[0]!, activation: Activation.NONE, dilationW: dil[1]!, dilationH: dil[0]! });
     } else if (group === c && icPerGroup === 1) {
       // [O, 1, kh, kw] → [1, kh, kw, O]
       const filter = cx.constant(`${n.out}/filter`, [1, kh, kw, oc], permute(w.data, w.dims, [1, 2, 3, 0]));
-      o = cx.emit(Op.DEPTHWISE_CONV_2D, [x.tensor, filter, biasT], n.out, [1, oc, oh, ow], 'nchw',
+      cx.emit(Op.DEPTHWISE_CONV_2D, [x.tensor, filter, biasT], n.out, [1, oc, oh, ow], 'nchw',
         { kind: 'depthwise', padding: pad, strideW: strides[1]!, strideH: strides[0]!, depthMultiplier: oc / c, activation: Activation.NONE, dilationW: dil[1]!, dilationH: dil[0]! });
     } else throw unsupported(n, `group ${group} (only 1 and depthwise)`);
-    if (cx.consumers.get(n.out) === 1) cx.fusable.set(n.out, o);
   },
   Add(n, cx) {
     const [a, b] = [cx.value(n.inputs[0]!), cx.value(n.inputs[1]!)];
-    if (a.layout !== b.layout || a.shape.join() !== b.shape.join()) throw unsupported(n, 'inputs of different shapes or layouts');
-    const o = cx.emit(Op.ADD, [a.tensor, b.tensor], n.out, a.shape, a.layout, { kind: 'add', activation: Activation.NONE });
-    if (cx.consumers.get(n.out) === 1) cx.fusable.set(n.out, o);
+    sameShape(n, a, b);
+    cx.emit(Op.ADD, [a.tensor, b.tensor], n.out, a.shape, a.layout, { kind: 'add', activation: Activation.NONE });
   },
   Relu: activation,
   Clip: activation,
@@ -120,7 +114,7 @@ export const OPERATORS: Record<string, Translate> = {
   },
   Equal(n, cx) {
     const [a, b] = [cx.value(n.inputs[0]!), cx.value(n.inputs[1]!)];
-    if (a.layout !== b.layout || a.shape.join() !== b.shape.join()) throw unsupported(n, 'inputs of different shapes or layouts');
+    sameShape(n, a, b);
     const t = cx.tensor(n.out, a.layout === 'nchw' ? nhwc(a.shape) : a.shape, TensorType.BOOL);
     cx.values.set(n.out, { tensor: t, shape: a.shape, layout: a.layout });
     cx.model.operators.push({ op: Op.EQUAL, inputs: [a.tensor, b.tensor], outputs: [t], options: { kind: 'equal' } });
@@ -195,8 +189,7 @@ export const OPERATORS: Record<string, Translate> = {
     const [, c, h, w] = x.shape as [number, number, number, number];
     const pad = padding(h, w, k, strides, [1, 1], pads);
     if (pad === undefined) throw unsupported(n, `pads [${pads}]`);
-    const oh = Math.floor((h + pads[0]! + pads[2]! - k[0]!) / strides[0]!) + 1;
-    const ow = Math.floor((w + pads[1]! + pads[3]! - k[1]!) / strides[1]!) + 1;
+    const oh = windowOutput(h, k[0]!, strides[0]!, 1, pads[0]!, pads[2]!), ow = windowOutput(w, k[1]!, strides[1]!, 1, pads[1]!, pads[3]!);
     cx.emit(Op.MAX_POOL_2D, [x.tensor], n.out, [1, c, oh, ow], 'nchw',
       { kind: 'pool', padding: pad, strideW: strides[1]!, strideH: strides[0]!, filterW: k[1]!, filterH: k[0]!, activation: Activation.NONE });
   },
