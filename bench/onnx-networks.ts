@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
+import { ORT_BUNDLE, ortWasmThreads, sessionOptions } from '../web/runtime/engines/onnx/config.ts';
 
 /** One input, in the order of the network's inputs: `value` fills it (int64 inputs: a whole number). */
 export interface InputSpec { dtype: 'float32' | 'int64'; dims: number[]; value: number }
@@ -54,9 +55,13 @@ export function makeFeeds<T>(Tensor: new (type: 'float32' | 'int64', data: Float
   }));
 }
 
-/** What the page's worker answers: `load` its threads, `run` each run's milliseconds, `profile` onnxruntime's profile lines. */
+/** What the page's worker answers: `load` its threads, `run` each run's milliseconds, `profile` onnxruntime's profile lines.
+ *  It loads a network as the runtime does (web/runtime/engines/onnx/config.ts: the WASM bundle, its threads, its
+ *  session options, to which `options` adds). */
 export interface PageWorker {
-  load(m: { bundle: string; network: OnnxNetwork; inputs: InputSpec[]; warmup: number; threads: number; options: unknown }): Promise<{ threads: number }>;
+  /** Whether the page is cross-origin isolated (WASM threads need it). */
+  readonly isolated: boolean;
+  load(network: OnnxNetwork, warmup: number, options?: Record<string, unknown>): Promise<{ threads: number }>;
   run(n: number): Promise<number[]>;
   /** Ends the session's profiling (it must have been created with `enableProfiling`): the JSON lines onnxruntime prints. */
   endProfiling(): Promise<string[]>;
@@ -113,9 +118,14 @@ export async function startPageWorker(page: Page): Promise<PageWorker> {
       worker.postMessage(m);
     });
   }, makeFeeds.toString());
+  const env = await page.evaluate(() => ({ isolated: self.crossOriginIsolated, cores: navigator.hardwareConcurrency }));
   const ask = <T>(m: unknown) => page.evaluate((msg) => (globalThis as unknown as { askOnnx(m: unknown): Promise<unknown> }).askOnnx(msg), m) as Promise<T>;
   return {
-    load: async ({ network, ...m }) => ask({ op: 'load', ...m, file: network.file, base64: network.source ? (await networkBytes(network)).toString('base64') : undefined }),
+    isolated: env.isolated,
+    load: async (network, warmup, options = {}) => ask({
+      op: 'load', bundle: ORT_BUNDLE.wasm, threads: ortWasmThreads(env.isolated, env.cores), options: { ...sessionOptions('wasm'), ...options },
+      inputs: network.inputs, warmup, file: network.file, base64: network.source ? (await networkBytes(network)).toString('base64') : undefined,
+    }),
     run: async (n) => (await ask<{ times: number[] }>({ op: 'run', n })).times,
     endProfiling: async () => (await ask<{ lines: string[] }>({ op: 'endProfiling' })).lines,
     release: async () => { await ask({ op: 'release' }); },

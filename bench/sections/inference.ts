@@ -16,7 +16,7 @@ export type InferenceFigures = { model: string; page: { p50: number } }[];
  *  in a module worker, with the runtime's onnxruntime build, threads and session options
  *  (web/runtime/engines/onnx/config.ts); onnxruntime-node gets the same session options and one thread per core. */
 export async function inference(h: DrivenHarness, { quick, results, say }: BenchRun): Promise<InferenceFigures> {
-  const { ORT_BUNDLE, ortWasmThreads, sessionOptions } = await import('../../web/runtime/engines/onnx/config.ts');
+  const { sessionOptions } = await import('../../web/runtime/engines/onnx/config.ts');
   const ortNode = await loadBenchPackage('onnxruntime-node');
   const threads = cpus().length;
   const runs = quick ? 5 : 30;
@@ -30,11 +30,9 @@ export async function inference(h: DrivenHarness, { quick, results, say }: Bench
   const perRound = Math.ceil(runs / rounds);
   const rows: (string | number)[][] = [];
   const figures: unknown[] = [];
-  const pageEnv = await h.page.evaluate(() => ({ isolated: self.crossOriginIsolated, cores: navigator.hardwareConcurrency }));
-  const pageThreads = ortWasmThreads(pageEnv.isolated, pageEnv.cores);
   const worker = await startPageWorker(h.page);
   for (const m of ONNX_NETWORKS) {
-    const loaded = await worker.load({ bundle: ORT_BUNDLE.wasm, network: m, inputs: m.inputs, warmup, threads: pageThreads, options: sessionOptions('wasm') });
+    const loaded = await worker.load(m, warmup);
     const session = await ortNode.InferenceSession.create(await networkBytes(m),
       { ...sessionOptions('wasm'), executionProviders: ['cpu'], intraOpNumThreads: threads });
     const feeds = makeFeeds(ortNode.Tensor, session.inputNames, m.inputs);
@@ -51,8 +49,8 @@ export async function inference(h: DrivenHarness, { quick, results, say }: Bench
     await session.release();
     const p = summarize(pageTimes), n = summarize(nodeTimes);
     const spread = `${Math.min(...roundRatios).toFixed(2)}–${Math.max(...roundRatios).toFixed(2)}×`;
-    figures.push({ model: m.id, page: p, node: n, roundRatios, pageThreads: loaded.threads, crossOriginIsolated: pageEnv.isolated });
-    rows.push([m.id, 'onnx', 'wasm', ms(p.p50), ms(n.p50), ratio(p.p50, n.p50), spread, `${loaded.threads}${pageEnv.isolated ? '' : ' (not isolated)'}`]);
+    figures.push({ model: m.id, page: p, node: n, roundRatios, pageThreads: loaded.threads, crossOriginIsolated: worker.isolated });
+    rows.push([m.id, 'onnx', 'wasm', ms(p.p50), ms(n.p50), ratio(p.p50, n.p50), spread, `${loaded.threads}${worker.isolated ? '' : ' (not isolated)'}`]);
   }
   await worker.terminate();
   // The TFLite networks: the backend the page's engine picks (`auto`), no Node reference.
@@ -67,7 +65,7 @@ export async function inference(h: DrivenHarness, { quick, results, say }: Bench
     const id = `${t.model} (${t.network})`;
     const node = (figures as { model: string; node: { p50: number } }[]).find((f) => f.model === sameNetwork[id])?.node;
     rows.push([id, 'tflite', t.backend, ms(t.page.p50), node ? ms(node.p50) : '–', node ? ratio(t.page.p50, node.p50) : '–', '–',
-      `${t.threads}${pageEnv.isolated ? '' : ' (not isolated)'}`]);
+      `${t.threads}${worker.isolated ? '' : ' (not isolated)'}`]);
   }
   results.inference = figures;
   results.tfliteInference = tflite;

@@ -49,27 +49,25 @@ function parseProfile(text: string): ProfileEvent[] {
 }
 
 export async function profile(h: DrivenHarness, { quick, results, say }: BenchRun): Promise<void> {
-  const { ORT_BUNDLE, ortWasmThreads, sessionOptions } = await import('../../web/runtime/engines/onnx/config.ts');
+  const { sessionOptions } = await import('../../web/runtime/engines/onnx/config.ts');
   const ortNode = await loadBenchPackage('onnxruntime-node');
   const threads = cpus().length;
   const warmup = quick ? 3 : 20;
   const runs = quick ? 3 : 15;
-  const pageEnv = await h.page.evaluate(() => ({ isolated: self.crossOriginIsolated, cores: navigator.hardwareConcurrency }));
   const worker = await startPageWorker(h.page);
   const dir = mkdtempSync(join(tmpdir(), 'pagebridge-profile-'));
   const rows: string[][] = [];
   const figures: unknown[] = [];
   try {
     for (const m of ONNX_NETWORKS) {
-      const options = { ...sessionOptions('wasm'), enableProfiling: true };
-      await worker.load({ bundle: ORT_BUNDLE.wasm, network: m, inputs: m.inputs, warmup: warmup + runs, threads: ortWasmThreads(pageEnv.isolated, pageEnv.cores), options });
+      await worker.load(m, warmup + runs, { enableProfiling: true });
       const page = kernelTimes(parseProfile((await worker.endProfiling()).join('\n')), runs);
       await worker.release();
       const node: Record<string, ReturnType<typeof kernelTimes>> = {};
       for (const level of ['all', 'extended'] as const) {
         const prefix = join(dir, `${level}-${ONNX_NETWORKS.indexOf(m)}`);
         const session = await ortNode.InferenceSession.create(await networkBytes(m),
-          { ...options, graphOptimizationLevel: level, executionProviders: ['cpu'], intraOpNumThreads: threads, profileFilePrefix: prefix });
+          { ...sessionOptions('wasm'), enableProfiling: true, graphOptimizationLevel: level, executionProviders: ['cpu'], intraOpNumThreads: threads, profileFilePrefix: prefix });
         const feeds = makeFeeds(ortNode.Tensor, session.inputNames, m.inputs);
         for (let i = 0; i < warmup + runs; i++) await session.run(feeds);
         session.endProfiling();
